@@ -1,0 +1,57 @@
+# Amparo: `make run` serves the demo on http://127.0.0.1:8000, `make test` runs every check.
+SHELL := /bin/bash
+PY := $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export AMPARO_DATA_DIR ?= $(CURDIR)/var
+PG_URL ?= postgres://postgres@127.0.0.1:5432/amparo
+PYTEST_WORKERS ?= 2
+
+.PHONY: install run demo test test-sqlite test-postgres lint typecheck chromium messages bench clean
+
+$(BIN)/.installed: requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	$(BIN)/amparo keys init --if-missing
+	$(BIN)/amparo migrate --noinput -v 0
+	$(BIN)/amparo demo --if-empty
+	$(BIN)/amparo serve 127.0.0.1:8000
+
+# Browser tests drive Debian's Chromium; Playwright may not download browsers here.
+chromium:
+	@command -v chromium >/dev/null || { \
+		echo "Installing Debian's chromium for the browser tests…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run -v 1
+	$(BIN)/python manage.py compilemessages_check
+
+typecheck: install
+	$(BIN)/mypy amparo
+
+test-sqlite: install chromium
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
+
+test-postgres: install
+	AMPARO_DATABASE_URL=$(PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not browser"
+
+test: lint test-sqlite test-postgres
+
+messages: install
+	cd amparo && for app in */; do \
+		if [ -d "$$app/locale" ]; then (cd $$app && ../../$(BIN)/django-admin makemessages -l es -l en --no-obsolete -v 0 && ../../$(BIN)/django-admin compilemessages -v 0); fi; \
+	done
+
+bench: install
+	$(BIN)/python bench/records.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

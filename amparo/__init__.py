@@ -1,0 +1,1 @@
+"""Amparo: document, respond to and prove violence against sex workers and trans women."""

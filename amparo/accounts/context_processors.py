@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+
+def organisation(request: HttpRequest) -> dict[str, Any]:
+    membership = getattr(request, "membership", None)
+    memberships = []
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_verified():
+        from amparo.accounts.selectors import memberships_for
+
+        memberships = memberships_for(user=user)
+    return {"membership": membership, "organisation": getattr(request, "organisation", None), "all_memberships": memberships}

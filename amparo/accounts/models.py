@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+def _new_session_salt() -> str:
+    return secrets.token_hex(16)
+
+
+class User(AbstractUser):
+    """A staff account. Community members never need one: public routes are anonymous."""
+
+    # Part of the session hash: changing it signs the user out of every device.
+    session_salt = models.CharField(max_length=32, default=_new_session_salt)
+    # Network admins edit shared reference data (controlled vocabularies) for every organisation.
+    is_network_admin = models.BooleanField(default=False)
+
+    def get_session_auth_hash(self) -> str:
+        from django.utils.crypto import salted_hmac
+
+        return salted_hmac(
+            "amparo.accounts.session", f"{self.password}:{self.session_salt}", algorithm="sha256"
+        ).hexdigest()
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    COORDINATOR = "coordinator", _("Coordinator")
+    DOCUMENTER = "documenter", _("Documenter")
+    LAWYER = "lawyer", _("Lawyer")
+    ANALYST = "analyst", _("Analyst")
+
+
+# Roles that read identifying, record-level data of the whole organisation.
+ORGANISATION_WIDE_ROLES = {Role.ADMIN, Role.COORDINATOR}
+
+
+class Organisation(models.Model):
+    """A tenant: one community organisation. Every tenant table carries a reference to it."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("short name"), max_length=40, unique=True)
+    # INEI department code of its home region ("15" Lima, "04" Arequipa).
+    department_code = models.CharField(_("region"), max_length=2, blank=True)
+    reference_prefix = models.CharField(_("reference prefix"), max_length=6, default="INC")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """One user's single role in one organisation."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation} ({self.role})"
+
+    @property
+    def sees_whole_organisation(self) -> bool:
+        return self.role in ORGANISATION_WIDE_ROLES
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+
+class Invitation(models.Model):
+    """An invitation to join an organisation with a role; the link carries a token stored only as a hash."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API, bound to one membership (so one organisation and role)."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="api_tokens")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=80)
+    prefix = models.CharField(max_length=12, db_index=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)

@@ -1,0 +1,124 @@
+"""The JSON API under /api/v1: token authentication, one error shape, routers from each app.
+
+Every error body is {"error": {"code": ..., "message": ..., "fields": {...}}}.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+
+from amparo.accounts.models import Membership
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Membership | None:
+        from amparo.accounts.selectors import api_token_authenticate
+
+        membership = api_token_authenticate(raw_token=token)
+        if membership is not None:
+            request.membership = membership  # type: ignore[attr-defined]
+            request.organisation = membership.organisation  # type: ignore[attr-defined]
+            request.user = membership.user
+        return membership
+
+
+class ApiError(Exception):
+    """Raise from services or endpoints to answer with a given status and code."""
+
+    def __init__(self, status: int, code: str, message: str, fields: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+
+
+api = NinjaAPI(
+    title="Amparo API",
+    version="1",
+    urls_namespace="api",
+    auth=TokenAuth(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def error_response(request: HttpRequest, status: int, code: str, message: str, fields: dict | None = None) -> HttpResponse:
+    return api.create_response(
+        request, {"error": {"code": code, "message": str(message), "fields": fields or {}}}, status=status
+    )
+
+
+def _fields_from_ninja(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload", "form")]
+        key = ".".join(loc) or "__all__"
+        fields.setdefault(key, []).append(str(err.get("msg", "invalid")))
+    return fields
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    return error_response(request, 422, "validation", _("Some fields are not valid."), _fields_from_ninja(exc.errors))
+
+
+@api.exception_handler(DjangoValidationError)
+def _django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return error_response(request, 422, "validation", _("Some fields are not valid."), fields)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(request, 401, "unauthenticated", _("A valid API token is required."))
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(request, 403, "forbidden", _("Your role does not allow this."))
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict", 413: "too_large", 429: "rate_limited"}.get(exc.status_code, "error")
+    return error_response(request, exc.status_code, code, str(exc))
+
+
+@api.exception_handler(ApiError)
+def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    return error_response(request, exc.status, exc.code, exc.message, exc.fields)
+
+
+def _register_routers() -> None:
+    from amparo.alerts.api import router as alerts_router
+    from amparo.insights.api import router as insights_router
+    from amparo.intake.api import router as intake_router
+    from amparo.openrosa.api import router as openrosa_router
+    from amparo.places.api import router as places_router
+    from amparo.records.api import router as records_router
+    from amparo.response.api import router as response_router
+    from amparo.vocab.api import router as vocab_router
+
+    api.add_router("/places/", places_router, tags=["places"])
+    api.add_router("/vocabularies/", vocab_router, tags=["vocabularies"])
+    api.add_router("/", records_router, tags=["records"])
+    api.add_router("/", intake_router, tags=["intake"])
+    api.add_router("/", response_router, tags=["response"])
+    api.add_router("/", alerts_router, tags=["alerts"])
+    api.add_router("/", insights_router, tags=["insights"])
+    api.add_router("/", openrosa_router, tags=["openrosa"])
+
+
+_register_routers()

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class AuditChain(models.Model):
+    """The head of one hash chain: one per organisation, plus 'system' for events of no organisation."""
+
+    key = models.CharField(max_length=40, unique=True)
+    last_seq = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("the audit trail is append-only")
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise PermissionError("the audit trail is append-only")
+
+
+class AuditEvent(models.Model):
+    """One thing that happened: who, when, which object, which fields. Never the values.
+
+    Each row's hash covers its content and the previous row's hash in the same chain, so
+    editing or deleting a row breaks the chain where it happened (`amparo audit verify`).
+    Database triggers refuse UPDATE and DELETE as well.
+    """
+
+    chain_key = models.CharField(max_length=40)
+    seq = models.PositiveBigIntegerField()
+    organisation = models.ForeignKey(
+        "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=64)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    fields = models.JSONField(default=list, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["chain_key", "seq"], name="audit_chain_seq_unique")]
+        indexes = [
+            models.Index(fields=["organisation", "-created_at"], name="audit_org_time"),
+            models.Index(fields=["target_type", "target_id"], name="audit_target"),
+        ]
+        ordering = ["-created_at", "-seq"]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None:
+            raise PermissionError("the audit trail is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError("the audit trail is append-only")

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OpenrosaConfig(AppConfig):
+    name = "amparo.openrosa"
+    label = "openrosa"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ResponseConfig(AppConfig):
+    name = "amparo.response"
+    label = "response"
