@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "amparo.vocab",
     "amparo.places",
     "amparo.records",
+    "amparo.evidence",
     "amparo.intake",
     "amparo.response",
     "amparo.alerts",
@@ -216,7 +217,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Production serves collected files; development serves them from the apps (no collectstatic step).
+STATIC_ROOT = DATA_DIR / "static" if PRODUCTION else None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(DATA_DIR / "private")}},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -55,9 +55,7 @@ def database_from_url(url: str, *, base_dir: Path) -> dict:
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = unquote(parsed.path)
-        if path.startswith("//"):  # sqlite:////absolute/path
-            path = path[1:]
-        elif path.startswith("/"):
+        if path.startswith("//") or path.startswith("/"):  # sqlite:////absolute/path
             path = path[1:]
         name = path if os.path.isabs(path) else str(base_dir / path)
         return {

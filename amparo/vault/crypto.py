@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import struct
 import threading
 
@@ -48,7 +49,7 @@ def _wrap_aad(org_id: int, purpose: str, version: int) -> bytes:
 
 def wrap_key(raw: bytes, *, org_id: int, purpose: str, version: int) -> tuple[str, bytes]:
     ring = keyring.load()
-    nonce = AESGCM.generate_key(bit_length=96)[:NONCE_BYTES]
+    nonce = os.urandom(NONCE_BYTES)
     ct = AESGCM(ring.active_key).encrypt(nonce, raw, _wrap_aad(org_id, purpose, version))
     return ring.active_id, nonce + ct
 
@@ -122,7 +123,7 @@ def _active_key_pk(org_id: int, purpose: str) -> int:
 
 def encrypt_bytes(plaintext: bytes, *, org_id: int, context: str) -> bytes:
     key_pk = _active_key_pk(org_id, OrganisationKey.Purpose.DATA)
-    nonce = AESGCM.generate_key(bit_length=128)[:NONCE_BYTES]
+    nonce = os.urandom(NONCE_BYTES)
     ct = AESGCM(_raw_key(key_pk)).encrypt(nonce, plaintext, context.encode())
     return struct.pack(">Q", key_pk) + nonce + ct
 

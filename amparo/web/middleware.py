@@ -39,7 +39,7 @@ class AnonymousRouteMiddleware:
             for header in _TRACE_HEADERS:
                 request.META.pop(header, None)
             # Django and some libraries expect an address; give one that identifies nobody.
-            request.META["REMOTE_ADDR"] = "0.0.0.0"
+            request.META["REMOTE_ADDR"] = "0.0.0.0"  # noqa: S104 - an address, not a bind
         request.is_anonymous_route = anonymous  # type: ignore[attr-defined]
         response = self.get_response(request)
         if anonymous:

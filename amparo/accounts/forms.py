@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from amparo.accounts.models import Role
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
+
+
+class TokenForm(forms.Form):
+    token = forms.RegexField(
+        label=_("6-digit code from your authenticator app"), regex=r"^\s*\d{6}\s*$", max_length=8,
+        error_messages={"invalid": _("Enter the 6 digits shown in your app.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class AcceptInvitationForm(forms.Form):
+    username = forms.RegexField(label=_("Choose a user name"), regex=r"^[\w.@+-]{3,150}$", max_length=150,
+                                error_messages={"invalid": _("Use 3 or more letters, digits or . @ + - _")})
+    password = forms.CharField(label=_("Choose a password"), strip=False, widget=forms.PasswordInput,
+                               help_text=_("At least 10 characters. A sentence is easier to remember."))
+    password2 = forms.CharField(label=_("Repeat the password"), strip=False, widget=forms.PasswordInput)
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password2"):
+            self.add_error("password2", _("The passwords do not match."))
+        return data
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label=_("What is this token for?"), max_length=80)

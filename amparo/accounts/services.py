@@ -1,0 +1,191 @@
+"""Writes about organisations, accounts, memberships, invitations, tokens and two-factor devices."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from amparo.accounts.models import ApiToken, Invitation, Membership, Organisation, Role, User
+from amparo.audit import services as audit
+from amparo.vault import crypto
+from amparo.vault.models import OrganisationKey
+
+INVITATION_DAYS = 7
+
+
+@transaction.atomic
+def organisation_create(*, name: str, slug: str = "", department_code: str = "", acting_user: User | None = None, reference_prefix: str = "") -> Organisation:
+    slug = slugify(slug or name)[:40]
+    if not slug:
+        raise ValidationError({"slug": _("Give the organisation a short name.")})
+    if Organisation.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": _("That short name is taken.")})
+    org = Organisation.objects.create(
+        name=name, slug=slug, department_code=department_code, reference_prefix=(reference_prefix or slug[:3]).upper()
+    )
+    # Each organisation gets its own data key and blind-index key, wrapped by the master key.
+    crypto.create_org_key(org_id=org.pk, purpose=OrganisationKey.Purpose.DATA)
+    crypto.create_org_key(org_id=org.pk, purpose=OrganisationKey.Purpose.INDEX)
+    audit.record(actor=acting_user, action="organisation.created", organisation=org, target=org)
+    return org
+
+
+@transaction.atomic
+def user_create(*, username: str, password: str, email: str = "", acting_user: User | None = None, is_network_admin: bool = False, validate: bool = True) -> User:
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("That user name is taken.")})
+    user = User(username=username, email=email, is_network_admin=is_network_admin)
+    if validate:
+        validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    audit.record(actor=acting_user, action="user.created", target=user)
+    return user
+
+
+@transaction.atomic
+def membership_create(*, user: User, organisation: Organisation, role: str, acting_user: User | None) -> Membership:
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    membership, created = Membership.objects.get_or_create(
+        user=user, organisation=organisation, defaults={"role": role}
+    )
+    if not created:
+        membership.role, membership.is_active = role, True
+        membership.save(update_fields=["role", "is_active"])
+    audit.record(
+        actor=acting_user, action="membership.created" if created else "membership.changed",
+        organisation=organisation, target=membership, detail={"role": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str, acting_user: User) -> Membership:
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    _keep_one_admin(membership, new_role=role)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit.record(actor=acting_user, action="membership.role_changed", organisation=membership.organisation, target=membership, fields=["role"], detail={"role": role})
+    return membership
+
+
+@transaction.atomic
+def membership_deactivate(*, membership: Membership, acting_user: User) -> Membership:
+    _keep_one_admin(membership, new_role=None)
+    membership.is_active = False
+    membership.save(update_fields=["is_active"])
+    ApiToken.objects.filter(membership=membership, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit.record(actor=acting_user, action="membership.deactivated", organisation=membership.organisation, target=membership)
+    return membership
+
+
+def _keep_one_admin(membership: Membership, *, new_role: str | None) -> None:
+    if membership.role == Role.ADMIN and new_role != Role.ADMIN:
+        others = Membership.objects.filter(organisation=membership.organisation, role=Role.ADMIN, is_active=True).exclude(pk=membership.pk)
+        if not others.exists():
+            raise ValidationError(_("An organisation needs at least one active administrator."))
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def invitation_create(*, organisation: Organisation, email: str, role: str, acting_user: User) -> tuple[Invitation, str]:
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    raw = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        organisation=organisation, email=email, role=role, token_hash=_token_hash(raw),
+        invited_by=acting_user, expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+    )
+    audit.record(actor=acting_user, action="invitation.created", organisation=organisation, target=invitation, detail={"role": role})
+    return invitation, raw
+
+
+def invitation_for_token(*, raw_token: str) -> Invitation | None:
+    return (
+        Invitation.objects.filter(
+            token_hash=_token_hash(raw_token), accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .select_related("organisation")
+        .first()
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, username: str, password: str) -> User:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at or invitation.revoked_at or invitation.expires_at <= timezone.now():
+        raise ValidationError(_("This invitation is no longer valid."))
+    user = user_create(username=username, password=password, email=invitation.email)
+    membership_create(user=user, organisation=invitation.organisation, role=invitation.role, acting_user=user)
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    audit.record(actor=user, action="invitation.accepted", organisation=invitation.organisation, target=invitation)
+    return user
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, acting_user: User) -> None:
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit.record(actor=acting_user, action="invitation.revoked", organisation=invitation.organisation, target=invitation)
+
+
+@transaction.atomic
+def api_token_create(*, membership: Membership, name: str, acting_user: User) -> tuple[ApiToken, str]:
+    raw = "amp_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        membership=membership, organisation=membership.organisation, name=name[:80], prefix=raw[:12], token_hash=_token_hash(raw)
+    )
+    audit.record(actor=acting_user, action="api_token.created", organisation=membership.organisation, target=token)
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, acting_user: User) -> None:
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    audit.record(actor=acting_user, action="api_token.revoked", organisation=token.organisation, target=token)
+
+
+@transaction.atomic
+def sign_out_everywhere(*, user: User) -> None:
+    """A new session salt changes the session hash: every existing session stops working."""
+    user.session_salt = secrets.token_hex(16)
+    user.save(update_fields=["session_salt"])
+    audit.record(actor=user, action="user.signed_out_everywhere", target=user)
+
+
+def totp_device_start(*, user: User) -> TOTPDevice:
+    """An unconfirmed TOTP device for enrolment (replacing any earlier unconfirmed one)."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="Amparo", confirmed=False)
+
+
+@transaction.atomic
+def totp_device_confirm(*, device: TOTPDevice, token: str) -> bool:
+    if not device.verify_token(token):
+        return False
+    TOTPDevice.objects.filter(user=device.user, confirmed=True).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit.record(actor=device.user, action="user.two_factor_enrolled", target=device.user)
+    return True
+
+
+def login_recorded(*, user: User, success: bool, detail: dict[str, Any] | None = None) -> None:
+    audit.record(actor=user if success else None, action="user.login" if success else "user.login_failed", target=user if success else None, detail=detail)

@@ -1,0 +1,154 @@
+"""Storing and reading evidence files, each step written to the custody log and the audit trail."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from amparo.audit import services as audit
+from amparo.evidence import media, storage
+from amparo.evidence.models import CustodyAction, CustodyEvent, EvidenceFile
+from amparo.vault.crypto import DecryptionError
+
+MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+
+
+class EvidenceTampered(Exception):
+    """The stored file no longer matches the fingerprint taken when it was stored."""
+
+
+def _custody(*, evidence: EvidenceFile, action: str, actor: Any | None, purpose: str = "", sha256: str = "") -> CustodyEvent:
+    event = CustodyEvent.objects.create(
+        organisation_id=evidence.organisation_id,
+        evidence=evidence,
+        action=action,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=actor.get_username() if getattr(actor, "pk", None) else "",
+        purpose=purpose[:200],
+        sha256=sha256,
+    )
+    audit.record(actor=actor if getattr(actor, "pk", None) else None, action=f"evidence.{action}", target=evidence, detail={"purpose": purpose[:80]} if purpose else None)
+    return event
+
+
+def validate_upload(*, data: bytes, max_bytes: int = MAX_EVIDENCE_BYTES) -> str:
+    """The sniffed content type of an acceptable file; ValidationError (translated) otherwise."""
+    if not data:
+        raise ValidationError(_("The file is empty."), code="empty")
+    if len(data) > max_bytes:
+        raise ValidationError(
+            _("The file is too large (the limit is %(mb)d MB).") % {"mb": max_bytes // (1024 * 1024)}, code="too_large"
+        )
+    content_type = media.sniff(data)
+    if content_type not in media.ALLOWED_TYPES:
+        raise ValidationError(_("This type of file is not accepted. Send a photo, a PDF or an audio file."), code="type")
+    return content_type
+
+
+@transaction.atomic
+def evidence_store(
+    *,
+    organisation: Any,
+    uploaded: UploadedFile | bytes,
+    acting_user: Any | None,
+    incident: Any | None = None,
+    source: str = "",
+    source_ref: str = "",
+    original_name: str = "",
+    description: str = "",
+    max_bytes: int = MAX_EVIDENCE_BYTES,
+) -> EvidenceFile:
+    """Fingerprint, strip metadata, encrypt and keep a file; log its custody from the first moment."""
+    if isinstance(uploaded, bytes | bytearray):
+        data = bytes(uploaded)
+    else:
+        if uploaded.size and uploaded.size > max_bytes:
+            raise ValidationError(
+                _("The file is too large (the limit is %(mb)d MB).") % {"mb": max_bytes // (1024 * 1024)}, code="too_large"
+            )
+        data = uploaded.read()
+        original_name = original_name or (uploaded.name or "")
+    content_type = validate_upload(data=data, max_bytes=max_bytes)
+    sha_original = hashlib.sha256(data).hexdigest()
+    try:
+        cleaned = media.strip_metadata(data, content_type)
+    except media.UnsupportedFile:
+        raise ValidationError(_("The image could not be read. It may be damaged."), code="broken")
+    evidence = EvidenceFile(
+        organisation=organisation,
+        incident=incident,
+        source=source,
+        source_ref=str(source_ref),
+        original_name=original_name[:200],
+        description=description,
+        content_type=cleaned.content_type,
+        size=len(cleaned.data),
+        sha256_original=sha_original,
+        sha256_stored=hashlib.sha256(cleaned.data).hexdigest(),
+        metadata_stripped=cleaned.metadata_stripped,
+        uploaded_by=acting_user if getattr(acting_user, "pk", None) else None,
+    )
+    evidence.storage_name = f"{organisation.pk}/{evidence.uid.hex}.bin"
+    evidence.save()
+    # Should the transaction roll back, the blob is left without a row;
+    # `evidence_sweep_orphans` removes such blobs.
+    storage.write(evidence.storage_name, cleaned.data, org_id=organisation.pk)
+    _custody(evidence=evidence, action=CustodyAction.STORED, actor=acting_user, sha256=evidence.sha256_stored)
+    return evidence
+
+
+def evidence_check(*, evidence: EvidenceFile) -> bytes:
+    """The stored bytes, after checking them against the stored fingerprint."""
+    try:
+        data = storage.read(evidence.storage_name)
+    except (DecryptionError, FileNotFoundError, ValueError):
+        raise EvidenceTampered(_("The stored file is missing or was altered."))
+    if hashlib.sha256(data).hexdigest() != evidence.sha256_stored:
+        raise EvidenceTampered(_("The stored file does not match its fingerprint."))
+    return data
+
+
+def evidence_read(*, evidence: EvidenceFile, acting_user: Any, purpose: str = "", action: str = CustodyAction.VIEWED) -> bytes:
+    """Read a file for a person; every read is in the custody log. Tampering is logged and raised."""
+    try:
+        data = evidence_check(evidence=evidence)
+    except EvidenceTampered:
+        # Logged in its own transaction so the record of tampering survives the error.
+        with transaction.atomic():
+            _custody(evidence=evidence, action=CustodyAction.TAMPER_DETECTED, actor=acting_user, purpose=purpose)
+        raise
+    with transaction.atomic():
+        _custody(evidence=evidence, action=action, actor=acting_user, purpose=purpose, sha256=evidence.sha256_stored)
+    return data
+
+
+@transaction.atomic
+def evidence_delete(*, evidence: EvidenceFile, acting_user: Any | None, purpose: str = "") -> None:
+    """Destroy the content of a file (withdrawn report, expired retention); the log remains."""
+    storage.delete(evidence.storage_name)
+    evidence.deleted_at = timezone.now()
+    evidence.original_name = ""
+    evidence.description = ""
+    evidence.save(update_fields=["deleted_at", "original_name", "description"])
+    _custody(evidence=evidence, action=CustodyAction.DELETED, actor=acting_user, purpose=purpose)
+
+
+def evidence_sweep_orphans() -> int:
+    """Remove blobs that no row refers to (left by a transaction that rolled back)."""
+    known = set(EvidenceFile.objects.values_list("storage_name", flat=True))
+    removed = 0
+    base = storage.root()
+    if not base.exists():
+        return 0
+    for path in base.glob("*/*.bin"):
+        name = f"{path.parent.name}/{path.name}"
+        if name not in known:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -1,0 +1,268 @@
+"""Pages for incidents and people. Thin: parse, call a selector or service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from amparo.accounts.decorators import role_required
+from amparo.accounts.models import Membership, Role
+from amparo.records import selectors, services
+from amparo.records.forms import AssignForm, IncidentFilterForm, IncidentForm, PersonForm
+from amparo.records.models import Incident, Person
+from amparo.records.selectors import RECORD_ROLES, WRITE_ROLES, IncidentFilters
+
+PAGE_SIZE = 25
+
+
+def _membership(request: HttpRequest) -> Membership:
+    return request.membership  # type: ignore[attr-defined,no-any-return]
+
+
+def _form_errors_from(form: Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@role_required(*RECORD_ROLES)
+def incident_list(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    form = IncidentFilterForm(request.GET or None)
+    filters = IncidentFilters()
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            d = form.cleaned_data
+            filters = IncidentFilters(
+                date_from=d.get("date_from"), date_to=d.get("date_to"), department=d.get("department", ""),
+                violation=d.get("violation", ""), perpetrator=d.get("perpetrator", ""), status=d.get("status", ""),
+                query=d.get("q", ""),
+            )
+        else:
+            status = 400
+    incidents = selectors.incident_list_for(membership=membership, filters=filters)
+    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "records/incident_list.html", {"form": form, "page": page}, status=status)
+
+
+def _person_from_query(request: HttpRequest, membership: Membership) -> Person | None:
+    person_id = request.GET.get("persona") or request.POST.get("persona")
+    return selectors.person_get_for(membership=membership, person_id=person_id) if person_id else None
+
+
+@role_required(*WRITE_ROLES)
+@require_http_methods(["GET", "POST"])
+def incident_create(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    existing_person = _person_from_query(request, membership)
+    form = IncidentForm(request.POST or None)
+    person_form = PersonForm(request.POST or None, prefix="p")
+    wants_person = existing_person is None and bool(request.POST.get("p-code_name", "").strip())
+    if request.method == "POST":
+        forms_ok = form.is_valid() and (person_form.is_valid() if wants_person else True)
+        if forms_ok:
+            try:
+                incident = _create_incident_with_person(membership, form, person_form if wants_person else None, existing_person)
+            except ValidationError as exc:
+                _form_errors_from(form, exc)
+            else:
+                messages.success(request, _("Incident %(ref)s saved.") % {"ref": incident.reference})
+                return redirect("records:incident_detail", incident_id=incident.pk)
+    context = {"form": form, "person_form": person_form, "existing_person": existing_person, "creating": True}
+    return render(request, "records/incident_form.html", context, status=400 if request.method == "POST" else 200)
+
+
+@transaction.atomic
+def _create_incident_with_person(membership: Membership, form: IncidentForm, person_form: PersonForm | None, existing: Person | None) -> Incident:
+    persons: list[Person] = [existing] if existing else []
+    if person_form is not None:
+        data = person_form.service_kwargs()
+        # The same phone or ID number means the same person: link instead of duplicating.
+        known = selectors.person_find_for(membership=membership, phone=data.get("phone", ""), id_number=data.get("id_number", "")).first()
+        if known is not None:
+            persons.append(known)
+        else:
+            persons.append(services.person_create(organisation=membership.organisation, acting_user=membership.user, **data))
+    d = form.cleaned_data
+    return services.incident_create(
+        organisation=membership.organisation,
+        acting_user=membership.user,
+        violation_codes=d["violations"],
+        perpetrator_codes=d.get("perpetrators", []),
+        persons=persons,
+        department_code=d.get("department", ""),
+        **form.service_kwargs(),
+    )
+
+
+@role_required(*RECORD_ROLES)
+def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
+    membership = _membership(request)
+    incident = selectors.incident_get_for(membership=membership, incident_id=incident_id)
+    reveal = request.GET.get("mostrar") == "1"
+    if reveal:
+        services.sensitive_viewed(actor=membership.user, target=incident, fields=Incident.SENSITIVE_FIELDS)
+    context: dict[str, Any] = {
+        "incident": incident,
+        "reveal": reveal,
+        "violations": [link.term for link in incident.violation_links.select_related("term")],
+        "perpetrators": [link.term for link in incident.perpetrator_links.select_related("term")],
+        "people": incident.person_links.select_related("person"),
+        "can_edit": membership.role in WRITE_ROLES,
+        "can_manage": membership.role in (Role.ADMIN, Role.COORDINATOR),
+        "person_form": PersonForm(prefix="p"),
+    }
+    if context["can_manage"]:
+        context["assign_form"] = _assign_form(membership, incident)
+    return render(request, "records/incident_detail.html", context)
+
+
+def _assign_form(membership: Membership, incident: Incident, data: Any = None) -> AssignForm:
+    form = AssignForm(data, initial={"assigned_to": incident.assigned_to_id or "", "status": incident.status})
+    members = membership.organisation.memberships.filter(is_active=True, role__in=[Role.ADMIN, Role.COORDINATOR, Role.DOCUMENTER, Role.LAWYER]).select_related("user")
+    form.fields["assigned_to"].choices = [("", "—")] + [(str(m.user_id), f"{m.user.username} ({m.get_role_display()})") for m in members]
+    return form
+
+
+@role_required(*WRITE_ROLES)
+@require_http_methods(["GET", "POST"])
+def incident_edit(request: HttpRequest, incident_id: int) -> HttpResponse:
+    membership = _membership(request)
+    incident = selectors.incident_get_for(membership=membership, incident_id=incident_id)
+    initial = {
+        "occurred_on": incident.occurred_on, "date_precision": incident.date_precision, "occurred_time": incident.occurred_time,
+        "department": incident.department_id or "", "district": incident.district_id or "",
+        "place_type": incident.place_type.code if incident.place_type else "",
+        "violations": [link.term.code for link in incident.violation_links.select_related("term")],
+        "perpetrators": [link.term.code for link in incident.perpetrator_links.select_related("term")],
+        "perpetrator_details": incident.perpetrator_details, "narrative": incident.narrative,
+        "people_affected": incident.people_affected, "source": incident.source.code if incident.source else "",
+        "reliability": incident.reliability, "consent_store": incident.consent_store,
+        "consent_share_stats": incident.consent_share_stats, "consent_legal_action": incident.consent_legal_action,
+        "consent_contact": incident.consent_contact, "contact_preference": incident.contact_preference,
+    }
+    form = IncidentForm(request.POST or None, initial=initial)
+    if request.method == "GET":
+        services.sensitive_viewed(actor=membership.user, target=incident, fields=Incident.SENSITIVE_FIELDS)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.incident_update(
+                incident=incident, acting_user=membership.user,
+                violation_codes=form.cleaned_data["violations"], perpetrator_codes=form.cleaned_data.get("perpetrators", []),
+                **form.service_kwargs(),
+            )
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("records:incident_detail", incident_id=incident.pk)
+    return render(request, "records/incident_form.html", {"form": form, "incident": incident, "creating": False}, status=400 if request.method == "POST" else 200)
+
+
+@role_required(Role.ADMIN, Role.COORDINATOR)
+@require_POST
+def incident_manage(request: HttpRequest, incident_id: int) -> HttpResponse:
+    membership = _membership(request)
+    incident = selectors.incident_get_for(membership=membership, incident_id=incident_id)
+    form = _assign_form(membership, incident, request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid person and status."))
+        return redirect("records:incident_detail", incident_id=incident.pk)
+    assignee_id = form.cleaned_data.get("assigned_to")
+    assignee = next((m.user for m in membership.organisation.memberships.select_related("user") if str(m.user_id) == assignee_id), None) if assignee_id else None
+    with transaction.atomic():
+        if (assignee.pk if assignee else None) != incident.assigned_to_id:
+            services.incident_assign(incident=incident, assignee=assignee, acting_user=membership.user)
+        if form.cleaned_data["status"] != incident.status:
+            services.incident_set_status(incident=incident, status=form.cleaned_data["status"], acting_user=membership.user)
+    messages.success(request, _("Changes saved."))
+    return redirect("records:incident_detail", incident_id=incident.pk)
+
+
+@role_required(Role.ADMIN, Role.COORDINATOR)
+@require_POST
+def incident_delete_view(request: HttpRequest, incident_id: int) -> HttpResponse:
+    membership = _membership(request)
+    incident = selectors.incident_get_for(membership=membership, incident_id=incident_id)
+    reference = incident.reference
+    services.incident_delete(incident=incident, membership=membership)
+    messages.success(request, _("Incident %(ref)s deleted.") % {"ref": reference})
+    return redirect("records:incident_list")
+
+
+@role_required(*WRITE_ROLES)
+@require_POST
+def incident_person_add(request: HttpRequest, incident_id: int) -> HttpResponse:
+    membership = _membership(request)
+    incident = selectors.incident_get_for(membership=membership, incident_id=incident_id)
+    person_form = PersonForm(request.POST, prefix="p")
+    if not person_form.is_valid():
+        messages.error(request, _("The person could not be added: give at least a code name."))
+        return redirect("records:incident_detail", incident_id=incident.pk)
+    with transaction.atomic():
+        data = person_form.service_kwargs()
+        person = selectors.person_find_for(membership=membership, phone=data.get("phone", ""), id_number=data.get("id_number", "")).first()
+        if person is None:
+            person = services.person_create(organisation=membership.organisation, acting_user=membership.user, **data)
+        services.incident_add_person(incident=incident, person=person, acting_user=membership.user)
+    messages.success(request, _("Person %(code)s added.") % {"code": person.code_name})
+    return redirect("records:incident_detail", incident_id=incident.pk)
+
+
+@role_required(*RECORD_ROLES)
+def person_list(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    query = request.GET.get("q", "")[:60]
+    people = selectors.person_list_for(membership=membership, query=query)
+    lookup = request.GET.get("telefono", "")[:40] or request.GET.get("documento", "")[:40]
+    if lookup:
+        people = selectors.person_find_for(membership=membership, phone=request.GET.get("telefono", "")[:40], id_number=request.GET.get("documento", "")[:40])
+    page = Paginator(people.order_by("code_name"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "records/person_list.html", {"page": page, "query": query, "lookup": lookup})
+
+
+@role_required(*RECORD_ROLES)
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    membership = _membership(request)
+    person = selectors.person_get_for(membership=membership, person_id=person_id)
+    reveal = request.GET.get("mostrar") == "1"
+    if reveal:
+        if membership.role not in WRITE_ROLES and membership.role != Role.LAWYER:
+            raise PermissionDenied
+        services.sensitive_viewed(actor=membership.user, target=person, fields=Person.SENSITIVE_FIELDS)
+    incidents = selectors.person_incidents_for(membership=membership, person=person)
+    return render(request, "records/person_detail.html", {
+        "person": person, "reveal": reveal, "incidents": incidents, "can_edit": membership.role in WRITE_ROLES,
+    })
+
+
+@role_required(*WRITE_ROLES)
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
+    membership = _membership(request)
+    person = selectors.person_get_for(membership=membership, person_id=person_id)
+    initial = {f: getattr(person, f) for f in services.PERSON_FIELDS}
+    form = PersonForm(request.POST or None, initial=initial)
+    if request.method == "GET":
+        services.sensitive_viewed(actor=membership.user, target=person, fields=Person.SENSITIVE_FIELDS)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(person=person, acting_user=membership.user, **form.service_kwargs())
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("records:person_detail", person_id=person.pk)
+    return render(request, "records/person_form.html", {"form": form, "person": person}, status=400 if request.method == "POST" else 200)

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from amparo.accounts.middleware import ACTIVE_ORG_SESSION_KEY
+from amparo.accounts.selectors import membership_active_for
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("accounts:login")
+    from amparo.web.selectors import home_summary_for
+
+    membership = getattr(request, "membership", None)
+    summary = home_summary_for(membership=membership) if membership else None
+    return render(request, "web/home.html", {"summary": summary})
+
+
+@login_required
+@require_POST
+def switch_organisation(request: HttpRequest) -> HttpResponse:
+    try:
+        org_id = int(request.POST.get("organisation", ""))
+    except ValueError:
+        org_id = 0
+    membership = membership_active_for(user=request.user, organisation_id=org_id)  # type: ignore[arg-type]
+    if membership is not None and membership.organisation_id == org_id:
+        request.session[ACTIVE_ORG_SESSION_KEY] = org_id
+    nxt = request.POST.get("next", "")
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts=None, require_https=False) and nxt.startswith("/"):
+        return redirect(nxt)
+    return redirect("web:home")
+
+
+def _error(request: HttpRequest, status: int, template: str) -> HttpResponse:
+    return render(request, f"web/{template}", status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 400, "400.html")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 403, "403.html")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 404, "404.html")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/500.html", status=500)

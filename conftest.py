@@ -1,0 +1,148 @@
+"""Shared test fixtures: organisations and personas, each with the access written beside it.
+
+- Lima ("org"): Alicia is its admin; Carla coordinates; Dora and Diana document (each sees
+  only what she recorded or was assigned); Lucía is an allied lawyer (sees only what is
+  referred or assigned to her); Ana is an analyst (aggregates only, no records).
+- Arequipa ("other_org"): Bruno coordinates there. Nobody in Lima may see Arequipa's
+  records, nor Bruno Lima's: every cross-organisation read is a 404.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+
+import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("AMPARO_DATA_DIR", os.path.join(tempfile.gettempdir(), f"amparo-test-{os.getpid()}"))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_keys_and_storage(tmp_path_factory: pytest.TempPathFactory) -> None:
+    from django.conf import settings
+
+    from amparo.vault import crypto, keyring
+
+    settings.MASTER_KEY = f"mk-test:{base64.b64encode(secrets.token_bytes(32)).decode()}"
+    settings.MASTER_KEY_FILE = ""
+    settings.PRIVATE_STORAGE_DIR = tmp_path_factory.mktemp("private")
+    # Argon2 is checked by its own test; elsewhere a fast hasher keeps the suite quick.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.AXES_ENABLED = True
+    keyring.forget()
+    crypto.forget_keys()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_key_cache() -> None:
+    from amparo.vault import crypto
+
+    crypto.forget_keys()
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Personas:
+    org: object
+    other_org: object
+    alicia: object  # admin, Lima
+    carla: object  # coordinator, Lima
+    dora: object  # documenter, Lima
+    diana: object  # documenter, Lima
+    lucia: object  # lawyer, Lima
+    ana: object  # analyst, Lima
+    bruno: object  # coordinator, Arequipa
+
+    def membership(self, user: object, org: object | None = None):  # type: ignore[no-untyped-def]
+        from amparo.accounts.models import Membership
+
+        return Membership.objects.select_related("organisation", "user").get(user=user, organisation=org or self.org)
+
+
+def make_user(username: str, org: object, role: str):  # type: ignore[no-untyped-def]
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from amparo.accounts.services import membership_create, user_create
+
+    user = user_create(username=username, password=PASSWORD, email=f"{username}@example.org", validate=False)
+    membership_create(user=user, organisation=org, role=role, acting_user=None)
+    TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    return user
+
+
+@pytest.fixture
+def personas(db) -> Personas:  # type: ignore[no-untyped-def]
+    from amparo.accounts.models import Role
+    from amparo.accounts.services import organisation_create
+
+    org = organisation_create(name="Colectiva Lima", slug="lima", department_code="15", reference_prefix="LIM")
+    other = organisation_create(name="Asociación Arequipa", slug="arequipa", department_code="04", reference_prefix="AQP")
+    return Personas(
+        org=org,
+        other_org=other,
+        alicia=make_user("alicia", org, Role.ADMIN),
+        carla=make_user("carla", org, Role.COORDINATOR),
+        dora=make_user("dora", org, Role.DOCUMENTER),
+        diana=make_user("diana", org, Role.DOCUMENTER),
+        lucia=make_user("lucia", org, Role.LAWYER),
+        ana=make_user("ana", org, Role.ANALYST),
+        bruno=make_user("bruno", other, Role.COORDINATOR),
+    )
+
+
+def login(client, user) -> None:  # type: ignore[no-untyped-def]
+    """Sign in as a user who has passed the TOTP check (as after the real two-factor page)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture
+def login_as(client):  # type: ignore[no-untyped-def]
+    def _login(user):  # type: ignore[no-untyped-def]
+        login(client, user)
+        return client
+
+    return _login
+
+
+def make_incident(org, user, **overrides):  # type: ignore[no-untyped-def]
+    """A complete incident with sensible defaults, through the real service."""
+    from datetime import date
+
+    from amparo.records.services import incident_create
+
+    fields = {
+        "occurred_on": date(2025, 3, 14),
+        "violation_codes": ["arbitrary_detention"],
+        "perpetrator_codes": ["pnp_officer"],
+        "district": "150101",
+        "place_type": "street",
+        "narrative": "Nos detuvieron sin motivo en la avenida.",
+        "perpetrator_details": "Placa 12345, patrullero PL-1234",
+        "people_affected": 1,
+        "consent_store": True,
+        "consent_share_stats": True,
+    }
+    fields.update(overrides)
+    return incident_create(organisation=org, acting_user=user, **fields)
+
+
+def make_person(org, user, **overrides):  # type: ignore[no-untyped-def]
+    from amparo.records.services import person_create
+
+    fields = {"code_name": "Mariposa", "phone": "+51 987 654 321", "legal_name": "Rosa Quispe Huamán", "id_number": "45678912"}
+    fields.update(overrides)
+    return person_create(organisation=org, acting_user=user, **fields)
