@@ -40,7 +40,7 @@ class Term(models.Model):
     description_es = models.TextField(blank=True)
     description_en = models.TextField(blank=True)
     # HURIDOCS Events Standard Formats micro-thesaurus reference, where one fits.
-    huridocs_ref = models.CharField(max_length=40, blank=True)
+    huridocs_ref = models.CharField(max_length=80, blank=True)
     right_group = models.CharField(max_length=24, choices=RightGroup.choices, blank=True)
     is_state_agent = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)

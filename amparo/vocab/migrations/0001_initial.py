@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('label_en', models.CharField(max_length=120)),
                 ('description_es', models.TextField(blank=True)),
                 ('description_en', models.TextField(blank=True)),
-                ('huridocs_ref', models.CharField(blank=True, max_length=40)),
+                ('huridocs_ref', models.CharField(blank=True, max_length=80)),
                 ('right_group', models.CharField(blank=True, choices=[('life_integrity', 'Life and personal integrity'), ('liberty', 'Personal liberty and security'), ('health', 'Health'), ('work', 'Work and livelihood'), ('justice', 'Access to justice'), ('non_discrimination', 'Equality and non-discrimination'), ('', 'Not applicable')], max_length=24)),
                 ('is_state_agent', models.BooleanField(default=False)),
                 ('is_active', models.BooleanField(default=True)),
