@@ -47,7 +47,7 @@ test: lint test-sqlite test-postgres
 
 messages: install
 	cd amparo && for app in */; do \
-		if [ -d "$$app/locale" ]; then (cd $$app && ../../$(BIN)/django-admin makemessages -l es -l en --no-obsolete -v 0 && ../../$(BIN)/django-admin compilemessages -v 0); fi; \
+		if [ -d "$$app/locale" ]; then (cd $$app && ../../$(BIN)/django-admin makemessages -l es --no-obsolete --no-location -v 0 && ../../$(BIN)/django-admin compilemessages -v 0); fi; \
 	done
 
 bench: install
