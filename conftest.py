@@ -45,6 +45,37 @@ def _fresh_key_cache() -> None:
     crypto.forget_keys()
 
 
+@pytest.fixture(autouse=True)
+def _sqlite_audit_triggers(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """Keep the audit trail's append-only triggers in place on SQLite, except while a
+    transactional test's database is flushed (SQLite flushes with DELETE, which they refuse;
+    PostgreSQL truncates, which row triggers do not see)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if not (marker or transactional or "db" in request.fixturenames):
+        yield
+        return
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+    from importlib import import_module
+
+    triggers = import_module("amparo.audit.migrations.0002_append_only_triggers")
+    with connection.cursor() as cur:
+        for sql in triggers.SQLITE_FORWARD:
+            cur.execute(sql)
+    yield
+    if transactional:
+        with connection.cursor() as cur:
+            for sql in triggers.SQLITE_REVERSE:
+                cur.execute(sql)
+
+
 PASSWORD = "correct horse battery staple"
 
 

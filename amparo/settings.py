@@ -183,7 +183,9 @@ OTP_TOTP_ISSUER = "Amparo"
 
 # Security headers.
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on form posts,
+# which fails CSRF origin checks. Nothing is sent to any other site either way.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = envbool("AMPARO_SSL_REDIRECT", False)
@@ -227,7 +229,9 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 # Evidence and report files: encrypted, private, never under a public URL.
 PRIVATE_STORAGE_DIR = DATA_DIR / "private"
-MEDIA_URL = None
+# Nothing is ever served from MEDIA: no URL pattern points at it (these values only keep test servers sane).
+MEDIA_URL = "/no-public-media/"
+MEDIA_ROOT = DATA_DIR / "no-public-media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000

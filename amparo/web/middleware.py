@@ -45,5 +45,5 @@ class AnonymousRouteMiddleware:
         if anonymous:
             response["Cache-Control"] = "no-store, max-age=0"
             response["Pragma"] = "no-cache"
-            response["Referrer-Policy"] = "no-referrer"
+            response["Referrer-Policy"] = "same-origin"
         return response

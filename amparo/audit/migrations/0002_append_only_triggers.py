@@ -7,8 +7,8 @@ full control of the database can still drop them, which is why rows are hash-cha
 from django.db import migrations
 
 SQLITE_FORWARD = [
-    "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_auditevent BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;",
-    "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_auditevent BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;",
+    "CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON audit_auditevent BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;",
+    "CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_auditevent BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;",
 ]
 SQLITE_REVERSE = ["DROP TRIGGER IF EXISTS audit_event_no_update;", "DROP TRIGGER IF EXISTS audit_event_no_delete;"]
 

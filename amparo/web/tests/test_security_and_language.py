@@ -22,7 +22,7 @@ def test_pages_carry_a_strict_content_security_policy(personas, client):
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
     assert r["X-Frame-Options"] == "DENY"
     assert r["X-Content-Type-Options"] == "nosniff"
-    assert r["Referrer-Policy"] == "no-referrer"
+    assert r["Referrer-Policy"] == "same-origin"
 
 
 def test_no_template_has_inline_script_or_a_third_party_address():
