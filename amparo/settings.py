@@ -58,7 +58,8 @@ SITE_URL = envstr("AMPARO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # The master key wraps every organisation's data key. It lives outside the database.
 MASTER_KEY_FILE = envstr("AMPARO_MASTER_KEY_FILE", "" if PRODUCTION else str(DATA_DIR / "master.keys"))
-MASTER_KEY = envsecret("AMPARO_MASTER_KEY")
+# Not envsecret(): AMPARO_MASTER_KEY_FILE names the keyring file, not a file holding this variable.
+MASTER_KEY = envstr("AMPARO_MASTER_KEY")
 if PRODUCTION and not (MASTER_KEY or MASTER_KEY_FILE):
     raise ImproperlyConfigured("AMPARO_MASTER_KEY or AMPARO_MASTER_KEY_FILE is required in production.")
 
