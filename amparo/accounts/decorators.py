@@ -19,7 +19,7 @@ def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callab
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             user = request.user
-            if not user.is_authenticated or not user.is_verified():  # type: ignore[union-attr]
+            if not user.is_authenticated or not user.is_verified():  # type: ignore[union-attr,attr-defined]
                 return redirect_to_login(request.get_full_path())
             membership = getattr(request, "membership", None)
             if membership is None or (roles and membership.role not in roles):
@@ -35,7 +35,7 @@ def network_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., H
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
-        if not user.is_authenticated or not user.is_verified():  # type: ignore[union-attr]
+        if not user.is_authenticated or not user.is_verified():  # type: ignore[union-attr,attr-defined]
             return redirect_to_login(request.get_full_path())
         if not getattr(user, "is_network_admin", False):
             raise PermissionDenied

@@ -61,17 +61,19 @@ def strip_metadata(data: bytes, content_type: str) -> Cleaned:
     if content_type not in IMAGE_TYPES:
         return Cleaned(data, content_type, False)
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            img.load()
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.load()
             # Apply the EXIF rotation to the pixels before the EXIF block is dropped.
-            img = ImageOps.exif_transpose(img)
+            img: Image.Image = ImageOps.exif_transpose(opened)
             fmt = {"image/jpeg": "JPEG", "image/png": "PNG", "image/gif": "GIF", "image/webp": "WEBP"}[content_type]
             if fmt == "JPEG" and img.mode not in ("RGB", "L"):
                 img = img.convert("RGB")
+            # A new image holds only pixels (and a palette): no EXIF, XMP, ICC or text chunks.
             clean = Image.new(img.mode, img.size)
-            clean.putdata(list(img.getdata())) if img.mode == "P" else clean.paste(img)
-            if img.mode == "P" and img.getpalette():
-                clean.putpalette(img.getpalette())
+            clean.paste(img)
+            palette = img.getpalette() if img.mode == "P" else None
+            if palette:
+                clean.putpalette(palette)
             out = io.BytesIO()
             params = {"quality": 90} if fmt == "JPEG" else {}
             clean.save(out, format=fmt, **params)

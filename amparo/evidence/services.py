@@ -29,7 +29,7 @@ def _custody(*, evidence: EvidenceFile, action: str, actor: Any | None, purpose:
         evidence=evidence,
         action=action,
         actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=actor.get_username() if getattr(actor, "pk", None) else "",
+        actor_label=getattr(actor, "get_username", lambda: "")() if getattr(actor, "pk", None) else "",
         purpose=purpose[:200],
         sha256=sha256,
     )

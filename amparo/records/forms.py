@@ -54,11 +54,11 @@ class IncidentForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = [("", _("— Not said —"))] + [(d.code, d.name) for d in Department.objects.order_by("name")]
-        self.fields["place_type"].choices = [("", "—")] + _term_choices(Vocabulary.PLACE_TYPE)
-        self.fields["violations"].choices = _term_choices(Vocabulary.VIOLATION)
-        self.fields["perpetrators"].choices = _term_choices(Vocabulary.PERPETRATOR)
-        self.fields["source"].choices = [("", "—")] + _term_choices(Vocabulary.SOURCE)
+        self.fields["department"].choices = [("", _("— Not said —"))] + [(d.code, d.name) for d in Department.objects.order_by("name")]  # type: ignore[attr-defined]
+        self.fields["place_type"].choices = [("", "—")] + _term_choices(Vocabulary.PLACE_TYPE)  # type: ignore[attr-defined]
+        self.fields["violations"].choices = _term_choices(Vocabulary.VIOLATION)  # type: ignore[attr-defined]
+        self.fields["perpetrators"].choices = _term_choices(Vocabulary.PERPETRATOR)  # type: ignore[attr-defined]
+        self.fields["source"].choices = [("", "—")] + _term_choices(Vocabulary.SOURCE)  # type: ignore[attr-defined]
         self.district_label = ""
         code = self.data.get("district") if self.is_bound else self.initial.get("district")
         if code:
@@ -140,9 +140,9 @@ class IncidentFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = [("", "—")] + [(d.code, d.name) for d in Department.objects.order_by("name")]
-        self.fields["violation"].choices = [("", "—")] + _term_choices(Vocabulary.VIOLATION)
-        self.fields["perpetrator"].choices = [("", "—")] + _term_choices(Vocabulary.PERPETRATOR)
+        self.fields["department"].choices = [("", "—")] + [(d.code, d.name) for d in Department.objects.order_by("name")]  # type: ignore[attr-defined]
+        self.fields["violation"].choices = [("", "—")] + _term_choices(Vocabulary.VIOLATION)  # type: ignore[attr-defined]
+        self.fields["perpetrator"].choices = [("", "—")] + _term_choices(Vocabulary.PERPETRATOR)  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -150,12 +150,11 @@ def _validate_incident(incident: Incident) -> None:
     incident.full_clean(exclude=["organisation", "created_by", "reference", "consent_recorded_by", "district", "province", "department", "place_type", "source", "assigned_to"])
 
 
-def _set_links(incident: Incident, model: type, terms: list[Term]) -> None:
+def _set_links(incident: Incident, model: type[IncidentViolation] | type[IncidentPerpetrator], terms: list[Term]) -> None:
     model.objects.filter(incident=incident).exclude(term__in=terms).delete()
     existing = set(model.objects.filter(incident=incident).values_list("term_id", flat=True))
-    model.objects.bulk_create(
-        [model(organisation_id=incident.organisation_id, incident=incident, term=t) for t in terms if t.pk not in existing]
-    )
+    new_links = [model(organisation_id=incident.organisation_id, incident=incident, term=t) for t in terms if t.pk not in existing]
+    model.objects.bulk_create(new_links)  # type: ignore[arg-type]
 
 
 def _normalise_incident_fields(fields: dict[str, Any]) -> dict[str, Any]:

@@ -132,7 +132,7 @@ def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
 def _assign_form(membership: Membership, incident: Incident, data: Any = None) -> AssignForm:
     form = AssignForm(data, initial={"assigned_to": incident.assigned_to_id or "", "status": incident.status})
     members = membership.organisation.memberships.filter(is_active=True, role__in=[Role.ADMIN, Role.COORDINATOR, Role.DOCUMENTER, Role.LAWYER]).select_related("user")
-    form.fields["assigned_to"].choices = [("", "—")] + [(str(m.user_id), f"{m.user.username} ({m.get_role_display()})") for m in members]
+    form.fields["assigned_to"].choices = [("", "—")] + [(str(m.user_id), f"{m.user.username} ({m.get_role_display()})") for m in members]  # type: ignore[attr-defined]
     return form
 
 
