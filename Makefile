@@ -31,6 +31,7 @@ chromium:
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy amparo
 	$(BIN)/python manage.py makemigrations --check --dry-run -v 1
 	$(BIN)/python manage.py compilemessages_check
 

@@ -24,6 +24,17 @@ class InvitationForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
+class OrganisationForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    department_code = forms.ChoiceField(label=_("Home region"), required=False)
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from amparo.places.models import Department
+
+        super().__init__(*args, **kwargs)
+        self.fields["department_code"].choices = [("", "—")] + [(d.code, d.name) for d in Department.objects.order_by("name")]  # type: ignore[attr-defined]
+
+
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 

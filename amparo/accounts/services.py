@@ -41,6 +41,19 @@ def organisation_create(*, name: str, slug: str = "", department_code: str = "",
 
 
 @transaction.atomic
+def organisation_update(*, organisation: Organisation, acting_user: User, name: str, department_code: str) -> Organisation:
+    from amparo.places.models import Department
+
+    if department_code and not Department.objects.filter(code=department_code).exists():
+        raise ValidationError({"department_code": _("Unknown region.")})
+    changed = [f for f, v in (("name", name), ("department_code", department_code)) if getattr(organisation, f) != v]
+    organisation.name, organisation.department_code = name, department_code
+    organisation.save(update_fields=changed or None)
+    audit.record(actor=acting_user, action="organisation.updated", organisation=organisation, target=organisation, fields=changed)
+    return organisation
+
+
+@transaction.atomic
 def user_create(*, username: str, password: str, email: str = "", acting_user: User | None = None, is_network_admin: bool = False, validate: bool = True) -> User:
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("That user name is taken.")})

@@ -17,6 +17,7 @@ urlpatterns = [
     path("seguridad/tokens/<int:token_id>/revocar/", views.api_token_revoke_view, name="api_token_revoke"),
     path("organizacion/", views.members, name="members"),
     path("organizacion/invitar/", views.invite, name="invite"),
+    path("organizacion/ajustes/", views.organisation_settings, name="organisation_settings"),
     path("organizacion/invitaciones/<int:invitation_id>/revocar/", views.invitation_revoke_view, name="invitation_revoke"),
     path("organizacion/miembros/<int:membership_id>/rol/", views.member_role, name="member_role"),
     path("organizacion/miembros/<int:membership_id>/desactivar/", views.member_deactivate, name="member_deactivate"),

@@ -19,6 +19,7 @@ from amparo.accounts.forms import (
     ApiTokenForm,
     InvitationForm,
     LoginForm,
+    OrganisationForm,
     RoleForm,
     TokenForm,
 )
@@ -141,14 +142,31 @@ def api_token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
     return redirect("accounts:security")
 
 
-@role_required(Role.ADMIN)
-def members(request: HttpRequest) -> HttpResponse:
+def _members_page(request: HttpRequest, *, invite_form: InvitationForm | None = None, org_form: OrganisationForm | None = None, status: int = 200) -> HttpResponse:
     membership: Membership = request.membership  # type: ignore[attr-defined]
-    invitations = Invitation.objects.filter(organisation=membership.organisation, accepted_at__isnull=True, revoked_at__isnull=True).order_by("-created_at")
+    org = membership.organisation
+    invitations = Invitation.objects.filter(organisation=org, accepted_at__isnull=True, revoked_at__isnull=True).order_by("-created_at")
     return render(request, "accounts/members.html", {
         "members": organisation_members(membership=membership), "invitations": invitations,
-        "invite_form": InvitationForm(), "roles": Role.choices,
-    })
+        "invite_form": invite_form or InvitationForm(), "roles": Role.choices,
+        "org_form": org_form or OrganisationForm(initial={"name": org.name, "department_code": org.department_code}),
+    }, status=status)
+
+
+@role_required(Role.ADMIN)
+def members(request: HttpRequest) -> HttpResponse:
+    return _members_page(request)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def organisation_settings(request: HttpRequest) -> HttpResponse:
+    form = OrganisationForm(request.POST)
+    if not form.is_valid():
+        return _members_page(request, org_form=form, status=400)
+    services.organisation_update(organisation=request.organisation, acting_user=request.user, **form.cleaned_data)  # type: ignore[attr-defined,arg-type]
+    messages.success(request, _("Changes saved."))
+    return redirect("accounts:members")
 
 
 @role_required(Role.ADMIN)
@@ -157,10 +175,7 @@ def invite(request: HttpRequest) -> HttpResponse:
     form = InvitationForm(request.POST)
     membership: Membership = request.membership  # type: ignore[attr-defined]
     if not form.is_valid():
-        invitations = Invitation.objects.filter(organisation=membership.organisation, accepted_at__isnull=True, revoked_at__isnull=True)
-        return render(request, "accounts/members.html", {
-            "members": organisation_members(membership=membership), "invitations": invitations, "invite_form": form, "roles": Role.choices,
-        }, status=400)
+        return _members_page(request, invite_form=form, status=400)
     invitation, raw = services.invitation_create(
         organisation=membership.organisation, email=form.cleaned_data["email"], role=form.cleaned_data["role"], acting_user=request.user,  # type: ignore[arg-type]
     )

@@ -12,6 +12,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from amparo.accounts.decorators import role_required
@@ -62,6 +63,7 @@ def _person_from_query(request: HttpRequest, membership: Membership) -> Person |
     return selectors.person_get_for(membership=membership, person_id=person_id) if person_id else None
 
 
+@sensitive_post_parameters()  # narratives and identities never reach error reports
 @role_required(*WRITE_ROLES)
 @require_http_methods(["GET", "POST"])
 def incident_create(request: HttpRequest) -> HttpResponse:
@@ -136,6 +138,7 @@ def _assign_form(membership: Membership, incident: Incident, data: Any = None) -
     return form
 
 
+@sensitive_post_parameters()  # narratives and identities never reach error reports
 @role_required(*WRITE_ROLES)
 @require_http_methods(["GET", "POST"])
 def incident_edit(request: HttpRequest, incident_id: int) -> HttpResponse:
@@ -202,6 +205,7 @@ def incident_delete_view(request: HttpRequest, incident_id: int) -> HttpResponse
     return redirect("records:incident_list")
 
 
+@sensitive_post_parameters()  # narratives and identities never reach error reports
 @role_required(*WRITE_ROLES)
 @require_POST
 def incident_person_add(request: HttpRequest, incident_id: int) -> HttpResponse:
@@ -248,6 +252,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     })
 
 
+@sensitive_post_parameters()  # narratives and identities never reach error reports
 @role_required(*WRITE_ROLES)
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:

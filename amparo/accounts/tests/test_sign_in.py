@@ -123,6 +123,16 @@ def test_an_admin_cannot_touch_another_organisations_members(personas, client):
     assert other.role == Role.COORDINATOR and other.is_active
 
 
+def test_an_admin_edits_the_organisations_settings(personas, client):
+    login(client, personas.alicia)
+    assert client.post("/cuenta/organizacion/ajustes/", {"name": "Colectiva Lima Norte", "department_code": "15"}).status_code == 302
+    personas.org.refresh_from_db()
+    assert personas.org.name == "Colectiva Lima Norte"
+    assert client.post("/cuenta/organizacion/ajustes/", {"name": "", "department_code": "99"}).status_code == 400
+    login(client, personas.carla)
+    assert client.post("/cuenta/organizacion/ajustes/", {"name": "X", "department_code": ""}).status_code == 403
+
+
 def test_an_admin_changes_roles_but_keeps_one_admin(personas, client):
     login(client, personas.alicia)
     carla = Membership.objects.get(user=personas.carla)
