@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from django.utils.translation import gettext_lazy
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
@@ -39,6 +40,18 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.fields = status, code, message, fields or {}
 
 
+class ErrorBody(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]]
+
+
+class ErrorOut(Schema):
+    """The one error body, for endpoints to declare in their responses (and so in the OpenAPI schema)."""
+
+    error: ErrorBody
+
+
 api = NinjaAPI(
     title="Amparo API",
     version="1",
@@ -55,12 +68,54 @@ def error_response(request: HttpRequest, status: int, code: str, message: str, f
     )
 
 
+# Pydantic writes its messages in English; these say the same through gettext. Errors raised
+# by our own validators (PydanticCustomError) are translated already and pass through.
+_PYDANTIC_MESSAGES = {
+    "missing": gettext_lazy("This field is required."),
+    "extra_forbidden": gettext_lazy("Unknown field."),
+    "string_type": gettext_lazy("Must be text."),
+    "string_too_short": gettext_lazy("Too short: at least %(min_length)s characters."),
+    "string_too_long": gettext_lazy("Too long: at most %(max_length)s characters."),
+    "string_pattern_mismatch": gettext_lazy("Not in the expected format."),
+    "int_type": gettext_lazy("Must be a whole number."),
+    "int_parsing": gettext_lazy("Must be a whole number."),
+    "int_from_float": gettext_lazy("Must be a whole number."),
+    "bool_type": gettext_lazy("Must be true or false."),
+    "bool_parsing": gettext_lazy("Must be true or false."),
+    "greater_than_equal": gettext_lazy("Must be at least %(ge)s."),
+    "less_than_equal": gettext_lazy("Must be at most %(le)s."),
+    "enum": gettext_lazy("Not an allowed value; choose one of: %(expected)s."),
+    "date_type": gettext_lazy("Not a valid date (YYYY-MM-DD)."),
+    "date_parsing": gettext_lazy("Not a valid date (YYYY-MM-DD)."),
+    "date_from_datetime_parsing": gettext_lazy("Not a valid date (YYYY-MM-DD)."),
+    "date_from_datetime_inexact": gettext_lazy("Not a valid date (YYYY-MM-DD)."),
+    "time_type": gettext_lazy("Not a valid time (HH:MM)."),
+    "time_parsing": gettext_lazy("Not a valid time (HH:MM)."),
+    "list_type": gettext_lazy("Must be a list."),
+    "too_short": gettext_lazy("Give at least %(min_length)s."),
+    "too_long": gettext_lazy("Give at most %(max_length)s."),
+    "model_type": gettext_lazy("Must be a JSON object."),
+    "model_attributes_type": gettext_lazy("Must be a JSON object."),
+    "dict_type": gettext_lazy("Must be a JSON object."),
+}
+
+
+def _message(err: dict[str, Any]) -> str:
+    template = _PYDANTIC_MESSAGES.get(err.get("type", ""))
+    if template is None:
+        return str(err.get("msg", "invalid"))
+    try:
+        return str(template) % {k: v for k, v in (err.get("ctx") or {}).items()}
+    except (KeyError, TypeError, ValueError):
+        return str(err.get("msg", "invalid"))
+
+
 def _fields_from_ninja(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     for err in errors:
         loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload", "form")]
         key = ".".join(loc) or "__all__"
-        fields.setdefault(key, []).append(str(err.get("msg", "invalid")))
+        fields.setdefault(key, []).append(_message(err))
     return fields
 
 
@@ -93,7 +148,16 @@ def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     code = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 409: "conflict", 413: "too_large", 429: "rate_limited"}.get(exc.status_code, "error")
-    return error_response(request, exc.status_code, code, str(exc))
+    message = str(exc)
+    if message.startswith("Cannot parse request body"):  # Ninja's own words, in English
+        message = _("The request body is not valid JSON.")
+    return error_response(request, exc.status_code, code, message)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Unhandled, Django would answer with its HTML 400 page (which also fails for token users).
+    return error_response(request, 413, "too_large", _("The request body is too large."))
 
 
 @api.exception_handler(ApiError)
