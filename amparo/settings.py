@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "template_partials",
+    # Lets Ninja serve its API docs page from our static files instead of a CDN.
+    "ninja",
     "huey.contrib.djhuey",
     "amparo.web",
     "amparo.accounts",
