@@ -1,10 +1,13 @@
+"""Controlled vocabularies over the API: the codes clients send, with their labels in both languages."""
+
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from amparo.api import ApiError
-from amparo.vocab.models import Vocabulary
+from amparo.api import ApiError, ErrorOut
+from amparo.vocab.models import Term, Vocabulary
 from amparo.vocab.selectors import terms
 
 router = Router()
@@ -20,8 +23,13 @@ class TermOut(Schema):
     version: int
 
 
-@router.get("/{vocabulary}", response=list[TermOut], summary="Active terms of a controlled vocabulary")
-def vocabulary_terms(request: HttpRequest, vocabulary: str) -> list:
+@router.get(
+    "/{vocabulary}",
+    response={200: list[TermOut], 401: ErrorOut, 404: ErrorOut},
+    summary="Active terms of a controlled vocabulary",
+    operation_id="vocabulary_terms",
+)
+def vocabulary_terms(request: HttpRequest, vocabulary: str) -> list[Term]:
     if vocabulary not in Vocabulary.values:
-        raise ApiError(404, "not_found", "Unknown vocabulary.")
+        raise ApiError(404, "not_found", _("Unknown vocabulary."))
     return list(terms(vocabulary=vocabulary))
