@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Status
@@ -21,7 +22,7 @@ from amparo.accounts.models import Membership, Role
 from amparo.api import ApiError, ErrorOut
 from amparo.places.models import Department
 from amparo.records import selectors, services
-from amparo.records.models import Incident, Person
+from amparo.records.models import Incident, IncidentPerpetrator, IncidentViolation, Person
 from amparo.records.schemas import (
     IncidentDetailOut,
     IncidentFilterIn,
@@ -39,6 +40,7 @@ from amparo.records.schemas import (
     PersonSummaryOut,
 )
 from amparo.records.selectors import RECORD_ROLES, WRITE_ROLES, IncidentFilters
+from amparo.vocab.models import Term, Vocabulary
 
 router = Router()
 
@@ -77,6 +79,19 @@ def _refuse_unknown_query(request: HttpRequest, allowed: Iterable[str]) -> None:
     unknown = sorted(set(request.GET) - set(allowed))
     if unknown:
         raise ApiError(422, "validation", _("Some fields are not valid."), {k: [_("Unknown parameter.")] for k in unknown})
+
+
+def _refuse_unknown_filter_codes(filters: IncidentFilterIn) -> None:
+    # As the page's choice fields do: an unknown code is a mistake, not an empty result.
+    errors: dict[str, list[str]] = {}
+    if filters.department and not Department.objects.filter(code=filters.department).exists():
+        errors["department"] = [_("Unknown region.")]
+    for field, vocabulary in (("violation", Vocabulary.VIOLATION), ("perpetrator", Vocabulary.PERPETRATOR)):
+        code = getattr(filters, field)
+        if code and not Term.objects.filter(vocabulary=vocabulary, code=code).exists():
+            errors[field] = [_("Unknown choice.")]
+    if errors:
+        raise ApiError(422, "validation", _("Some fields are not valid."), errors)
 
 
 def _person_in_scope(membership: Membership, person_id: int, field: str) -> Person:
@@ -189,6 +204,7 @@ def _person_detail(person: Person, *, membership: Membership, reveal: bool) -> d
 def incident_list(request: HttpRequest, filters: Query[IncidentFilterIn]) -> dict[str, Any]:
     membership = _membership(request, RECORD_ROLES)
     _refuse_unknown_query(request, IncidentFilterIn.model_fields)
+    _refuse_unknown_filter_codes(filters)
     qs = selectors.incident_list_for(
         membership=membership,
         filters=IncidentFilters(
@@ -196,7 +212,10 @@ def incident_list(request: HttpRequest, filters: Query[IncidentFilterIn]) -> dic
             violation=filters.violation or "", perpetrator=filters.perpetrator or "", status=filters.status or "",
             query=filters.q,
         ),
-    ).prefetch_related("violation_links__term", "perpetrator_links__term")
+    ).prefetch_related(
+        Prefetch("violation_links", queryset=IncidentViolation.objects.select_related("term").only("incident_id", "term__code")),
+        Prefetch("perpetrator_links", queryset=IncidentPerpetrator.objects.select_related("term").only("incident_id", "term__code")),
+    )
     total = qs.count()
     items = [
         _incident_summary(
