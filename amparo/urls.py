@@ -1,14 +1,22 @@
 from __future__ import annotations
 
-from django.urls import include, path
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path, re_path
+from django.utils.translation import gettext as _
 from django.views.i18n import set_language
 
 from amparo.api import api
+
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    """Unknown API routes answer in the API's one error shape, not with an HTML page."""
+    return JsonResponse({"error": {"code": "not_found", "message": _("Not found."), "fields": {}}}, status=404)
+
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("cuenta/", include("amparo.accounts.urls")),
     path("api/v1/", api.urls),
+    re_path(r"^api/", api_not_found),
     path("casos/", include("amparo.records.urls")),
     path("lugares/", include("amparo.places.urls")),
     path("vocabularios/", include("amparo.vocab.urls")),

@@ -137,3 +137,9 @@ def test_vocabularies_list_their_codes_in_both_languages(personas, client):
     assert {t["code"] for t in api.get("/vocabularies/perpetrator").json()} >= {"pnp_officer", "serenazgo", "client"}
     error = assert_error(api.get("/vocabularies/weapons", HTTP_ACCEPT_LANGUAGE="en"), 404, "not_found")
     assert error["message"] == "Unknown vocabulary."
+
+
+def test_unknown_api_routes_answer_in_the_one_error_shape(client):
+    r = client.get("/api/v1/no-such-thing")
+    assert r.status_code == 404
+    assert r.json()["error"]["code"] == "not_found"
