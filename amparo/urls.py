@@ -7,6 +7,7 @@ from django.views.i18n import set_language
 
 from amparo.api import api
 
+
 def api_not_found(request: HttpRequest) -> JsonResponse:
     """Unknown API routes answer in the API's one error shape, not with an HTML page."""
     return JsonResponse({"error": {"code": "not_found", "message": _("Not found."), "fields": {}}}, status=404)
