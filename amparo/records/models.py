@@ -185,20 +185,26 @@ class Incident(models.Model):
         return self.reference
 
 
-class IncidentViolation(models.Model):
+class IncidentTermLink(models.Model):
+    """An incident tagged with a vocabulary term; a table per vocabulary so statistics group by term cheaply."""
+
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="violation_links")
     term = models.ForeignKey("vocab.Term", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class IncidentViolation(IncidentTermLink):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="violation_links")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["incident", "term"], name="incident_violation_unique")]
         indexes = [models.Index(fields=["organisation", "term"], name="violation_org_term")]
 
 
-class IncidentPerpetrator(models.Model):
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+class IncidentPerpetrator(IncidentTermLink):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="perpetrator_links")
-    term = models.ForeignKey("vocab.Term", on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["incident", "term"], name="incident_perpetrator_unique")]
