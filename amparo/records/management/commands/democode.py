@@ -10,7 +10,11 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from amparo.accounts.models import User
-from amparo.records.management.commands.demo import DEMO_DEVICE_NAME, demo_totp_key_hex, refuse_in_production
+from amparo.records.management.commands.demo import (
+    DEMO_DEVICE_NAME,
+    demo_totp_key_hex,
+    refuse_in_production,
+)
 
 
 class Command(BaseCommand):
