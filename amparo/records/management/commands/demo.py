@@ -25,13 +25,15 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from amparo.accounts.models import Organisation, Role, User
-from amparo.accounts.services import membership_create, organisation_create, user_create
+from amparo.accounts.services import membership_create, organisation_create
 from amparo.audit import services as audit
 from amparo.places.models import District
 from amparo.records.models import (
@@ -108,10 +110,21 @@ def refuse_in_production() -> None:
         raise CommandError("Refusing to run in production mode: the demo password and two-factor secret are public.")
 
 
+def _demo_user_create(username: str, encoded_password: str, *, is_network_admin: bool = False) -> User:
+    """As accounts.services.user_create, but with an already hashed password."""
+    user = User.objects.create(
+        username=username, email=f"{username}@demo.invalid", password=encoded_password, is_network_admin=is_network_admin
+    )
+    audit.record(actor=None, action="user.created", target=user, detail={"demo": True})
+    return user
+
+
 @transaction.atomic
 def demo_accounts_create(*, password: str = DEMO_PASSWORD) -> list[OrgAccounts]:
     """Both organisations, one account per role in each, a network admin, and a confirmed demo TOTP device each."""
     key_hex = demo_totp_key_hex()
+    # One Argon2 hash for the one public password: hashing it thirteen times costs seconds.
+    encoded = make_password(password)
     result = []
     users: list[User] = []
     for spec in ORGANISATIONS:
@@ -120,14 +133,12 @@ def demo_accounts_create(*, password: str = DEMO_PASSWORD) -> list[OrgAccounts]:
         )
         accounts = OrgAccounts(org)
         for role, stem in ROLE_ACCOUNTS:
-            user = user_create(username=f"{stem}.{spec.slug}", password=password, email=f"{stem}.{spec.slug}@demo.invalid", validate=False)
+            user = _demo_user_create(f"{stem}.{spec.slug}", encoded)
             membership_create(user=user, organisation=org, role=role, acting_user=None)
             accounts.users.setdefault(role, []).append(user)
             users.append(user)
         result.append(accounts)
-    network_admin = user_create(
-        username=NETWORK_ADMIN, password=password, email=f"{NETWORK_ADMIN}@demo.invalid", is_network_admin=True, validate=False
-    )
+    network_admin = _demo_user_create(NETWORK_ADMIN, encoded, is_network_admin=True)
     for accounts in result:
         membership_create(user=network_admin, organisation=accounts.organisation, role=Role.ANALYST, acting_user=None)
     users.append(network_admin)
@@ -538,8 +549,8 @@ class DemoGenerator:
             weights = ((IncidentStatus.NEW, 0.5), (IncidentStatus.IN_PROGRESS, 0.4), (IncidentStatus.CLOSED, 0.1))
         return _pick(self.rng, weights)
 
-    def incident(self, spec: IncidentSpec, *, organisation: Organisation, accounts: OrgAccounts, reference: str, recorded_at: datetime) -> tuple[Incident, list[str], list[str]]:
-        """An unsaved Incident and its violation and perpetrator codes."""
+    def incident(self, spec: IncidentSpec, *, organisation: Organisation, accounts: OrgAccounts, reference: str, recorded_at: datetime) -> tuple[Incident, list[str], list[str], str]:
+        """An unsaved Incident, its violation and perpetrator codes, and its source code."""
         rng, s = self.rng, spec.scenario
         violations, perpetrators = self._violations(s), self._perpetrators(s)
         place = _pick(rng, s.places)
@@ -557,23 +568,23 @@ class DemoGenerator:
         legal = rng.random() < (0.35 if s.trend == "police" else 0.2)
         contact = rng.random() < 0.6
         if source == "anonymous_report":
-            origin, creator = IncidentOrigin.ANONYMOUS_REPORT, accounts.one(Role.COORDINATOR)
+            origin, creator = IncidentOrigin.ANONYMOUS_REPORT, accounts.one(Role.COORDINATOR).pk
         else:
             origin = IncidentOrigin.ALARM if rng.random() < s.alarm else (IncidentOrigin.FIELD_FORM if rng.random() < 0.1 else IncidentOrigin.DOCUMENTER)
             creator = _pick(rng, (
-                (accounts.users[Role.DOCUMENTER][0], 0.4), (accounts.users[Role.DOCUMENTER][-1], 0.35),
-                (accounts.one(Role.COORDINATOR), 0.2), (accounts.one(Role.ADMIN), 0.05),
+                (accounts.users[Role.DOCUMENTER][0].pk, 0.4), (accounts.users[Role.DOCUMENTER][-1].pk, 0.35),
+                (accounts.one(Role.COORDINATOR).pk, 0.2), (accounts.one(Role.ADMIN).pk, 0.05),
             ))
         assigned = None
         if legal and rng.random() < 0.4:
-            assigned = accounts.one(Role.LAWYER)
+            assigned = accounts.one(Role.LAWYER).pk
         elif rng.random() < 0.08:
-            assigned = accounts.users[Role.DOCUMENTER][rng.randrange(len(accounts.users[Role.DOCUMENTER]))]
+            assigned = accounts.users[Role.DOCUMENTER][rng.randrange(len(accounts.users[Role.DOCUMENTER]))].pk
         district = self._district(spec.department)
         people_affected = max(spec.group, 1) + (rng.randrange(0, 6) if s.code == "raid" else 0)
         terms = self.terms
         incident = Incident(
-            organisation=organisation,
+            organisation_id=organisation.pk,
             reference=reference,
             status=self._status(occurred_on),
             origin=origin,
@@ -583,12 +594,12 @@ class DemoGenerator:
             district_id=district[0] if district else None,
             province_id=district[1] if district else None,
             department_id=spec.department,
-            place_type=terms[(Vocabulary.PLACE_TYPE, place)],
+            place_type_id=terms[(Vocabulary.PLACE_TYPE, place)].pk,
             perpetrator_details=self._perpetrator_details(perpetrators),
             narrative=self._narrative(s, place, spec.group),
             people_affected=people_affected,
             involves_state_agent=any(terms[(Vocabulary.PERPETRATOR, c)].is_state_agent for c in perpetrators),
-            source=terms[(Vocabulary.SOURCE, source)],
+            source_id=terms[(Vocabulary.SOURCE, source)].pk,
             reliability=_pick(rng, RELIABILITY_BY_SOURCE[source]),
             # Nothing is stored without consent to store; the other consents vary as they do in life.
             consent_store=True,
@@ -597,11 +608,11 @@ class DemoGenerator:
             consent_contact=contact,
             contact_preference=(rng.choice(("WhatsApp", "Llamada", "A través de la documentadora")) + f", {rng.choice(('mañanas', 'tardes', 'noches'))} (ficticio)") if contact else "",
             consent_recorded_at=recorded_at,
-            consent_recorded_by=creator,
-            created_by=creator,
-            assigned_to=assigned,
+            consent_recorded_by_id=creator,
+            created_by_id=creator,
+            assigned_to_id=assigned,
         )
-        return incident, violations, perpetrators
+        return incident, violations, perpetrators, source
 
     # -- people --------------------------------------------------------------------------------
 
@@ -622,7 +633,7 @@ class DemoGenerator:
         # One block of invented mobile numbers, never dialled by anyone.
         phone = f"+51 900 {number // 1000 % 1000:03d} {number % 1000:03d}" if rng.random() < 0.75 else ""
         person = Person(
-            organisation=organisation,
+            organisation_id=organisation.pk,
             code_name=f"{CODE_WORDS[number % len(CODE_WORDS)]} {number // len(CODE_WORDS) + 1}",
             chosen_name=f"Nombre ficticio {number}" if rng.random() < 0.8 else "",
             legal_name=f"Persona Ficticia Demo {number}" if rng.random() < 0.5 else "",
@@ -641,8 +652,8 @@ class DemoGenerator:
             migrant_status=migrant,
             work_setting=_pick(rng, WORK_SETTINGS),
             is_defender=rng.random() < 0.08,
-            created_by=_pick(rng, (
-                (accounts.users[Role.DOCUMENTER][0], 0.45), (accounts.users[Role.DOCUMENTER][-1], 0.4), (accounts.one(Role.COORDINATOR), 0.15),
+            created_by_id=_pick(rng, (
+                (accounts.users[Role.DOCUMENTER][0].pk, 0.45), (accounts.users[Role.DOCUMENTER][-1].pk, 0.4), (accounts.one(Role.COORDINATOR).pk, 0.15),
             )),
         )
         return person
@@ -674,6 +685,19 @@ class _PeoplePool:
 
 
 BATCH = 2000
+
+
+def _insert_rows(model: type[Model], columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Plain INSERTs for link rows, which are only integers: no model instance per row, nothing to seal."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    # Table and column names come from the model, quoted; values go as parameters.
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        quote(model._meta.db_table), ", ".join(quote(c) for c in columns), ", ".join(["%s"] * len(columns))
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def _batches(items: list[Any], size: int = BATCH) -> Iterator[list[Any]]:
@@ -730,28 +754,25 @@ def demo_records_load(
                 for spec in chunk:
                     year = spec.occurred_on.year
                     last[year] = last.get(year, 0) + 1
-                    incident, violations, perpetrators = gen.incident(
+                    incident, violations, perpetrators, source = gen.incident(
                         spec, organisation=org, accounts=acc,
                         reference=f"{org.reference_prefix}-{year}-{last[year]:05d}", recorded_at=now,
                     )
                     # Anonymous and media reports often name nobody.
-                    named = spec.group if incident.source.code not in ("anonymous_report", "media") or gen.rng.random() < 0.2 else 0
+                    named = spec.group if source not in ("anonymous_report", "media") or gen.rng.random() < 0.2 else 0
                     rows.append(incident)
                     links.append((violations, perpetrators, pool.take(spec.department, named) if named else []))
+                # bulk_create runs each field's pre_save: the sealed fields are encrypted here.
                 Incident.objects.bulk_create(rows)
-                terms = gen.terms
-                IncidentViolation.objects.bulk_create(
-                    [IncidentViolation(organisation=org, incident_id=inc.pk, term=terms[(Vocabulary.VIOLATION, c)]) for inc, (v, _, _) in zip(rows, links, strict=True) for c in v],
-                    batch_size=BATCH,
-                )
-                IncidentPerpetrator.objects.bulk_create(
-                    [IncidentPerpetrator(organisation=org, incident_id=inc.pk, term=terms[(Vocabulary.PERPETRATOR, c)]) for inc, (_, p, _) in zip(rows, links, strict=True) for c in p],
-                    batch_size=BATCH,
-                )
-                IncidentPerson.objects.bulk_create(
-                    [IncidentPerson(organisation=org, incident_id=inc.pk, person_id=pk, role=PersonRole.VICTIM) for inc, (_, _, ppl) in zip(rows, links, strict=True) for pk in ppl],
-                    batch_size=BATCH,
-                )
+                violation_pk = {c: t.pk for (v, c), t in gen.terms.items() if v == Vocabulary.VIOLATION}
+                perpetrator_pk = {c: t.pk for (v, c), t in gen.terms.items() if v == Vocabulary.PERPETRATOR}
+                pairs = list(zip((inc.pk for inc in rows), links, strict=True))
+                _insert_rows(IncidentViolation, ("organisation_id", "incident_id", "term_id"),
+                             [(org.pk, pk, violation_pk[c]) for pk, (v, _, _) in pairs for c in v])
+                _insert_rows(IncidentPerpetrator, ("organisation_id", "incident_id", "term_id"),
+                             [(org.pk, pk, perpetrator_pk[c]) for pk, (_, p, _) in pairs for c in p])
+                _insert_rows(IncidentPerson, ("organisation_id", "incident_id", "person_id", "role"),
+                             [(org.pk, pk, person, PersonRole.VICTIM.value) for pk, (_, _, ppl) in pairs for person in ppl])
                 created += len(rows)
                 say(f"{org.slug}: {created}/{len(org_specs)} incidents")
             for year, value in last.items():
