@@ -181,6 +181,25 @@ def test_democode_prints_a_code_the_demo_device_accepts():
     assert device.verify_token(code)
 
 
+def test_a_demo_account_signs_in_through_the_real_pages_with_the_printed_password_and_democode(client):
+    run_demo()
+    response = client.post("/cuenta/entrar/", {"username": "documentadora1.lima", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    out = io.StringIO()
+    call_command("democode", "documentadora1.lima", stdout=out, stderr=io.StringIO())
+    response = client.post("/cuenta/verificar/", {"token": out.getvalue().strip()})
+    assert response.status_code == 302
+    # A documenter sees what she recorded or was assigned, and nothing else.
+    page = client.get("/casos/")
+    assert page.status_code == 200
+    mine = Incident.objects.filter(organisation__slug="lima", created_by__username="documentadora1.lima").first()
+    theirs = Incident.objects.filter(organisation__slug="lima", created_by__username="coordinadora.lima", assigned_to__isnull=True).first()
+    if mine is not None:
+        assert client.get(f"/casos/{mine.pk}/").status_code == 200
+    if theirs is not None:
+        assert client.get(f"/casos/{theirs.pk}/").status_code == 404
+
+
 def test_democode_refuses_accounts_the_demo_did_not_create(personas):
     with pytest.raises(CommandError, match="not a demo account"):
         call_command("democode", "carla", stdout=io.StringIO())
