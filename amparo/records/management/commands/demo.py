@@ -764,6 +764,8 @@ def demo_records_load(
                     links.append((violations, perpetrators, pool.take(spec.department, named) if named else []))
                 # bulk_create runs each field's pre_save: the sealed fields are encrypted here.
                 Incident.objects.bulk_create(rows)
+                if rows and rows[0].pk is None:  # SQLite before 3.35 returns no ids from bulk inserts
+                    raise CommandError("This database does not return ids from bulk inserts; the demo needs SQLite 3.35+ or PostgreSQL.")
                 violation_pk = {c: t.pk for (v, c), t in gen.terms.items() if v == Vocabulary.VIOLATION}
                 perpetrator_pk = {c: t.pk for (v, c), t in gen.terms.items() if v == Vocabulary.PERPETRATOR}
                 pairs = list(zip((inc.pk for inc in rows), links, strict=True))
