@@ -58,6 +58,8 @@ def _sqlite_audit_triggers(request: pytest.FixtureRequest):  # type: ignore[no-u
         yield
         return
     request.getfixturevalue("transactional_db" if transactional else "db")
+    if transactional:
+        _reload_reference_data()
     from django.db import connection
 
     if connection.vendor != "sqlite":
@@ -74,6 +76,32 @@ def _sqlite_audit_triggers(request: pytest.FixtureRequest):  # type: ignore[no-u
         with connection.cursor() as cur:
             for sql in triggers.SQLITE_REVERSE:
                 cur.execute(sql)
+
+
+# Data migrations that load reference data. A transactional test's flush empties their
+# tables, so the next such test loads them again (each loader is idempotent).
+REFERENCE_DATA = [
+    ("amparo.places.migrations.0002_load_ubigeo", "load"),
+    ("amparo.vocab.migrations.0002_seed_vocabularies", "seed"),
+    ("amparo.response.migrations.0002_seed_national_services", "seed"),
+]
+
+
+def _reload_reference_data() -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from amparo.places.models import Department
+
+    if Department.objects.exists():
+        return
+    for module_name, function in REFERENCE_DATA:
+        try:
+            module = import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        getattr(module, function)(apps, None)
 
 
 PASSWORD = "correct horse battery staple"
