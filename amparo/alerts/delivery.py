@@ -8,6 +8,7 @@ the login, not in mailboxes or on lock screens.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import smtplib
 from collections.abc import Iterable
@@ -295,18 +296,14 @@ def deliveries_send(*, delivery_ids: Iterable[int]) -> list[int]:
                 retry.append(delivery.pk)
     finally:
         if smtp is not None:
-            try:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
                 smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                pass
     return retry
 
 
 def _reset(smtp: smtplib.SMTP) -> None:
-    try:
+    with contextlib.suppress(OSError):
         smtp.close()
-    except OSError:
-        pass
     return None
 
 

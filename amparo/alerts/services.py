@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -48,8 +47,6 @@ from amparo.alerts.models import (
 from amparo.audit import services as audit
 from amparo.places.models import Department, District
 from amparo.vault.crypto import blind_index
-
-User = get_user_model()
 
 RAISE_ROLES = {Role.DOCUMENTER, Role.COORDINATOR, Role.ADMIN, Role.LAWYER}
 RESPONDER_ROLES = {Role.LAWYER, Role.COORDINATOR, Role.ADMIN}
@@ -264,8 +261,11 @@ def alarm_raise(
         next_escalation_at=now + timedelta(minutes=settings_.escalation_minutes),
     )
     alarm.save()
-    alarm.incident = _alarm_incident(alarm, acting_user=alarm.raised_by)
-    alarm.save(update_fields=["incident"])
+    if alarm.raised_by is not None:
+        # An incident needs the staff member who records it. A public alarm becomes an incident
+        # when the first responder acknowledges it (see alarm_acknowledge).
+        alarm.incident = _alarm_incident(alarm, acting_user=alarm.raised_by)
+        alarm.save(update_fields=["incident"])
     audit.record(
         actor=alarm.raised_by, action="alarm.raised", target=alarm,
         fields=["kind", "district", "place", "police_station", "description", "contact", "people_count"],
@@ -389,6 +389,9 @@ def alarm_acknowledge(*, alarm: Alarm, membership: Membership) -> AlarmAcknowled
     ack, created = AlarmAcknowledgement.objects.get_or_create(
         alarm=alarm, membership=membership, defaults={"organisation_id": alarm.organisation_id}
     )
+    if alarm.incident_id is None:
+        alarm.incident = _alarm_incident(alarm, acting_user=membership.user)
+        alarm.save(update_fields=["incident"])
     if alarm.status == AlarmStatus.OPEN:
         alarm.status = AlarmStatus.ACKNOWLEDGED
         alarm.acknowledged_at = ack.at
@@ -828,11 +831,3 @@ def subscriber_unsubscribe(*, token: str) -> bool:
     audit.record(actor=None, action="alert_subscriber.unsubscribed", target=subscriber)
     subscriber.delete()
     return True
-
-
-def organisation_by_slug(slug: str) -> Organisation | None:
-    return Organisation.objects.filter(slug=slug).first()
-
-
-def user_model() -> Any:
-    return User
