@@ -35,3 +35,45 @@ def raise_alarm(personas, user=None, **fields):  # type: ignore[no-untyped-def]
     return services.alarm_raise(
         organisation=personas.org, acting_user=user, membership=personas.membership(user), **values
     )
+
+
+def propose_alert(personas, user=None, **fields):  # type: ignore[no-untyped-def]
+    from amparo.alerts.models import AlertKind
+
+    user = user or personas.dora
+    values = {
+        "kind": AlertKind.BAD_DATE,
+        "region": "15",
+        "report": "Mariposa fue golpeada por un cliente en un hostal de Lince; le robó el celular.",
+        "perpetrator_description": "Hombre de unos 40 años, tatuaje en el cuello",
+        "vehicle": "Toyota Yaris rojo",
+        "area": "Lince, Av. Arequipa",
+        "phone": "+51 987 111 222",
+        "plate": "ABC-123",
+    }
+    values.update(fields)
+    return services.alert_create(membership=personas.membership(user), **values)
+
+
+def publish(personas, alert, user=None, **fields):  # type: ignore[no-untyped-def]
+    from amparo.alerts.models import LegalBasis
+
+    user = user or personas.carla
+    values = {
+        "title": "Cliente violento en Lince",
+        "public_text": "Un cliente agredió a una compañera. Si te contacta, no vayas sola.",
+        "legal_basis": LegalBasis.VITAL_INTEREST,
+        "legal_reason": "Riesgo de nuevas agresiones a trabajadoras sexuales de la zona.",
+    }
+    values.update(fields)
+    return services.alert_publish(alert=alert, membership=personas.membership(user), **values)
+
+
+def subscribe(personas, channel, address, regions=("15",)):  # type: ignore[no-untyped-def]
+    outcome = services.subscriber_subscribe(
+        organisation=personas.org, channel=channel, address=address, region_codes=list(regions)
+    )
+    if outcome.needs_confirmation:
+        services.subscriber_confirm(token=services.subscriber_token(outcome.subscriber, purpose="confirm"))
+    outcome.subscriber.refresh_from_db()
+    return outcome.subscriber
