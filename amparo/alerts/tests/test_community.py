@@ -34,7 +34,7 @@ def test_nothing_unpublished_is_delivered_or_shown(personas, queue, smtp, django
     subscribe(personas, Channel.EMAIL, "vecina@example.org")
     smtp.messages.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        alert = propose_alert(personas)
+        propose_alert(personas)
     queue.run()
     assert queue.executed == 0 and smtp.messages == []
     assert public_alerts_for(organisation=personas.org, region_code="15") == []
