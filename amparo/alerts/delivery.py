@@ -171,7 +171,8 @@ def alert_message(alert: CommunityAlert, *, event: str, unsubscribe_url: str) ->
             parts.append(_("Area: %(text)s") % {"text": alert.area})
         parts.append(_("Valid until %(date)s.") % {"date": timezone.localtime(alert.expires_at).strftime("%d/%m/%Y")})
         text = "\n\n".join(parts)
-    body = f"{text}\n\n{_('Stop receiving alerts:')} {unsubscribe_url}"
+    stop = _("Stop receiving alerts:")
+    body = f"{text}\n\n{stop} {unsubscribe_url}"
     payload = {"type": f"alert.{event}", "title": subject, "body": text, "alert": str(alert.uuid)}
     return subject, body, payload
 
