@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from amparo.accounts.models import Membership, Organisation
 from amparo.alerts import selectors, services
@@ -59,7 +59,7 @@ def alarm_create(request: HttpRequest, payload: AlarmIn):  # type: ignore[no-unt
         organisation=membership.organisation, acting_user=membership.user, membership=membership,
         source=AlarmSource.API, **payload.dict(),
     )
-    return 201, alarm
+    return Status(201, alarm)
 
 
 @router.get("alerts/alarms/{alarm_id}", response=AlarmDetailOut)
@@ -86,7 +86,7 @@ def detained_add(request: HttpRequest, alarm_id: int, payload: DetainedIn):  # t
     membership = _membership(request)
     alarm = selectors.alarm_get_for(membership=membership, alarm_id=alarm_id)
     person = services.detained_add(alarm=alarm, membership=membership, **payload.dict())
-    return 201, _detained_out(person)
+    return Status(201, _detained_out(person))
 
 
 @router.post("alerts/detained/{detained_id}/release", response=DetainedOut)
@@ -103,7 +103,7 @@ def alert_list(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 @router.post("alerts/community", response={201: AlertOut})
 def alert_create(request: HttpRequest, payload: AlertIn):  # type: ignore[no-untyped-def]
-    return 201, services.alert_create(membership=_membership(request), **payload.dict())
+    return Status(201, services.alert_create(membership=_membership(request), **payload.dict()))
 
 
 @router.get("alerts/community/{alert_id}", response=AlertOut)
@@ -149,21 +149,26 @@ def _public_organisation(slug: str) -> Organisation:
 
 @router.post("public/alerts/{org}/subscriptions", response={202: SubscribeOut}, auth=None)
 def subscribe(request: HttpRequest, org: str, payload: SubscribeIn):  # type: ignore[no-untyped-def]
+    from amparo.alerts.public_views import SUBSCRIBE_LIMIT, over_limit
+
+    organisation = _public_organisation(org)
+    if over_limit(f"alerts:subscribe:{organisation.pk}", SUBSCRIBE_LIMIT):
+        raise ApiError(429, "rate_limited", _("Too many requests. Please try again in a few minutes."))
     try:
         outcome = services.subscriber_subscribe(
-            organisation=_public_organisation(org), channel=payload.channel, address=payload.address,
+            organisation=organisation, channel=payload.channel, address=payload.address,
             region_codes=payload.regions, language=payload.language,
         )
     except PermissionDenied:
         raise Http404 from None
-    return 202, {"needs_confirmation": outcome.needs_confirmation}
+    return Status(202, {"needs_confirmation": outcome.needs_confirmation})
 
 
 @router.post("public/alerts/unsubscribe", response={204: None}, auth=None)
 def unsubscribe(request: HttpRequest, payload: TokenIn):  # type: ignore[no-untyped-def]
     if not services.subscriber_unsubscribe(token=payload.token):
         raise Http404
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("public/alerts/{org}/{region}", response=list[PublicAlertOut], auth=None)

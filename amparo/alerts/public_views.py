@@ -30,7 +30,7 @@ EMERGENCY_LIMIT = (30, 600)  # at most 30 public alarms per organisation in 10 m
 SUBSCRIBE_LIMIT = (200, 600)
 
 
-def _over_limit(key: str, limit: tuple[int, int]) -> bool:
+def over_limit(key: str, limit: tuple[int, int]) -> bool:
     count, seconds = limit
     cache.add(key, 0, seconds)
     try:
@@ -54,7 +54,7 @@ def subscribe(request: HttpRequest, org: str) -> HttpResponse:
     form = SubscribeForm(request.POST or None)
     context = {"organisation": organisation, "form": form, "vapid_key": vapid_public_key()}
     if request.method == "POST":
-        if _over_limit(f"alerts:subscribe:{organisation.pk}", SUBSCRIBE_LIMIT):
+        if over_limit(f"alerts:subscribe:{organisation.pk}", SUBSCRIBE_LIMIT):
             return render(request, "alerts/public/busy.html", status=429)
         if form.is_valid():
             try:
@@ -152,7 +152,7 @@ def emergency(request: HttpRequest, token: str) -> HttpResponse:
     organisation = found.organisation
     form = PublicAlarmForm(request.POST or None, department_code=organisation.department_code)
     if request.method == "POST":
-        if _over_limit(f"alerts:emergency:{organisation.pk}", EMERGENCY_LIMIT):
+        if over_limit(f"alerts:emergency:{organisation.pk}", EMERGENCY_LIMIT):
             return render(request, "alerts/public/busy.html", status=429)
         if form.is_valid():
             try:
