@@ -11,10 +11,10 @@ from __future__ import annotations
 import contextlib
 import json
 import smtplib
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Iterator
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -177,17 +177,19 @@ def alert_message(alert: CommunityAlert, *, event: str, unsubscribe_url: str) ->
     return subject, body, payload
 
 
-def alert_fanout(*, alert_id: int, event: str) -> list[int]:
-    """Create one queued delivery per subscriber of the alert's region; return the queued ids.
+def alert_fanout(*, alert_id: int, event: str, batch_size: int = 200) -> Iterator[list[int]]:
+    """Create one queued delivery per subscriber of the alert's region, a batch at a time, and
+    yield the queued ids of each batch (so sending starts before the last row is written).
 
     Published: active subscribers of the region, only while the alert is live.
-    Withdrawn: everyone an alert delivery was sent to, on the same channel."""
+    Withdrawn: everyone an alert delivery was sent to, on the same channel.
+    Running it twice creates nothing new and yields only what is still queued."""
     alert = CommunityAlert.objects.filter(pk=alert_id).first()
     if alert is None:
-        return []
+        return
     if event == DeliveryEvent.PUBLISHED:
         if not alert.is_live:
-            return []
+            return
         subscribers = SubscriberRegion.objects.filter(
             organisation_id=alert.organisation_id,
             region_id=alert.region_id,
@@ -195,58 +197,75 @@ def alert_fanout(*, alert_id: int, event: str) -> list[int]:
         ).values_list("subscriber_id", "subscriber__channel")
     elif event == DeliveryEvent.WITHDRAWN:
         if alert.status != AlertStatus.WITHDRAWN:
-            return []
+            return
         subscribers = Delivery.objects.filter(
             alert=alert, event=DeliveryEvent.PUBLISHED, status=DeliveryStatus.SENT, subscriber__isnull=False
         ).values_list("subscriber_id", "channel")
     else:
         raise ValueError(event)
+    pairs = list(subscribers.order_by("subscriber_id"))
     now = timezone.now()
-    rows = [
-        Delivery(organisation_id=alert.organisation_id, alert=alert, subscriber_id=sid, event=event, channel=channel, created_at=now)
-        for sid, channel in subscribers.iterator(chunk_size=2000)
-    ]
-    Delivery.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
-    return list(
-        Delivery.objects.filter(alert=alert, event=event, status=DeliveryStatus.QUEUED)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-
-
-def _claim(delivery_id: int) -> bool:
-    return bool(
-        Delivery.objects.filter(pk=delivery_id, status=DeliveryStatus.QUEUED).update(
-            status=DeliveryStatus.SENDING, attempts=F("attempts") + 1
+    for start in range(0, len(pairs), batch_size):
+        chunk = pairs[start : start + batch_size]
+        Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    organisation_id=alert.organisation_id, alert=alert, subscriber_id=sid, event=event,
+                    channel=channel, created_at=now,
+                )
+                for sid, channel in chunk
+            ],
+            ignore_conflicts=True,
         )
-    )
+        ids = list(
+            Delivery.objects.filter(
+                alert=alert, event=event, status=DeliveryStatus.QUEUED, subscriber_id__in=[sid for sid, _c in chunk]
+            ).values_list("pk", flat=True)
+        )
+        if ids:
+            yield ids
+
+
+# How many messages may go out between two checks that the alert is still published.
+RECHECK_EVERY = 20
 
 
 def deliveries_send(*, delivery_ids: Iterable[int]) -> list[int]:
     """Send a batch of deliveries. Returns the ids that failed for a reason worth retrying
-    (they are queued again). A published alert that was withdrawn or expired meanwhile is not sent."""
+    (they are queued again). A published alert that was withdrawn or expired meanwhile is not sent.
+
+    The whole batch is claimed with one conditional UPDATE under a fresh token, so a second worker
+    given the same ids finds nothing to do. A worker killed mid-batch leaves its rows "sending"."""
     from amparo.alerts.services import alert_settings_for, subscriber_token
 
+    token = uuid.uuid4().hex
+    ids = list(delivery_ids)
+    Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.QUEUED).update(
+        status=DeliveryStatus.SENDING, claim=token, attempts=F("attempts") + 1
+    )
+    rows = list(
+        Delivery.objects.filter(pk__in=ids, claim=token, status=DeliveryStatus.SENDING)
+        .select_related("subscriber", "alert", "alert__region", "alert__organisation")
+        .order_by("pk")
+    )
     retry: list[int] = []
     smtp: smtplib.SMTP | None = None
-    alerts: dict[int, CommunityAlert] = {}
+    live: dict[int, bool] = {}
     try:
-        for delivery_id in delivery_ids:
-            if not _claim(delivery_id):
-                continue
-            delivery = Delivery.objects.get(pk=delivery_id)
-            alert = alerts.get(delivery.alert_id)
-            if alert is None:
-                alert = CommunityAlert.objects.select_related("region", "organisation").get(pk=delivery.alert_id)
-                alerts[alert.pk] = alert
-            fresh_status = CommunityAlert.objects.filter(pk=alert.pk).values_list("status", flat=True).first()
-            expected = AlertStatus.PUBLISHED if delivery.event == DeliveryEvent.PUBLISHED else AlertStatus.WITHDRAWN
-            subscriber = Subscriber.objects.filter(pk=delivery.subscriber_id).first()
-            if fresh_status != expected or (delivery.event == DeliveryEvent.PUBLISHED and not alert.is_live):
-                _finish(delivery, DeliveryResult.failed("alert no longer published", permanent=True))
+        for position, delivery in enumerate(rows):
+            alert = delivery.alert
+            if position % RECHECK_EVERY == 0 or alert.pk not in live:
+                fresh = CommunityAlert.objects.filter(pk=alert.pk).values_list("status", "expires_at").first()
+                expected = AlertStatus.PUBLISHED if delivery.event == DeliveryEvent.PUBLISHED else AlertStatus.WITHDRAWN
+                live[alert.pk] = bool(fresh) and fresh[0] == expected and (
+                    delivery.event != DeliveryEvent.PUBLISHED or fresh[1] > timezone.now()
+                )
+            subscriber = delivery.subscriber
+            if not live[alert.pk]:
+                _record(delivery, DeliveryResult.failed("alert no longer published", permanent=True))
                 continue
             if subscriber is None:
-                _finish(delivery, DeliveryResult.failed("unsubscribed", permanent=True))
+                _record(delivery, DeliveryResult.failed("unsubscribed", permanent=True))
                 continue
             unsubscribe_url = _absolute(reverse("alerts_public:unsubscribe", args=[subscriber_token(subscriber)]))
             with translation.override(subscriber.language):
@@ -292,14 +311,30 @@ def deliveries_send(*, delivery_ids: Iterable[int]) -> list[int]:
                     )
             else:
                 result = DeliveryResult.failed("unknown channel", permanent=True)
-            _finish(delivery, result)
-            if _temporary(result):
+            _record(delivery, result)
+            if delivery.status == DeliveryStatus.QUEUED:
                 retry.append(delivery.pk)
     finally:
         if smtp is not None:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 smtp.quit()
+        # Rows not reached (an exception above) go back to the queue for the retry.
+        for delivery in rows:
+            if delivery.status == DeliveryStatus.SENDING:
+                delivery.status = DeliveryStatus.QUEUED
+        Delivery.objects.bulk_update(rows, ["status", "detail", "sent_at"], batch_size=500)
     return retry
+
+
+def _record(delivery: Delivery, result: DeliveryResult) -> None:
+    if result.ok:
+        delivery.status = DeliveryStatus.SENT
+        delivery.sent_at = timezone.now()
+    elif _temporary(result) and delivery.attempts < 5:
+        delivery.status = DeliveryStatus.QUEUED
+    else:
+        delivery.status = DeliveryStatus.FAILED
+    delivery.detail = result.detail
 
 
 def _reset(smtp: smtplib.SMTP) -> None:
@@ -307,18 +342,6 @@ def _reset(smtp: smtplib.SMTP) -> None:
         smtp.close()
     return None
 
-
-def _finish(delivery: Delivery, result: DeliveryResult) -> None:
-    if result.ok:
-        status = DeliveryStatus.SENT
-    elif _temporary(result) and delivery.attempts < 5:
-        status = DeliveryStatus.QUEUED
-    else:
-        status = DeliveryStatus.FAILED
-    with transaction.atomic():
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=status, detail=result.detail, sent_at=timezone.now() if result.ok else None
-        )
 
 
 def confirmation_send(*, subscriber_id: int) -> DeliveryResult | None:

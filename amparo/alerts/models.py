@@ -369,6 +369,8 @@ class Delivery(models.Model):
     event = models.CharField(max_length=10, choices=DeliveryEvent.choices)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     status = models.CharField(max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED)
+    # The token of the job that claimed this row for sending (see delivery.deliveries_send).
+    claim = models.CharField(max_length=32, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     detail = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

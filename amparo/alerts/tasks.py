@@ -65,11 +65,11 @@ def alarms_escalate() -> list[int]:
 @task()
 @_fresh_connection
 def alert_fanout(alert_id: int, event: str) -> int:
-    ids = delivery.alert_fanout(alert_id=alert_id, event=event)
-    size = conf.delivery_batch_size()
-    for start in range(0, len(ids), size):
-        deliveries_send(ids[start : start + size])
-    return len(ids)
+    count = 0
+    for ids in delivery.alert_fanout(alert_id=alert_id, event=event, batch_size=conf.delivery_batch_size()):
+        deliveries_send(ids)
+        count += len(ids)
+    return count
 
 
 @task(retries=4, retry_delay=60)

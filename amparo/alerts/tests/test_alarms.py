@@ -283,3 +283,26 @@ def test_shifts_are_for_lawyers_and_coordinators_of_the_organisation(personas) -
         )
     with pytest.raises(ValidationError):
         on_call(personas, personas.lucia, days="")
+
+
+def test_alarms_reach_the_on_call_lawyers_phone_by_web_push(personas, queue, smtp, django_capture_on_commit_callbacks) -> None:
+    import json
+
+    from amparo.alerts.tests.receivers import Browser
+
+    on_call(personas, personas.lucia)
+    browser = Browser()
+    with HttpReceiver() as push_service:
+        services.staff_device_register(
+            membership=personas.membership(personas.lucia),
+            subscription={"endpoint": f"{push_service.url}/p/lucia", "keys": {"p256dh": browser.p256dh_b64, "auth": browser.auth_b64}},
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            alarm = raise_alarm(personas)
+        queue.run()
+    [request] = push_service.requests
+    assert request.headers["urgency"] == "high"
+    content = json.loads(browser.read(request))
+    assert content["alarm"] == str(alarm.uuid) and content["url"].endswith(f"/alarmas/{alarm.pk}/")
+    assert "Monserrate" not in json.dumps(content)
+    assert AlarmNotification.objects.get(alarm=alarm, channel=Channel.WEBPUSH).status == NotificationStatus.SENT

@@ -319,3 +319,21 @@ def test_the_region_feed_shows_only_live_published_alerts_and_no_private_detail(
 def test_the_service_worker_is_served_from_the_public_scope(personas) -> None:
     response = Client().get("/alertas/sw.js")
     assert response.status_code == 200 and b"showNotification" in response.content
+
+
+def test_a_lawyer_registers_this_browser_for_alarm_notifications(personas, login_as) -> None:
+    from amparo.alerts.models import StaffDevice
+    from amparo.alerts.tests.receivers import Browser
+
+    browser = Browser()
+    body = {"endpoint": "https://push.example/abc", "keys": {"p256dh": browser.p256dh_b64, "auth": browser.auth_b64}}
+    url = reverse("alerts:device_register")
+    client = login_as(personas.lucia)
+    assert client.post(url, body, content_type="application/json").status_code == 201
+    assert client.post(url, body, content_type="application/json").status_code == 201  # same browser, one row
+    assert StaffDevice.objects.count() == 1
+    assert client.post(url, {"endpoint": "x"}, content_type="application/json").status_code == 400
+    assert client.post(url, "not json", content_type="application/json").status_code == 400
+    assert login_as(personas.dora).post(url, body, content_type="application/json").status_code == 403
+    page = login_as(personas.lucia).get(reverse("alerts:devices")).content.decode()
+    assert "alerts/push.js" in page and "data-key=" in page
