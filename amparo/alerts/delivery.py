@@ -226,6 +226,9 @@ def alert_fanout(*, alert_id: int, event: str, batch_size: int = 200) -> Iterato
             yield ids
 
 
+# Stands for each subscriber's own unsubscribe link in a message built once per batch.
+UNSUBSCRIBE_MARK = "\x00unsubscribe\x00"
+
 # How many messages may go out between two checks that the alert is still published.
 RECHECK_EVERY = 20
 
@@ -245,15 +248,21 @@ def deliveries_send(*, delivery_ids: Iterable[int]) -> list[int]:
     )
     rows = list(
         Delivery.objects.filter(pk__in=ids, claim=token, status=DeliveryStatus.SENDING)
-        .select_related("subscriber", "alert", "alert__region", "alert__organisation")
+        .select_related("subscriber")
         .order_by("pk")
     )
+    # Each alert is loaded (and its sealed fields opened) once per batch, not once per row.
+    alerts = {
+        a.pk: a
+        for a in CommunityAlert.objects.filter(pk__in={d.alert_id for d in rows}).select_related("region", "organisation")
+    }
+    messages: dict[tuple[int, str, str], tuple[str, str, dict]] = {}
     retry: list[int] = []
     smtp: smtplib.SMTP | None = None
     live: dict[int, bool] = {}
     try:
         for position, delivery in enumerate(rows):
-            alert = delivery.alert
+            alert = alerts[delivery.alert_id]
             if position % RECHECK_EVERY == 0 or alert.pk not in live:
                 fresh = CommunityAlert.objects.filter(pk=alert.pk).values_list("status", "expires_at").first()
                 expected = AlertStatus.PUBLISHED if delivery.event == DeliveryEvent.PUBLISHED else AlertStatus.WITHDRAWN
@@ -268,8 +277,13 @@ def deliveries_send(*, delivery_ids: Iterable[int]) -> list[int]:
                 _record(delivery, DeliveryResult.failed("unsubscribed", permanent=True))
                 continue
             unsubscribe_url = _absolute(reverse("alerts_public:unsubscribe", args=[subscriber_token(subscriber)]))
-            with translation.override(subscriber.language):
-                subject, body, payload = alert_message(alert, event=delivery.event, unsubscribe_url=unsubscribe_url)
+            key = (alert.pk, delivery.event, subscriber.language)
+            if key not in messages:
+                with translation.override(subscriber.language):
+                    messages[key] = alert_message(alert, event=delivery.event, unsubscribe_url=UNSUBSCRIBE_MARK)
+            subject, body, payload = messages[key]
+            body = body.replace(UNSUBSCRIBE_MARK, unsubscribe_url)
+            payload = dict(payload)
             if delivery.channel == Channel.EMAIL:
                 if smtp is None:
                     try:
