@@ -25,6 +25,11 @@ from amparo.alerts.forms import PublicAlarmForm, SubscribeForm
 from amparo.alerts.models import AlarmSource, AlertSettings
 from amparo.places.models import Department
 
+# Why the public forms are csrf_exempt: these routes answer with "Referrer-Policy: no-referrer", so
+# browsers send "Origin: null" with a form POST and Django's CSRF check refuses every submission.
+# There is no session or account to ride on here, so a forged POST can do nothing the forger could
+# not do directly; the rate limits below are the protection that matters.
+
 # Limits per organisation (never per address: we do not keep addresses).
 EMERGENCY_LIMIT = (30, 600)  # at most 30 public alarms per organisation in 10 minutes
 SUBSCRIBE_LIMIT = (200, 600)
@@ -46,6 +51,7 @@ def _organisation(slug: str) -> Organisation:
     return organisation
 
 
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def subscribe(request: HttpRequest, org: str) -> HttpResponse:
     from amparo.alerts.views import vapid_public_key
@@ -80,6 +86,7 @@ def subscribe(request: HttpRequest, org: str) -> HttpResponse:
     return render(request, "alerts/public/subscribe.html", context)
 
 
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     # GET only shows a button: mail scanners open links, and must not confirm on anyone's behalf.
@@ -144,6 +151,7 @@ def region_feed(request: HttpRequest, org: str, region: str) -> HttpResponse:
     return HttpResponse(body, content_type="application/atom+xml; charset=utf-8")
 
 
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def emergency(request: HttpRequest, token: str) -> HttpResponse:
     found = AlertSettings.objects.filter(emergency_token=token).select_related("organisation").first()

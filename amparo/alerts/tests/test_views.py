@@ -242,6 +242,7 @@ def test_the_public_emergency_form_raises_an_alarm_and_keeps_no_address(personas
     url = f"/emergencia/{token}/"
     page = client.get(url)
     assert page.status_code == 200 and page["Cache-Control"].startswith("no-store")
+    assert not page.cookies  # no CSRF or session cookie handed to an anonymous visitor
     with django_capture_on_commit_callbacks():
         response = client.post(url, {"kind": "detention", "people_count": "2", "description": "Se las llevaron", "contact": ""})
     assert response.status_code == 200
