@@ -164,9 +164,8 @@ def main() -> int:
         SubscriberRegion,
         SubscriberStatus,
     )
-    from amparo.vault.crypto import blind_index
-
     from amparo.vault import keyring
+    from amparo.vault.crypto import blind_index
 
     keyring.init_file(Path(settings.MASTER_KEY_FILE))  # a throwaway master key for this run
     print(f"workdir {workdir}; database {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")
