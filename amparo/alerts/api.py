@@ -103,7 +103,13 @@ def alert_list(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 @router.post("alerts/community", response={201: AlertOut})
 def alert_create(request: HttpRequest, payload: AlertIn):  # type: ignore[no-untyped-def]
-    return Status(201, services.alert_create(membership=_membership(request), **payload.dict()))
+    from amparo.records.selectors import incident_get_for
+
+    membership = _membership(request)
+    data = payload.dict()
+    incident_id = data.pop("incident")
+    incident = incident_get_for(membership=membership, incident_id=incident_id) if incident_id is not None else None
+    return Status(201, services.alert_create(membership=membership, source_incident=incident, **data))
 
 
 @router.get("alerts/community/{alert_id}", response=AlertOut)

@@ -84,6 +84,7 @@ class AlertIn(Strict):
     phone: str = Field(default="", max_length=40)
     plate: str = Field(default="", max_length=20)
     expires_at: datetime | None = None
+    incident: int | None = Field(default=None, description="Id of the incident the alert comes from")
 
 
 class PublishIn(Strict):
@@ -118,6 +119,7 @@ class AlertOut(Schema):
     expires_at: datetime
     published_at: datetime | None
     withdrawn_at: datetime | None
+    incident: int | None = Field(None, alias="source_incident_id")
 
 
 class LookupIn(Strict):

@@ -275,21 +275,27 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 @role_required(*ALERT_WRITE_ROLES)
 @require_http_methods(["GET", "POST"])
 def alert_create(request: HttpRequest) -> HttpResponse:
+    """Propose an alert, directly or from an incident (?incidente=<id>, which must be readable)."""
+    from amparo.records.selectors import incident_get_for
+
     membership = _membership(request)
-    form = AlertForm(request.POST or None, initial={"region": membership.organisation.department_code})
+    incident_id = request.GET.get("incidente")
+    incident = incident_get_for(membership=membership, incident_id=incident_id) if incident_id else None
+    region = (incident.department_id if incident is not None else "") or membership.organisation.department_code
+    form = AlertForm(request.POST or None, initial={"region": region})
     if request.method == "POST":
         if form.is_valid():
             data = dict(form.cleaned_data)
             data["expires_at"] = end_of_day(data.pop("expires_on"))
             try:
-                alert = services.alert_create(membership=membership, **data)
+                alert = services.alert_create(membership=membership, source_incident=incident, **data)
             except ValidationError as exc:
                 _errors_into(form, exc)
             else:
                 messages.success(request, _("Alert proposed. A moderator will review it before anything is published."))
                 return redirect("alerts:alert_detail", alert.pk)
-        return render(request, "alerts/alert_form.html", {"form": form}, status=400)
-    return render(request, "alerts/alert_form.html", {"form": form})
+        return render(request, "alerts/alert_form.html", {"form": form, "incident": incident}, status=400)
+    return render(request, "alerts/alert_form.html", {"form": form, "incident": incident})
 
 
 @role_required(*ALERT_WRITE_ROLES)

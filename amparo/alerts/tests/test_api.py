@@ -154,3 +154,17 @@ def test_the_public_alert_list_shows_only_live_published_alerts_without_private_
     assert set(body[0]) == {"uuid", "kind", "severity", "title", "public_text", "perpetrator_description", "vehicle",
                             "area", "published_at", "expires_at"}
     assert "vecina" not in str(body) and "Mariposa" not in str(body)
+
+
+def test_an_alert_can_come_from_an_incident_the_member_may_read(personas) -> None:
+    from conftest import make_incident
+
+    mine = make_incident(personas.org, personas.dora)
+    theirs = make_incident(personas.other_org, personas.bruno)
+    client = api(personas, personas.dora)
+    body = {"kind": "bad_date", "region": "15", "report": "Cliente violento"}
+    ok = client.post("/api/v1/alerts/community", {**body, "incident": mine.pk}, content_type="application/json")
+    assert ok.status_code == 201 and ok.json()["incident"] == mine.pk
+    denied = client.post("/api/v1/alerts/community", {**body, "incident": theirs.pk}, content_type="application/json")
+    assert denied.status_code == 404
+    assert CommunityAlert.objects.count() == 1

@@ -338,3 +338,16 @@ def test_a_lawyer_registers_this_browser_for_alarm_notifications(personas, login
     assert login_as(personas.dora).post(url, body, content_type="application/json").status_code == 403
     page = login_as(personas.lucia).get(reverse("alerts:devices")).content.decode()
     assert "alerts/push.js" in page and "data-key=" in page
+
+
+def test_an_alert_is_proposed_from_an_incident(personas, login_as) -> None:
+    from conftest import make_incident
+
+    incident = make_incident(personas.org, personas.dora)
+    client = login_as(personas.dora)
+    url = reverse("alerts:alert_create") + f"?incidente={incident.pk}"
+    assert incident.reference in client.get(url).content.decode()
+    client.post(url, {"kind": "bad_date", "severity": "warning", "region": "15", "report": "Me golpeó"})
+    assert CommunityAlert.objects.get().source_incident == incident
+    other = make_incident(personas.other_org, personas.bruno)
+    assert client.get(reverse("alerts:alert_create") + f"?incidente={other.pk}").status_code == 404
