@@ -33,6 +33,8 @@ from amparo.alerts.models import (
     AlertStatus,
     Channel,
     CommunityAlert,
+    Delivery,
+    DeliveryStatus,
     DetainedPerson,
     DetentionBasis,
     LegalBasis,
@@ -361,6 +363,11 @@ def alarms_escalate(*, now: datetime | None = None) -> list[int]:
     escalated = []
     due = Alarm.objects.filter(status=AlarmStatus.OPEN, next_escalation_at__lte=now).select_related("organisation")
     for alarm in due:
+        if alarm.escalation_step >= len(alarm_levels(alarm)) - 1:
+            # Everyone on the roster has been called: nobody is left to add. The alarm stays open
+            # and visible; it stops waking the scheduler.
+            Alarm.objects.filter(pk=alarm.pk, escalation_step=alarm.escalation_step).update(next_escalation_at=None)
+            continue
         minutes = alert_settings_for(alarm.organisation).escalation_minutes
         step = roster.escalation_step(raised_at=alarm.raised_at, now=now, every_minutes=minutes)
         if step <= alarm.escalation_step:
@@ -688,6 +695,16 @@ def _purge(alert: CommunityAlert) -> None:
     alert.phone_index = ""
     alert.plate_index = ""
     alert.purged_at = timezone.now()
+
+
+def deliveries_recover(*, now: datetime | None = None, after: timedelta = timedelta(hours=1)) -> int:
+    """Mark deliveries left "sending" by a worker that died as failed. They are not sent again:
+    we cannot know whether the message left, and a duplicate alert is worse than a missing one
+    for someone who is counting how many warnings were sent."""
+    now = now or timezone.now()
+    return Delivery.objects.filter(status=DeliveryStatus.SENDING, created_at__lt=now - after).update(
+        status=DeliveryStatus.FAILED, detail="interrupted"
+    )
 
 
 def alerts_expire(*, now: datetime | None = None) -> int:

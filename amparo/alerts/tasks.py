@@ -84,6 +84,7 @@ def deliveries_send(delivery_ids: list[int]) -> int:
 @periodic_task(crontab(minute="*/5"))
 @_fresh_connection
 def alerts_expire() -> int:
+    services.deliveries_recover()
     return services.alerts_expire()
 
 

@@ -306,3 +306,15 @@ def test_alarms_reach_the_on_call_lawyers_phone_by_web_push(personas, queue, smt
     assert content["alarm"] == str(alarm.uuid) and content["url"].endswith(f"/alarmas/{alarm.pk}/")
     assert "Monserrate" not in json.dumps(content)
     assert AlarmNotification.objects.get(alarm=alarm, channel=Channel.WEBPUSH).status == NotificationStatus.SENT
+
+
+def test_escalation_stops_once_everyone_on_the_roster_was_called(personas, queue, smtp, django_capture_on_commit_callbacks) -> None:
+    on_call(personas, personas.lucia, level=0)
+    on_call(personas, personas.carla, level=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        alarm = raise_alarm(personas)
+    minutes = services.alert_settings_for(personas.org).escalation_minutes
+    assert services.alarms_escalate(now=alarm.raised_at + timedelta(minutes=minutes)) == [alarm.pk]
+    assert services.alarms_escalate(now=alarm.raised_at + timedelta(minutes=3 * minutes)) == []
+    alarm.refresh_from_db()
+    assert alarm.escalation_step == 1 and alarm.next_escalation_at is None and alarm.status == AlarmStatus.OPEN

@@ -318,3 +318,15 @@ def test_the_phone_and_plate_are_stored_only_sealed_and_as_blind_indexes(persona
         row = " ".join(str(v) for v in cursor.fetchone())
     for secret in ("987111222", "ABC123", "Mariposa", "Toyota", "tatuaje"):
         assert secret not in row
+
+
+def test_deliveries_interrupted_mid_batch_are_marked_failed_not_resent(personas) -> None:
+    subscriber = subscribe(personas, Channel.SMS, "987000111")
+    alert = publish(personas, propose_alert(personas))
+    stuck = Delivery.objects.create(
+        organisation=personas.org, alert=alert, subscriber=subscriber, event="published", channel=Channel.SMS,
+        status=DeliveryStatus.SENDING, created_at=timezone.now() - timedelta(hours=2),
+    )
+    assert services.deliveries_recover() == 1
+    stuck.refresh_from_db()
+    assert stuck.status == DeliveryStatus.FAILED and stuck.detail == "interrupted"
