@@ -26,6 +26,7 @@ from amparo.alerts.lib import vapid
 from amparo.alerts.models import (
     Alarm,
     AlarmNotification,
+    AlertSettings,
     AlertStatus,
     Channel,
     CommunityAlert,
@@ -257,6 +258,7 @@ def deliveries_send(*, delivery_ids: Iterable[int]) -> list[int]:
         for a in CommunityAlert.objects.filter(pk__in={d.alert_id for d in rows}).select_related("region", "organisation")
     }
     messages: dict[tuple[int, str, str], tuple[str, str, dict]] = {}
+    gateways: dict[int, AlertSettings] = {}
     retry: list[int] = []
     smtp: smtplib.SMTP | None = None
     live: dict[int, bool] = {}
@@ -310,7 +312,9 @@ def deliveries_send(*, delivery_ids: Iterable[int]) -> list[int]:
                 if result.permanent and result.status_code in (404, 410):
                     subscriber.delete()  # the browser unsubscribed itself
             elif delivery.channel == Channel.SMS:
-                settings_ = alert_settings_for(alert.organisation)
+                if alert.organisation_id not in gateways:
+                    gateways[alert.organisation_id] = alert_settings_for(alert.organisation)
+                settings_ = gateways[alert.organisation_id]
                 if not settings_.webhook_url:
                     result = DeliveryResult.failed("no gateway", permanent=True)
                 else:

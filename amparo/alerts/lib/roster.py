@@ -29,7 +29,8 @@ class ShiftRule:
         weekday = local.weekday()
         if self.start < self.end:
             return weekday in self.weekdays and self.start <= clock < self.end
-        # Overnight (and start == end: a 24-hour shift until the same time next day): the evening part on a listed day, or the early-morning part after one.
+        # Overnight (start == end is a 24-hour shift until the same time next day): the evening
+        # part on a listed day, or the early-morning part after one.
         return (weekday in self.weekdays and clock >= self.start) or (
             (weekday - 1) % 7 in self.weekdays and clock < self.end
         )

@@ -60,11 +60,27 @@ def token(
     return f"{header}.{payload}.{b64url_encode(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
 
 
+_header_cache: dict[tuple[str, str, str], tuple[float, str]] = {}
+# A token is reused for an hour (it is valid for twelve): signing one per message is wasted work
+# when an alert goes to thousands of browsers behind the same push service.
+REUSE_FOR = 3600
+
+
 def authorization_header(
     *, private_key: ec.EllipticCurvePrivateKey, endpoint: str, subject: str
 ) -> str:
-    jwt = token(private_key=private_key, endpoint=endpoint, subject=subject)
-    return f"vapid t={jwt}, k={application_server_key(private_key)}"
+    public = application_server_key(private_key)
+    key = (public, audience(endpoint), subject)
+    now = time.time()
+    cached = _header_cache.get(key)
+    if cached is not None and now - cached[0] < REUSE_FOR:
+        return cached[1]
+    jwt = token(private_key=private_key, endpoint=endpoint, subject=subject, now=now)
+    header = f"vapid t={jwt}, k={public}"
+    if len(_header_cache) > 1000:
+        _header_cache.clear()
+    _header_cache[key] = (now, header)
+    return header
 
 
 def verify(*, header: str, now: float | None = None) -> dict:
