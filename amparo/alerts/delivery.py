@@ -262,9 +262,13 @@ def deliveries_send(*, delivery_ids: Iterable[int]) -> list[int]:
     retry: list[int] = []
     smtp: smtplib.SMTP | None = None
     live: dict[int, bool] = {}
+    flushed = 0
     try:
         for position, delivery in enumerate(rows):
             alert = alerts[delivery.alert_id]
+            if position % RECHECK_EVERY == 0:
+                _flush(rows[flushed:position])
+                flushed = position
             if position % RECHECK_EVERY == 0 or alert.pk not in live:
                 fresh = CommunityAlert.objects.filter(pk=alert.pk).values_list("status", "expires_at").first()
                 expected = AlertStatus.PUBLISHED if delivery.event == DeliveryEvent.PUBLISHED else AlertStatus.WITHDRAWN
@@ -300,8 +304,13 @@ def deliveries_send(*, delivery_ids: Iterable[int]) -> list[int]:
                     smtp = _reset(smtp)
             elif delivery.channel == Channel.WEBPUSH:
                 payload["unsubscribe"] = unsubscribe_url
+                try:
+                    subscription = webpush.PushSubscription.from_json(json.loads(subscriber.address))
+                except (ValueError, TypeError):
+                    _record(delivery, DeliveryResult.failed("stored subscription is not valid", permanent=True))
+                    continue
                 result = webpush.send(
-                    subscription=webpush.PushSubscription.from_json(json.loads(subscriber.address)),
+                    subscription=subscription,
                     payload=payload,
                     private_key=_vapid_key(),
                     subject=conf.vapid_subject(),
@@ -340,8 +349,20 @@ def deliveries_send(*, delivery_ids: Iterable[int]) -> list[int]:
         for delivery in rows:
             if delivery.status == DeliveryStatus.SENDING:
                 delivery.status = DeliveryStatus.QUEUED
-        Delivery.objects.bulk_update(rows, ["status", "detail", "sent_at"], batch_size=500)
+        _flush(rows[flushed:])
     return retry
+
+
+def _flush(rows: list[Delivery]) -> None:
+    """Write the outcome of a few deliveries: one UPDATE per distinct (status, detail), not per row."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for delivery in rows:
+        groups.setdefault((delivery.status, delivery.detail), []).append(delivery.pk)
+    now = timezone.now()
+    for (status, detail), ids in groups.items():
+        Delivery.objects.filter(pk__in=ids).update(
+            status=status, detail=detail, sent_at=now if status == DeliveryStatus.SENT else None
+        )
 
 
 def _record(delivery: Delivery, result: DeliveryResult) -> None:

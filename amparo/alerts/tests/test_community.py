@@ -330,3 +330,17 @@ def test_deliveries_interrupted_mid_batch_are_marked_failed_not_resent(personas)
     assert services.deliveries_recover() == 1
     stuck.refresh_from_db()
     assert stuck.status == DeliveryStatus.FAILED and stuck.detail == "interrupted"
+
+
+def test_one_broken_row_does_not_stop_the_batch(personas, queue, smtp, django_capture_on_commit_callbacks) -> None:
+    broken = subscribe(personas, Channel.SMS, "987000222")
+    Subscriber.objects.filter(pk=broken.pk).update(channel=Channel.WEBPUSH)  # an address that is not a push subscription
+    subscribe(personas, Channel.EMAIL, "vecina@example.org")
+    smtp.messages.clear()
+    alert = propose_alert(personas)
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(personas, alert)
+    queue.run()
+    assert [r for r, _m in smtp.messages] == [["vecina@example.org"]]
+    assert sorted(Delivery.objects.values_list("status", flat=True)) == [DeliveryStatus.FAILED, DeliveryStatus.SENT]
+    assert not Delivery.objects.filter(status=DeliveryStatus.SENDING).exists()
