@@ -9,7 +9,7 @@ from ninja import Router, Status
 
 from amparo.accounts.models import Membership, Organisation
 from amparo.alerts import selectors, services
-from amparo.alerts.models import AlarmSource, DetainedPerson
+from amparo.alerts.models import Alarm, AlarmSource, DetainedPerson
 from amparo.alerts.schemas import (
     AckOut,
     AlarmDetailOut,
@@ -49,7 +49,7 @@ def _detained_out(person: DetainedPerson) -> dict:
 
 @router.get("alerts/alarms", response=list[AlarmOut])
 def alarm_list(request: HttpRequest):  # type: ignore[no-untyped-def]
-    return list(selectors.alarm_list_for(membership=_membership(request))[:200])
+    return list(selectors.alarm_list_for(membership=_membership(request)).defer(*Alarm.SENSITIVE_FIELDS)[:200])
 
 
 @router.post("alerts/alarms", response={201: AlarmOut})

@@ -29,7 +29,7 @@ from amparo.alerts.forms import (
     end_of_day,
 )
 from amparo.alerts.lib import vapid
-from amparo.alerts.models import AlarmSource, AlarmStatus, AlertStatus
+from amparo.alerts.models import Alarm, AlarmSource, AlarmStatus, AlertStatus, CommunityAlert
 from amparo.alerts.selectors import LOOKUP_ROLES
 from amparo.alerts.services import (
     ALERT_WRITE_ROLES,
@@ -57,7 +57,12 @@ def _errors_into(form: Form, exc: ValidationError) -> None:
 @role_required(*STAFF_ROLES)
 def home(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
-    alarms = selectors.alarm_list_for(membership=membership).exclude(status=AlarmStatus.CLOSED)[:20]
+    # Lists never open sealed fields they do not show.
+    alarms = (
+        selectors.alarm_list_for(membership=membership)
+        .exclude(status=AlarmStatus.CLOSED)
+        .defer(*Alarm.SENSITIVE_FIELDS)[:20]
+    )
     form = AlarmForm(department_code=membership.organisation.department_code) if membership.role in RAISE_ROLES else None
     return render(request, "alerts/home.html", {"alarms": alarms, "form": form})
 
@@ -85,7 +90,7 @@ def alarm_create(request: HttpRequest) -> HttpResponse:
 
 @role_required(*STAFF_ROLES)
 def alarm_list(request: HttpRequest) -> HttpResponse:
-    alarms = selectors.alarm_list_for(membership=_membership(request))[:100]
+    alarms = selectors.alarm_list_for(membership=_membership(request)).defer(*Alarm.SENSITIVE_FIELDS)[:100]
     return render(request, "alerts/alarm_list.html", {"alarms": alarms})
 
 
@@ -268,7 +273,7 @@ def devices(request: HttpRequest) -> HttpResponse:
 
 @role_required(*ALERT_WRITE_ROLES)
 def alert_list(request: HttpRequest) -> HttpResponse:
-    alerts = selectors.alert_list_for(membership=_membership(request))[:100]
+    alerts = selectors.alert_list_for(membership=_membership(request)).defer(*CommunityAlert.CONTENT_FIELDS)[:100]
     return render(request, "alerts/alert_list.html", {"alerts": alerts})
 
 

@@ -351,3 +351,18 @@ def test_an_alert_is_proposed_from_an_incident(personas, login_as) -> None:
     assert CommunityAlert.objects.get().source_incident == incident
     other = make_incident(personas.other_org, personas.bruno)
     assert client.get(reverse("alerts:alert_create") + f"?incidente={other.pk}").status_code == 404
+
+
+def test_list_pages_do_not_query_once_per_row(personas, login_as, django_assert_max_num_queries) -> None:
+    client = login_as(personas.carla)
+    raise_alarm(personas)
+    propose_alert(personas)
+    with django_assert_max_num_queries(40) as few:
+        client.get(reverse("alerts:alarm_list"))
+        client.get(reverse("alerts:alert_list"))
+    for _ in range(10):
+        raise_alarm(personas)
+        propose_alert(personas)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(reverse("alerts:alarm_list"))
+        client.get(reverse("alerts:alert_list"))
