@@ -137,6 +137,10 @@ def main() -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="amparo-bench-alarm-"))
     configure(workdir)
+    import atexit
+    import shutil
+
+    atexit.register(shutil.rmtree, workdir, ignore_errors=True)
 
     import json
 
