@@ -65,7 +65,10 @@ def alarm_message(alarm: Alarm) -> tuple[str, str, dict]:
         "kind": alarm.get_kind_display(), "where": where, "count": alarm.people_count,
     }
     url = _absolute(reverse("alerts:alarm_detail", args=[alarm.pk]))
-    text = "\n".join([subject, "", _("Open the alarm and say whether you can go:"), url])
+    lines = [subject, ""]
+    if alarm.escalation_step > 0:
+        lines.append(_("Nobody has answered yet. You are the next people on call."))
+    text = "\n".join([*lines, _("Open the alarm and say whether you can go:"), url])
     payload = {"type": "alarm", "title": subject, "url": url, "alarm": str(alarm.uuid)}
     return subject, text, payload
 

@@ -417,8 +417,10 @@ def alarm_close(*, alarm: Alarm, membership: Membership) -> Alarm:
     alarm.status = AlarmStatus.CLOSED
     alarm.closed_at = timezone.now()
     alarm.next_escalation_at = None
-    alarm.save(update_fields=["status", "closed_at", "next_escalation_at"])
-    audit.record(actor=membership.user, action="alarm.closed", target=alarm)
+    # How to reach the caller was needed only while responding; the incident keeps the rest.
+    alarm.contact = ""
+    alarm.save(update_fields=["status", "closed_at", "next_escalation_at", "contact"])
+    audit.record(actor=membership.user, action="alarm.closed", target=alarm, fields=["contact"])
     return alarm
 
 

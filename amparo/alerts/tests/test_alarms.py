@@ -93,6 +93,8 @@ def test_nobody_acknowledging_escalates_to_the_next_level_after_the_timeout(
         tasks.alarm_dispatch(pk)
     queue.run()
     assert recipients(smtp) == ["carla@example.org", "lucia@example.org"]  # Lucía is not called twice
+    escalated_mail = next(m for r, m in smtp.messages if r == ["carla@example.org"])
+    assert "Nadie ha respondido" in escalated_mail.get_content() or "Nobody has answered" in escalated_mail.get_content()
     alarm.refresh_from_db()
     assert alarm.escalation_step == 1
     # Running the escalation again at the same moment does nothing: the step was claimed.
@@ -318,3 +320,12 @@ def test_escalation_stops_once_everyone_on_the_roster_was_called(personas, queue
     assert services.alarms_escalate(now=alarm.raised_at + timedelta(minutes=3 * minutes)) == []
     alarm.refresh_from_db()
     assert alarm.escalation_step == 1 and alarm.next_escalation_at is None and alarm.status == AlarmStatus.OPEN
+
+
+def test_closing_an_alarm_deletes_how_to_reach_the_caller(personas) -> None:
+    alarm = services.alarm_raise(
+        organisation=personas.org, kind=AlarmKind.DETENTION, source=AlarmSource.PUBLIC_FORM, contact="987 123 456",
+    )
+    services.alarm_close(alarm=alarm, membership=personas.membership(personas.carla))
+    alarm.refresh_from_db()
+    assert alarm.status == AlarmStatus.CLOSED and alarm.contact == ""
