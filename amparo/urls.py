@@ -24,6 +24,8 @@ urlpatterns = [
     path("auditoria/", include("amparo.audit.urls")),
     path("respuesta/", include("amparo.response.urls")),
     path("alertas-equipo/", include("amparo.alerts.urls")),
+    # Public alert pages and the emergency form: under /alertas/ and /emergencia/ (anonymous prefixes).
+    path("", include("amparo.alerts.public_urls")),
     path("estadisticas/", include("amparo.insights.urls")),
     path("odk/", include("amparo.openrosa.urls")),
     path("", include("amparo.intake.urls")),

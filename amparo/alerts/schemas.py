@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AlarmIn(Strict):
+    kind: str = Field(max_length=12)
+    district: str | None = Field(default=None, max_length=6)
+    place: str = Field(default="", max_length=300)
+    police_station: str = Field(default="", max_length=200)
+    description: str = Field(default="", max_length=2000)
+    people_count: int = Field(default=1, ge=1, le=500)
+
+
+class AlarmOut(Schema):
+    id: int
+    uuid: UUID
+    kind: str
+    source: str
+    status: str
+    district: str | None = Field(None, alias="district_id")
+    people_count: int
+    raised_at: datetime
+    escalation_step: int
+    acknowledged_at: datetime | None
+    closed_at: datetime | None
+    incident: int | None = Field(None, alias="incident_id")
+
+
+class AlarmDetailOut(AlarmOut):
+    place: str
+    police_station: str
+    description: str
+    contact: str
+
+
+class AckOut(Schema):
+    alarm: int = Field(alias="alarm_id")
+    membership: int = Field(alias="membership_id")
+    at: datetime
+
+
+class DetainedIn(Strict):
+    code_name: str = Field(max_length=60)
+    since: datetime
+    held_at: str = Field(default="", max_length=300)
+    basis: str = Field(default="unknown", max_length=24)
+    distance_hours: int = Field(default=0, ge=0, le=240)
+    notes: str = Field(default="", max_length=2000)
+
+
+class ReleaseIn(Strict):
+    released_at: datetime
+
+
+class DetainedOut(Schema):
+    id: int
+    alarm: int
+    code_name: str
+    held_at: str
+    basis: str
+    since: datetime
+    released_at: datetime | None
+    deadline: datetime
+    standing: str
+
+
+class AlertIn(Strict):
+    kind: str = Field(max_length=12)
+    region: str = Field(max_length=2)
+    report: str = Field(max_length=2000)
+    severity: str = Field(default="warning", max_length=8)
+    perpetrator_description: str = Field(default="", max_length=400)
+    vehicle: str = Field(default="", max_length=200)
+    area: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=40)
+    plate: str = Field(default="", max_length=20)
+    expires_at: datetime | None = None
+    incident: int | None = Field(default=None, description="Id of the incident the alert comes from")
+
+
+class PublishIn(Strict):
+    title: str = Field(max_length=120)
+    public_text: str = Field(max_length=600)
+    legal_basis: str = Field(max_length=16)
+    legal_reason: str = Field(max_length=600)
+    perpetrator_description: str | None = Field(default=None, max_length=400)
+    vehicle: str | None = Field(default=None, max_length=200)
+    area: str | None = Field(default=None, max_length=200)
+    severity: str | None = Field(default=None, max_length=8)
+    expires_at: datetime | None = None
+
+
+class WithdrawIn(Strict):
+    reason: str = Field(max_length=600)
+
+
+class AlertOut(Schema):
+    id: int
+    uuid: UUID
+    kind: str
+    severity: str
+    status: str
+    region: str = Field(alias="region_id")
+    title: str
+    public_text: str
+    perpetrator_description: str
+    vehicle: str
+    area: str
+    legal_basis: str
+    expires_at: datetime
+    published_at: datetime | None
+    withdrawn_at: datetime | None
+    incident: int | None = Field(None, alias="source_incident_id")
+
+
+class LookupIn(Strict):
+    phone: str = Field(default="", max_length=40)
+    plate: str = Field(default="", max_length=20)
+
+
+class LookupMatch(Schema):
+    uuid: UUID
+    title: str
+    severity: str
+    region: str = Field(alias="region_id")
+    published_at: datetime | None
+    expires_at: datetime
+
+
+class LookupOut(Schema):
+    found: bool
+    matches: list[LookupMatch]
+
+
+class SubscribeIn(Strict):
+    channel: str = Field(max_length=8)
+    address: str | dict = Field(description="Email, phone number, or the browser's PushSubscription JSON")
+    regions: list[str] = Field(max_length=30)
+    language: str = Field(default="es", max_length=5)
+
+
+class SubscribeOut(Schema):
+    needs_confirmation: bool
+
+
+class TokenIn(Strict):
+    token: str = Field(max_length=500)
+
+
+class PublicAlertOut(Schema):
+    uuid: UUID
+    kind: str
+    severity: str
+    title: str
+    public_text: str
+    perpetrator_description: str
+    vehicle: str
+    area: str
+    published_at: datetime | None
+    expires_at: datetime

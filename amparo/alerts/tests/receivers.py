@@ -1,0 +1,112 @@
+"""Real local receivers for the delivery tests: an HTTP server, a Web Push service, an SMTP server."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from aiosmtpd.controller import Controller
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from amparo.alerts.lib import ece, vapid
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class HttpReceiver:
+    """Answers POSTs with the statuses queued in ``statuses`` (then 200) and records every request."""
+
+    statuses: list[int] = field(default_factory=list)
+    requests: list[Received] = field(default_factory=list)
+
+    def __enter__(self) -> HttpReceiver:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                receiver.requests.append(
+                    Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                )
+                status = receiver.statuses.pop(0) if receiver.statuses else 201
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+class Browser:
+    """The subscriber's side of Web Push: its own key pair and auth secret, as a browser makes."""
+
+    def __init__(self) -> None:
+        import os
+
+        from amparo.alerts.lib.b64 import b64url_encode
+
+        self.private_key = ec.generate_private_key(ec.SECP256R1())
+        self.auth = os.urandom(16)
+        public = self.private_key.public_key().public_bytes(
+            ece.serialization.Encoding.X962, ece.serialization.PublicFormat.UncompressedPoint
+        )
+        self.p256dh_b64 = b64url_encode(public)
+        self.auth_b64 = b64url_encode(self.auth)
+
+    def read(self, request: Received) -> bytes:
+        """What the push service does (check VAPID) and then what the browser does (decrypt)."""
+        assert request.headers["content-encoding"] == "aes128gcm"
+        vapid.verify(header=request.headers["authorization"])
+        return ece.decrypt(request.body, ua_private=self.private_key, auth_secret=self.auth)
+
+
+class SmtpSink:
+    """An aiosmtpd server on loopback that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        import email
+        from email import policy
+
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 OK"
+
+    def __enter__(self) -> SmtpSink:
+        import socket
+
+        # aiosmtpd 1.4 cannot start on port 0; borrow a free port from the kernel.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()
