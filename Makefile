@@ -21,7 +21,10 @@ run: install
 	$(BIN)/amparo keys init --if-missing
 	$(BIN)/amparo migrate --noinput -v 0
 	$(BIN)/amparo demo --if-empty
-	$(BIN)/amparo serve 127.0.0.1:8000
+	@# The job queue (alarms, alerts, reminders, statistics) runs beside the server and stops with it.
+	@$(BIN)/amparo run_huey --workers 2 --worker-type thread > "$(AMPARO_DATA_DIR)/worker.log" 2>&1 & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/amparo serve 127.0.0.1:8000
 
 # Browser tests drive Debian's Chromium; Playwright may not download browsers here.
 chromium:

@@ -174,7 +174,8 @@ class Incident(models.Model):
         ordering = ["-occurred_on", "-pk"]
         constraints = [models.UniqueConstraint(fields=["organisation", "reference"], name="incident_unique_reference")]
         indexes = [
-            models.Index(fields=["organisation", "-occurred_on"], name="incident_org_date"),
+            # Matches the list order exactly (date, then id as tie-break), so pages are read off the index.
+            models.Index(fields=["organisation", "-occurred_on", "-id"], name="incident_org_date_id"),
             models.Index(fields=["organisation", "department", "occurred_on"], name="incident_org_dept_date"),
             models.Index(fields=["organisation", "created_by"], name="incident_org_creator"),
             models.Index(fields=["organisation", "assigned_to"], name="incident_org_assignee"),
