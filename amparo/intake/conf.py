@@ -1,0 +1,42 @@
+"""Settings of the anonymous reporting app, read from the environment (documented in docs/intake.md).
+
+Code reads them as `conf.NAME` at call time so tests can change them.
+"""
+
+from __future__ import annotations
+
+from amparo.lib.env import envint, envstr
+
+# Proof of work: the solver tries on average half of MAXNUMBER SHA-256 hashes. 50,000 takes
+# well under two seconds on a cheap Android phone and costs a bot the same for every report.
+POW_MAXNUMBER = envint("AMPARO_INTAKE_POW_MAXNUMBER", 50_000)
+# A challenge is embedded in the page when it loads; writing a report can take a while.
+POW_TTL_SECONDS = envint("AMPARO_INTAKE_POW_TTL_SECONDS", 3 * 3600)
+
+# Without JavaScript there is no proof of work: the form must have been open at least this long
+# (a person writing takes far longer) and a stricter per-organisation budget applies.
+NOJS_MIN_SECONDS = envint("AMPARO_INTAKE_NOJS_MIN_SECONDS", 12)
+FORM_TOKEN_MAX_AGE_SECONDS = envint("AMPARO_INTAKE_FORM_MAX_AGE_SECONDS", 6 * 3600)
+
+# Rate limits, per organisation and per window, with no client address anywhere.
+RATE_WINDOW_SECONDS = envint("AMPARO_INTAKE_RATE_WINDOW_SECONDS", 600)
+RATE_REPORTS_WITH_POW = envint("AMPARO_INTAKE_RATE_REPORTS", 120)
+RATE_REPORTS_WITHOUT_POW = envint("AMPARO_INTAKE_RATE_REPORTS_NOJS", 20)
+RATE_FOLLOWUP_FAILURES = envint("AMPARO_INTAKE_RATE_FOLLOWUP_FAILURES", 60)
+
+# Wrong passphrases: free tries, then a waiting time that doubles, up to a ceiling.
+FOLLOWUP_FREE_FAILURES = envint("AMPARO_INTAKE_FOLLOWUP_FREE_FAILURES", 3)
+FOLLOWUP_FIRST_DELAY_SECONDS = envint("AMPARO_INTAKE_FOLLOWUP_FIRST_DELAY_SECONDS", 30)
+FOLLOWUP_MAX_DELAY_SECONDS = envint("AMPARO_INTAKE_FOLLOWUP_MAX_DELAY_SECONDS", 3600)
+
+# Input limits.
+MAX_FILE_BYTES = envint("AMPARO_INTAKE_MAX_FILE_BYTES", 10 * 1024 * 1024)
+MAX_FILES = envint("AMPARO_INTAKE_MAX_FILES", 3)
+MAX_NARRATIVE_CHARS = envint("AMPARO_INTAKE_MAX_NARRATIVE_CHARS", 8000)
+MAX_CONTACT_CHARS = 300
+MAX_MESSAGE_CHARS = 4000
+
+PASSPHRASE_WORDS = envint("AMPARO_INTAKE_PASSPHRASE_WORDS", 5)
+
+# Where the quick-exit button goes: a page nobody would find suspicious on a phone.
+QUICK_EXIT_URL = envstr("AMPARO_INTAKE_QUICK_EXIT_URL", "https://www.google.com/search?q=clima+hoy")
