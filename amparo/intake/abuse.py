@@ -1,0 +1,171 @@
+"""Abuse resistance for the public form and API, backed by the database: no address is ever used.
+
+Every submission must carry a proof: a solved proof-of-work challenge (browsers with
+JavaScript, partner apps), or else a form token showing that the form was open long
+enough for a person to fill it (browsers without JavaScript), under a stricter budget.
+Proofs are single use. Budgets are per organisation and per window (see lib/ratelimit.py).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+
+from amparo.accounts.models import Organisation
+from amparo.intake import conf
+from amparo.intake.lib import formtoken, pow, ratelimit
+from amparo.intake.models import RateCounter, SpentToken
+
+
+class Refused(Exception):
+    """The request is refused before anything is saved; `status` is the HTTP status to answer with."""
+
+    def __init__(self, code: str, message: str, *, status: int = 400, retry_after: int = 0) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status, self.retry_after = code, message, status, retry_after
+
+
+class Kind:
+    REPORT_POW = "report"
+    REPORT_NOJS = "report_nojs"
+    FOLLOWUP_FAILURE = "followup_fail"
+
+
+def _limit(kind: str) -> ratelimit.Limit:
+    count = {
+        Kind.REPORT_POW: conf.RATE_REPORTS_WITH_POW,
+        Kind.REPORT_NOJS: conf.RATE_REPORTS_WITHOUT_POW,
+        Kind.FOLLOWUP_FAILURE: conf.RATE_FOLLOWUP_FAILURES,
+    }[kind]
+    return ratelimit.Limit(kind=kind, count=count, window_seconds=conf.RATE_WINDOW_SECONDS)
+
+
+def _secret(purpose: str) -> bytes:
+    return salted_hmac(f"amparo.intake.{purpose}", "key", secret=settings.SECRET_KEY, algorithm="sha256").digest()
+
+
+def _scope(organisation: Organisation) -> str:
+    return f"o{organisation.pk}"
+
+
+def challenge_for(organisation: Organisation) -> pow.Challenge:
+    return pow.create_challenge(
+        key=_secret("pow"), scope=_scope(organisation), maxnumber=conf.POW_MAXNUMBER, ttl_seconds=conf.POW_TTL_SECONDS
+    )
+
+
+def form_token_for(organisation: Organisation) -> str:
+    return formtoken.issue(key=_secret("form").hex(), scope=_scope(organisation))
+
+
+@dataclass(frozen=True)
+class Proof:
+    kind: str  # Kind.REPORT_POW or Kind.REPORT_NOJS
+    digests: tuple[tuple[str, int], ...]  # (digest, expires at) of what this submission uses up
+
+
+def _digest(kind: str, value: str) -> str:
+    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
+
+
+def check_proof(*, organisation: Organisation, pow_payload: str, form_token: str | None) -> Proof:
+    """Check (without using up) the proof a submission carries. `form_token` is None for the API."""
+    spent: list[tuple[str, int]] = []
+    token = None
+    if form_token is not None:
+        try:
+            token = formtoken.check(
+                form_token, key=_secret("form").hex(), scope=_scope(organisation),
+                max_age_seconds=conf.FORM_TOKEN_MAX_AGE_SECONDS,
+            )
+        except formtoken.FormTokenError:
+            raise Refused("form_expired", _("This form has expired. Your text is kept below: please send it again."))
+        spent.append((_digest("form", token.nonce), token.issued + conf.FORM_TOKEN_MAX_AGE_SECONDS))
+    if pow_payload:
+        try:
+            solved = pow.verify(pow_payload, key=_secret("pow"), scope=_scope(organisation))
+        except pow.PowError as exc:
+            if exc.reason == "expired":
+                raise Refused("challenge_expired", _("The security check has expired. Please send the form again."))
+            raise Refused("challenge_failed", _("The security check failed. Please send the form again."))
+        spent.append((_digest("pow", solved.challenge), solved.expires))
+        return Proof(kind=Kind.REPORT_POW, digests=tuple(spent))
+    if token is None:
+        raise Refused("challenge_required", _("A solved security challenge is required."))
+    wait = conf.NOJS_MIN_SECONDS - formtoken.age_seconds(token)
+    if wait > 0:
+        raise Refused(
+            "too_fast",
+            _("For everyone's safety, please wait %(seconds)d seconds and press Send again.") % {"seconds": int(wait) + 1},
+            status=429,
+            retry_after=int(wait) + 1,
+        )
+    return Proof(kind=Kind.REPORT_NOJS, digests=tuple(spent))
+
+
+def spend(proof: Proof) -> None:
+    """Use up a proof; call inside the transaction that saves the report so a failure keeps it usable."""
+    for digest, expires in proof.digests:
+        try:
+            with transaction.atomic():
+                SpentToken.objects.create(
+                    digest=digest, expires_at=datetime.datetime.fromtimestamp(expires, tz=datetime.UTC)
+                )
+        except IntegrityError:
+            raise Refused("replayed", _("This form was already sent. Open the form again to send another report."), status=409)
+
+
+class _DatabaseStore:
+    def incr(self, key: str, *, expires_at: int, now: int) -> int:
+        with transaction.atomic():
+            if not RateCounter.objects.filter(key=key).update(count=F("count") + 1):
+                # A new window: the moment to forget expired counters and spent tokens.
+                moment = datetime.datetime.fromtimestamp(now, tz=datetime.UTC)
+                RateCounter.objects.filter(expires_at__lt=moment).delete()
+                SpentToken.objects.filter(expires_at__lt=moment).delete()
+                try:
+                    with transaction.atomic():
+                        RateCounter.objects.create(
+                            key=key, count=1, expires_at=datetime.datetime.fromtimestamp(expires_at, tz=datetime.UTC)
+                        )
+                    return 1
+                except IntegrityError:
+                    RateCounter.objects.filter(key=key).update(count=F("count") + 1)
+            return RateCounter.objects.get(key=key).count
+
+
+def rate_hit(*, organisation: Organisation, kind: str) -> None:
+    decision = ratelimit.hit(
+        _DatabaseStore(), secret=_secret("rate"), limit=_limit(kind), scope=_scope(organisation), now=time.time()
+    )
+    if not decision.allowed:
+        raise Refused(
+            "rate_limited",
+            _("Too many reports are arriving right now. Please try again in a few minutes."),
+            status=429,
+            retry_after=decision.retry_after,
+        )
+
+
+def rate_exhausted(*, organisation: Organisation, kind: str) -> int:
+    """Seconds to wait if the budget for `kind` is used up in this window, else 0 (counts nothing)."""
+    limit = _limit(kind)
+    bucket = ratelimit.bucket_for(secret=_secret("rate"), limit=limit, scope=_scope(organisation), now=time.time())
+    counter = RateCounter.objects.filter(key=bucket.key, expires_at__gt=timezone.now()).first()
+    if counter is not None and counter.count >= limit.count:
+        return max(1, bucket.expires_at - int(time.time()))
+    return 0
+
+
+def rate_hit_quiet(*, organisation: Organisation, kind: str) -> None:
+    """Count one event against a budget without refusing anything (failures count, they are not refused)."""
+    ratelimit.hit(_DatabaseStore(), secret=_secret("rate"), limit=_limit(kind), scope=_scope(organisation), now=time.time())

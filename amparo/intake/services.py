@@ -1,0 +1,341 @@
+"""Writes of anonymous reporting: receiving, following up, withdrawing and triaging reports.
+
+Anonymous actions are audited with no actor. Nothing about a report's content goes into
+the audit trail or any log: field names only.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.core.signing import BadSignature, SignatureExpired, TimestampSigner
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from amparo.accounts.models import Organisation, User
+from amparo.audit import services as audit
+from amparo.intake import abuse, conf
+from amparo.intake.lib import receipts
+from amparo.intake.models import Report, ReportFile, ReportMessage
+from amparo.vault import crypto
+
+_CONTENT_FIELDS = ["narrative", "contact"]
+
+
+@dataclass
+class ReportInput:
+    violation_codes: list[str]
+    perpetrator_codes: list[str]
+    occurred_on: datetime.date | None
+    date_precision: str
+    location_withheld: bool
+    department_code: str
+    district: Any
+    reporter: str
+    narrative: str
+    contact: str
+    consent_store: bool
+    consent_share_stats: bool
+    consent_help: bool
+    consent_legal_action: bool
+    language: str = "es"
+    uploads: Sequence[UploadedFile] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    report: Report
+    code: str
+    passphrase: str
+
+
+def receipt_index(*, organisation: Organisation, code: str) -> str:
+    normalised = receipts.normalise_receipt_code(code) or ""
+    return crypto.blind_index(normalised, org_id=organisation.pk, kind="intake.receipt")
+
+
+def _store_files(*, report: Report, uploads: Sequence[UploadedFile]) -> list[ReportFile]:
+    from amparo.evidence.services import evidence_store
+
+    links = []
+    for uploaded in uploads:
+        evidence = evidence_store(
+            organisation=report.organisation, uploaded=uploaded, acting_user=None,
+            source="intake", source_ref=report.reference,
+        )
+        links.append(ReportFile.objects.create(organisation=report.organisation, report=report, evidence=evidence))
+    return links
+
+
+def report_submit(*, organisation: Organisation, data: ReportInput, channel: str, proof: abuse.Proof) -> Receipt:
+    """Save a report sent anonymously; returns the receipt code and passphrase, shown once."""
+    code = receipts.generate_receipt_code()
+    passphrase = receipts.generate_passphrase(conf.PASSPHRASE_WORDS)
+    # Hash outside the transaction: Argon2 is slow on purpose, and SQLite holds its write lock.
+    passphrase_hash = receipts.hash_passphrase(passphrase)
+    index = receipt_index(organisation=organisation, code=code)
+    with transaction.atomic():
+        abuse.spend(proof)
+        now = timezone.now()
+        report = Report.objects.create(
+            organisation=organisation,
+            receipt_index=index,
+            passphrase_hash=passphrase_hash,
+            channel=channel,
+            language=data.language,
+            occurred_on=data.occurred_on,
+            date_precision=data.date_precision,
+            location_withheld=data.location_withheld,
+            department_code=data.department_code,
+            district=data.district,
+            violation_codes=data.violation_codes,
+            perpetrator_codes=data.perpetrator_codes,
+            reporter=data.reporter,
+            narrative=data.narrative,
+            contact=data.contact,
+            consent_store=data.consent_store,
+            consent_share_stats=data.consent_share_stats,
+            consent_help=data.consent_help,
+            consent_legal_action=data.consent_legal_action,
+            received_at=now,
+            reporter_activity_at=now,
+        )
+        files = _store_files(report=report, uploads=data.uploads)
+        audit.record(
+            actor=None, action="intake.report.received", organisation=organisation, target=report,
+            fields=[f for f in ("narrative", "contact") if getattr(data, f)] + (["files"] if files else []),
+            detail={"channel": channel, "files": len(files)},
+        )
+    return Receipt(report=report, code=code, passphrase=passphrase)
+
+
+class FollowUpRefused(Exception):
+    def __init__(self, code: str, message: str, *, retry_after: int = 0) -> None:
+        super().__init__(message)
+        self.code, self.message, self.retry_after = code, message, retry_after
+
+
+def _wrong() -> FollowUpRefused:
+    return FollowUpRefused("wrong", _("The receipt code or the passphrase is not right."))
+
+
+def _locked(seconds: int) -> FollowUpRefused:
+    minutes = max(1, (seconds + 59) // 60)
+    return FollowUpRefused(
+        "locked",
+        _("Too many wrong tries. For your safety, wait %(minutes)d minute(s) before trying again.") % {"minutes": minutes},
+        retry_after=seconds,
+    )
+
+
+def followup_open(*, organisation: Organisation, receipt_code: str, passphrase: str) -> Report:
+    """The report behind a receipt code and passphrase; wrong tries slow further ones down."""
+    wait = abuse.rate_exhausted(organisation=organisation, kind=abuse.Kind.FOLLOWUP_FAILURE)
+    if wait:
+        raise _locked(wait)
+    report = None
+    if receipts.normalise_receipt_code(receipt_code):
+        report = (
+            Report.objects.filter(organisation=organisation, receipt_index=receipt_index(organisation=organisation, code=receipt_code))
+            .select_related("organisation")
+            .first()
+        )
+    now = timezone.now()
+    if report is not None and report.locked_until and report.locked_until > now:
+        # While locked, the passphrase is not even checked: guessing costs time, not just tries.
+        raise _locked(int((report.locked_until - now).total_seconds()) + 1)
+    if not receipts.verify_passphrase(report.passphrase_hash if report else None, passphrase):
+        abuse.rate_hit_quiet(organisation=organisation, kind=abuse.Kind.FOLLOWUP_FAILURE)
+        if report is not None:
+            Report.objects.filter(pk=report.pk).update(failed_attempts=F("failed_attempts") + 1)
+            failures = Report.objects.values_list("failed_attempts", flat=True).get(pk=report.pk)
+            delay = receipts.lockout_seconds(
+                failures, free=conf.FOLLOWUP_FREE_FAILURES,
+                first_delay=conf.FOLLOWUP_FIRST_DELAY_SECONDS, ceiling=conf.FOLLOWUP_MAX_DELAY_SECONDS,
+            )
+            if delay:
+                Report.objects.filter(pk=report.pk).update(locked_until=now + datetime.timedelta(seconds=delay))
+                raise _locked(delay)
+        raise _wrong()
+    assert report is not None
+    if report.failed_attempts or report.locked_until:
+        Report.objects.filter(pk=report.pk).update(failed_attempts=0, locked_until=None)
+        report.failed_attempts, report.locked_until = 0, None
+    with transaction.atomic():
+        audit.record(actor=None, action="intake.report.followup_opened", organisation=organisation, target=report)
+    return report
+
+
+_SIGNER_SALT = "amparo.intake.followup"
+FOLLOWUP_TOKEN_MAX_AGE = 30 * 60
+
+
+def followup_token(report: Report) -> str:
+    """Carried in the follow-up page's forms so the reporter need not type the passphrase again."""
+    return TimestampSigner(salt=_SIGNER_SALT).sign_object({"r": report.pk, "o": report.organisation_id})
+
+
+def followup_from_token(*, organisation: Organisation, token: str) -> Report:
+    try:
+        data = TimestampSigner(salt=_SIGNER_SALT).unsign_object(token, max_age=FOLLOWUP_TOKEN_MAX_AGE)
+    except SignatureExpired:
+        raise FollowUpRefused("expired", _("For your safety the page has closed. Enter your receipt code and passphrase again."))
+    except (BadSignature, ValueError, TypeError):
+        raise _wrong()
+    if not isinstance(data, dict) or data.get("o") != organisation.pk:
+        raise _wrong()
+    report = Report.objects.filter(organisation=organisation, pk=data.get("r")).first()
+    if report is None:
+        raise _wrong()
+    return report
+
+
+def report_add_information(*, report: Report, text: str, uploads: Sequence[UploadedFile]) -> ReportMessage | None:
+    if report.status in (Report.Status.WITHDRAWN, Report.Status.SPAM):
+        raise FollowUpRefused("closed", _("This report is closed."))
+    with transaction.atomic():
+        message = None
+        if text:
+            message = ReportMessage.objects.create(
+                organisation=report.organisation, report=report, author_kind=ReportMessage.Author.REPORTER, body=text
+            )
+        files = _store_files(report=report, uploads=uploads)
+        if report.incident_id:
+            for link in files:
+                link.evidence.incident_id = report.incident_id
+                link.evidence.save(update_fields=["incident"])
+        Report.objects.filter(pk=report.pk).update(reporter_activity_at=timezone.now())
+        audit.record(
+            actor=None, action="intake.report.information_added", organisation=report.organisation, target=report,
+            fields=(["message"] if message else []) + (["files"] if files else []), detail={"files": len(files)},
+        )
+    return message
+
+
+def _delete_content(report: Report) -> int:
+    """Remove narrative, contact, messages and files that are only the report's. Returns files deleted."""
+    from amparo.evidence.services import evidence_delete
+
+    deleted = 0
+    for link in list(report.files.select_related("evidence")):
+        evidence = link.evidence
+        link.delete()
+        if evidence.incident_id is None:
+            evidence_delete(evidence=evidence, acting_user=None, reason="intake.report")
+            deleted += 1
+    report.messages.all().delete()
+    report.narrative = ""
+    report.contact = ""
+    return deleted
+
+
+def report_withdraw(*, report: Report) -> Report:
+    """The reporter takes the report back: its content is deleted; staff see only that it was withdrawn."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        if report.status == Report.Status.WITHDRAWN:
+            return report
+        files = _delete_content(report)
+        report.status = Report.Status.WITHDRAWN
+        report.withdrawn_at = timezone.now()
+        report.save(update_fields=["narrative", "contact", "status", "withdrawn_at"])
+        audit.record(
+            actor=None, action="intake.report.withdrawn", organisation=report.organisation, target=report,
+            fields=["narrative", "contact", "messages", "files"],
+            detail={"files_deleted": files, "incident": report.incident_id},
+        )
+    return report
+
+
+# --- Triage (coordinators) ---------------------------------------------------------------
+
+
+def _claim(report: Report, status: str, acting_user: User) -> Report:
+    """Lock the report and check it is still waiting, so two coordinators cannot triage it twice."""
+    locked = Report.objects.select_for_update().select_related("organisation").get(pk=report.pk)
+    if locked.status != Report.Status.NEW:
+        raise FollowUpRefused("already_triaged", _("Someone has already dealt with this report."))
+    locked.status = status
+    locked.triaged_by = acting_user
+    locked.triaged_at = timezone.now()
+    return locked
+
+
+def _move_files_to(report: Report, incident: Any) -> int:
+    moved = 0
+    for link in report.files.select_related("evidence"):
+        if link.evidence.incident_id is None:
+            link.evidence.incident = incident
+            link.evidence.save(update_fields=["incident"])
+            moved += 1
+    return moved
+
+
+def report_accept(*, report: Report, acting_user: User, code_name: str = "") -> Report:
+    """Turn a waiting report into an incident with one person, keeping the link to the report and its files."""
+    from amparo.intake.handover import incident_from_report
+
+    with transaction.atomic():
+        report = _claim(report, Report.Status.ACCEPTED, acting_user)
+        incident = incident_from_report(report=report, acting_user=acting_user, code_name=code_name or report.reference)
+        report.incident = incident
+        report.save(update_fields=["status", "triaged_by", "triaged_at", "incident"])
+        files = _move_files_to(report, incident)
+        audit.record(
+            actor=acting_user, action="intake.report.accepted", organisation=report.organisation, target=report,
+            detail={"incident": incident.pk, "files": files},
+        )
+    return report
+
+
+def report_merge(*, report: Report, incident: Any, acting_user: User) -> Report:
+    """Attach a waiting report to an existing incident (a duplicate, or another voice about the same events)."""
+    from amparo.intake.handover import incident_add_report
+
+    if incident.organisation_id != report.organisation_id:
+        raise FollowUpRefused("not_found", _("Not found."))
+    with transaction.atomic():
+        report = _claim(report, Report.Status.MERGED, acting_user)
+        incident_add_report(incident=incident, report=report, acting_user=acting_user)
+        report.incident = incident
+        report.save(update_fields=["status", "triaged_by", "triaged_at", "incident"])
+        files = _move_files_to(report, incident)
+        audit.record(
+            actor=acting_user, action="intake.report.merged", organisation=report.organisation, target=report,
+            detail={"incident": incident.pk, "files": files},
+        )
+    return report
+
+
+def report_mark_spam(*, report: Report, acting_user: User) -> Report:
+    """Spam is not kept: its content and files are deleted, the row stays so counts add up."""
+    with transaction.atomic():
+        report = _claim(report, Report.Status.SPAM, acting_user)
+        files = _delete_content(report)
+        report.save(update_fields=["status", "triaged_by", "triaged_at", "narrative", "contact"])
+        audit.record(
+            actor=acting_user, action="intake.report.spam", organisation=report.organisation, target=report,
+            fields=["narrative", "contact", "files"], detail={"files_deleted": files},
+        )
+    return report
+
+
+def report_reply(*, report: Report, acting_user: User, body: str) -> ReportMessage:
+    if report.status in (Report.Status.WITHDRAWN, Report.Status.SPAM):
+        raise FollowUpRefused("closed", _("This report is closed."))
+    with transaction.atomic():
+        message = ReportMessage.objects.create(
+            organisation=report.organisation, report=report, author_kind=ReportMessage.Author.ORGANISATION,
+            author=acting_user, body=body,
+        )
+        audit.record(
+            actor=acting_user, action="intake.report.replied", organisation=report.organisation, target=report,
+            fields=["message"],
+        )
+    return message

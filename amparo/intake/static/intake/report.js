@@ -1,0 +1,83 @@
+/* Public report form: quick exit, proof of work, district suggestions. The form works without it. */
+(function () {
+  "use strict";
+  var d = document;
+  var qx = d.getElementById("qx");
+  function leave(e) {
+    if (e) e.preventDefault();
+    d.title = "";
+    d.body.innerHTML = "";
+    /* replace(): the page we leave does not stay in the back history. */
+    location.replace(qx.href);
+  }
+  if (qx) {
+    qx.addEventListener("click", leave);
+    d.addEventListener("keydown", function (e) { if (e.key === "Escape") leave(e); });
+  }
+
+  var dep = d.getElementById("id_department"), list = d.getElementById("districts");
+  if (dep && list && window.fetch) {
+    var load = function () {
+      list.innerHTML = "";
+      if (!/^\d\d$/.test(dep.value)) return;
+      fetch(dep.getAttribute("data-url") + "?department=" + dep.value)
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .then(function (rows) {
+          rows.forEach(function (row) {
+            var o = d.createElement("option");
+            o.value = row.label;
+            list.appendChild(o);
+          });
+        })
+        .catch(function () {});
+    };
+    dep.addEventListener("change", load);
+    load();
+  }
+
+  var form = d.querySelector("form[data-pow]");
+  var subtle = window.crypto && crypto.subtle;
+  if (!form || !subtle || !window.TextEncoder || !window.Promise) return;
+  var ch = JSON.parse(form.getAttribute("data-pow"));
+  var out = form.querySelector("input[name=pow]");
+  var note = d.getElementById("pow-note");
+  var enc = new TextEncoder();
+  var solving = null;
+
+  function hex(buf) {
+    var a = new Uint8Array(buf), s = "";
+    for (var i = 0; i < a.length; i++) s += (a[i] < 16 ? "0" : "") + a[i].toString(16);
+    return s;
+  }
+  function batch(start) {
+    /* 200 hashes at a time keeps the page responsive on slow phones. */
+    var jobs = [];
+    for (var n = start; n < start + 200 && n <= ch.maxnumber; n++) {
+      jobs.push(subtle.digest("SHA-256", enc.encode(ch.salt + n)));
+    }
+    return Promise.all(jobs).then(function (hashes) {
+      for (var i = 0; i < hashes.length; i++) {
+        if (hex(hashes[i]) === ch.challenge) return start + i;
+      }
+      return start + 200 > ch.maxnumber ? null : batch(start + 200);
+    });
+  }
+  function solve() {
+    if (!solving) {
+      solving = batch(0).then(function (n) {
+        if (n === null) return;
+        out.value = btoa(JSON.stringify({
+          algorithm: ch.algorithm, challenge: ch.challenge, number: n, salt: ch.salt, signature: ch.signature
+        }));
+      });
+    }
+    return solving;
+  }
+  solve();
+  form.addEventListener("submit", function (e) {
+    if (out.value) return;
+    e.preventDefault();
+    if (note) note.hidden = false;
+    solve().then(function () { form.submit(); });
+  });
+})();
