@@ -108,3 +108,16 @@ def duplicate_candidates(*, membership: Membership, report: Report, days: int = 
             candidates.append(Candidate("incident", incident, score, tuple(reasons)))
     candidates.sort(key=lambda c: (-c.score, c.kind))
     return candidates[:limit]
+
+
+def status_for_reporter(report: Report) -> str:
+    """What the reporter is told about their report. Spam is not named as such to whoever sent it."""
+    from django.utils.translation import gettext as _
+
+    return {
+        Report.Status.NEW: _("Received, waiting to be read"),
+        Report.Status.ACCEPTED: _("Read by the organisation"),
+        Report.Status.MERGED: _("Read by the organisation"),
+        Report.Status.SPAM: _("Closed"),
+        Report.Status.WITHDRAWN: _("Withdrawn"),
+    }[report.status]

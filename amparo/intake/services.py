@@ -67,7 +67,7 @@ def _store_files(*, report: Report, uploads: Sequence[UploadedFile]) -> list[Rep
     for uploaded in uploads:
         evidence = evidence_store(
             organisation=report.organisation, uploaded=uploaded, acting_user=None,
-            source="intake", source_ref=report.reference,
+            source="report", source_ref=report.reference, max_bytes=conf.MAX_FILE_BYTES,
         )
         links.append(ReportFile.objects.create(organisation=report.organisation, report=report, evidence=evidence))
     return links
@@ -218,7 +218,7 @@ def report_add_information(*, report: Report, text: str, uploads: Sequence[Uploa
     return message
 
 
-def _delete_content(report: Report) -> int:
+def _delete_content(report: Report, acting_user: User | None = None) -> int:
     """Remove narrative, contact, messages and files that are only the report's. Returns files deleted."""
     from amparo.evidence.services import evidence_delete
 
@@ -227,7 +227,7 @@ def _delete_content(report: Report) -> int:
         evidence = link.evidence
         link.delete()
         if evidence.incident_id is None:
-            evidence_delete(evidence=evidence, acting_user=None, reason="intake.report")
+            evidence_delete(evidence=evidence, acting_user=acting_user, purpose="intake report withdrawn or spam")
             deleted += 1
     report.messages.all().delete()
     report.narrative = ""
@@ -317,7 +317,7 @@ def report_mark_spam(*, report: Report, acting_user: User) -> Report:
     """Spam is not kept: its content and files are deleted, the row stays so counts add up."""
     with transaction.atomic():
         report = _claim(report, Report.Status.SPAM, acting_user)
-        files = _delete_content(report)
+        files = _delete_content(report, acting_user)
         report.save(update_fields=["status", "triaged_by", "triaged_at", "narrative", "contact"])
         audit.record(
             actor=acting_user, action="intake.report.spam", organisation=report.organisation, target=report,

@@ -1,0 +1,98 @@
+"""QR codes and printable posters pointing to an organisation's public report form."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import segno
+from django.conf import settings
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from amparo.accounts.models import Organisation
+from amparo.intake.selectors import form_settings_for
+
+SIZES = {"a4": (210, 297), "a5": (148, 210)}
+
+
+def public_url(organisation: Organisation) -> str:
+    return settings.SITE_URL + reverse("intake:report", args=[organisation.slug])
+
+
+def _qr(organisation: Organisation) -> segno.QRCode:
+    # Level M survives a crumpled or partly covered poster and keeps the code small.
+    return segno.make(public_url(organisation), error="m", micro=False)
+
+
+def qr(organisation: Organisation, kind: str) -> tuple[bytes, str]:
+    code = _qr(organisation)
+    out = io.BytesIO()
+    if kind == "svg":
+        code.save(out, kind="svg", scale=10, border=2, xmldecl=True, svgns=True)
+        return out.getvalue(), "image/svg+xml"
+    if kind == "png":
+        code.save(out, kind="png", scale=16, border=2)
+        return out.getvalue(), "image/png"
+    raise Http404
+
+
+def _message(organisation: Organisation) -> str:
+    return form_settings_for(organisation=organisation).poster_message or _(
+        "Did something happen to you or someone you know? Tell us safely. You do not need to give your name."
+    )
+
+
+def context(organisation: Organisation, *, size: str) -> dict[str, Any]:
+    return {
+        "organisation": organisation,
+        "size": size,
+        "message": _message(organisation),
+        "url": public_url(organisation),
+        "qr_svg": _qr(organisation).svg_inline(scale=8, border=2),
+    }
+
+
+def _latin1(text: str) -> str:
+    # The PDF core fonts cover Latin-1: Spanish is fine; anything else becomes "?".
+    replacements = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u2026": "..."}
+    return "".join(replacements.get(c, c) for c in text).encode("latin-1", "replace").decode("latin-1")
+
+
+def pdf(organisation: Organisation, *, size: str) -> bytes:
+    from fpdf import FPDF
+
+    width, height = SIZES[size]
+    scale = width / 210
+    doc = FPDF(orientation="portrait", unit="mm", format=size.upper())
+    doc.set_creator("Amparo")
+    doc.set_auto_page_break(False)
+    doc.add_page()
+    margin = 18 * scale
+    doc.set_text_color(29, 29, 31)
+    doc.set_font("helvetica", style="B", size=26 * scale)
+    doc.set_xy(margin, margin)
+    doc.multi_cell(width - 2 * margin, 11 * scale, _latin1(organisation.name), align="C")
+    doc.ln(6 * scale)
+    doc.set_font("helvetica", size=17 * scale)
+    doc.set_x(margin)
+    doc.multi_cell(width - 2 * margin, 8 * scale, _latin1(_message(organisation)), align="C")
+    png = io.BytesIO()
+    _qr(organisation).save(png, kind="png", scale=20, border=2)
+    png.seek(0)
+    side = 120 * scale
+    top = max(doc.get_y() + 8 * scale, height * 0.36)
+    doc.image(png, x=(width - side) / 2, y=top, w=side, h=side)
+    doc.set_xy(margin, top + side + 6 * scale)
+    doc.set_font("helvetica", style="B", size=14 * scale)
+    doc.multi_cell(width - 2 * margin, 7 * scale, _latin1(public_url(organisation)), align="C")
+    doc.ln(4 * scale)
+    doc.set_font("helvetica", size=11 * scale)
+    doc.set_x(margin)
+    doc.multi_cell(
+        width - 2 * margin, 5.5 * scale,
+        _latin1(_("Scan the code with your phone's camera. It is free, anonymous and has a quick-exit button.")),
+        align="C",
+    )
+    return bytes(doc.output())

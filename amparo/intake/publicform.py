@@ -1,0 +1,82 @@
+"""Building the public report form and turning its cleaned data into a service input.
+
+Shared by the HTML views and the JSON API so both apply the same choices and rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+
+from amparo.intake import conf
+from amparo.intake.forms import NOT_SAID, ReportForm, district_matches
+from amparo.intake.lib.sniff import FileRejected, validate_upload
+from amparo.intake.services import ReportInput
+from amparo.places.models import District
+from amparo.places.selectors import departments
+from amparo.vocab.models import Vocabulary
+from amparo.vocab.selectors import terms
+
+
+def _resolve_district(department: str, typed: str) -> list[District]:
+    rows = District.objects.filter(department_id=department).select_related("province")
+    found = district_matches(districts=[(d, d.name, d.province.name) for d in rows], typed=typed)
+    for district in found:
+        district.label = f"{district.name} ({district.province.name})"  # type: ignore[attr-defined]
+    return found
+
+
+def report_form(data: Any = None) -> ReportForm:
+    """The form with choices in the active language."""
+    return ReportForm(
+        data,
+        violation_choices=[(t.code, t.label) for t in terms(vocabulary=Vocabulary.VIOLATION)],
+        perpetrator_choices=[(t.code, t.label) for t in terms(vocabulary=Vocabulary.PERPETRATOR)],
+        department_choices=[(d.code, d.name) for d in departments()],
+        district_resolver=_resolve_district,
+    )
+
+
+def validate_files(uploads: Sequence[UploadedFile]) -> list[str]:
+    """Errors for the uploaded files (empty when all are acceptable)."""
+    errors = []
+    if len(uploads) > conf.MAX_FILES:
+        errors.append(_("You can send up to %(n)d files.") % {"n": conf.MAX_FILES})
+    for uploaded in uploads:
+        try:
+            validate_upload(uploaded, max_bytes=conf.MAX_FILE_BYTES)
+        except FileRejected as exc:
+            errors.append(f"{uploaded.name or _('File')}: {exc.message}")
+    return errors
+
+
+def report_input(form: ReportForm, *, uploads: Sequence[UploadedFile], language: str) -> ReportInput:
+    data = form.cleaned_data
+    department = data.get("department", "")
+    withheld = department == NOT_SAID
+    return ReportInput(
+        violation_codes=list(data["violations"]),
+        perpetrator_codes=list(data.get("perpetrators") or []),
+        occurred_on=data.get("occurred_on"),
+        date_precision=data["date_precision"],
+        location_withheld=withheld,
+        department_code="" if withheld else department,
+        district=None if withheld else form.district_obj,
+        reporter=data["reporter"],
+        narrative=data["narrative"],
+        contact=data.get("contact", ""),
+        consent_store=data["consent_store"],
+        consent_share_stats=data.get("consent_share_stats", False),
+        consent_help=data.get("consent_help", False),
+        consent_legal_action=data.get("consent_legal_action", False),
+        language=language,
+        uploads=list(uploads),
+    )
+
+
+def max_request_bytes() -> int:
+    """The largest body a submission may have: every file at its limit, plus the text."""
+    return conf.MAX_FILES * conf.MAX_FILE_BYTES + 512 * 1024

@@ -1,0 +1,98 @@
+"""JSON shapes of the public intake API (strict: unknown fields and wrong types are refused)."""
+
+from __future__ import annotations
+
+import datetime
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ChallengeOut(Schema):
+    algorithm: str
+    challenge: str
+    maxnumber: int
+    salt: str
+    signature: str
+
+
+class ChoiceOut(Schema):
+    code: str
+    label: str
+
+
+class FormOptionsOut(Schema):
+    violations: list[ChoiceOut]
+    perpetrators: list[ChoiceOut]
+    departments: list[ChoiceOut]
+    date_precisions: list[ChoiceOut]
+    reporters: list[ChoiceOut]
+    max_files: int
+    max_narrative_chars: int
+
+
+class DistrictOut(Schema):
+    code: str
+    name: str
+    label: str
+
+
+class FileIn(Strict):
+    name: str = Field("", max_length=200)
+    content_base64: str = Field(..., max_length=3_000_000)
+
+
+class ReportIn(Strict):
+    pow: str = Field(..., max_length=2000, description="Base64 JSON solution of a challenge from .../challenge (ALTCHA scheme).")
+    violations: list[str] = Field(..., max_length=40)
+    occurred_on: datetime.date | None = None
+    date_precision: str = ""
+    department: str = Field("", max_length=4, description="INEI department code, 'none' for 'prefer not to say', or empty.")
+    district: str = Field("", max_length=120, description="District name, or 'Name (Province)'.")
+    perpetrators: list[str] = Field(default_factory=list, max_length=40)
+    narrative: str = Field(..., max_length=20000)
+    reporter: str
+    consent_store: bool
+    consent_share_stats: bool = False
+    consent_help: bool = False
+    consent_legal_action: bool = False
+    contact: str = Field("", max_length=1000)
+    language: str = "es"
+    files: list[FileIn] = Field(default_factory=list, max_length=10)
+
+
+class ReceiptOut(Schema):
+    receipt: str
+    passphrase: str
+    status: str
+
+
+class FollowUpIn(Strict):
+    receipt: str = Field(..., max_length=40)
+    passphrase: str = Field(..., max_length=200)
+
+
+class AddIn(FollowUpIn):
+    text: str = Field("", max_length=10000)
+    files: list[FileIn] = Field(default_factory=list, max_length=10)
+
+
+class WithdrawIn(FollowUpIn):
+    confirm: bool
+
+
+class MessageOut(Schema):
+    author: str
+    body: str
+    created_at: datetime.datetime
+
+
+class FollowUpOut(Schema):
+    status: str
+    status_label: str
+    received_at: datetime.datetime
+    messages: list[MessageOut]

@@ -1,0 +1,425 @@
+"""Pages of anonymous reporting: the public form and follow-up (no account, no cookie, no trace),
+and the coordinators' triage queue, form settings, QR codes and posters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from amparo.accounts.decorators import role_required
+from amparo.accounts.models import Organisation, Role
+from amparo.accounts.selectors import organisation_by_slug
+from amparo.audit import services as audit
+from amparo.intake import abuse, conf, poster, publicform, services
+from amparo.intake.forms import (
+    AcceptForm,
+    AddInformationForm,
+    FollowUpForm,
+    FormSettingsForm,
+    MergeForm,
+    ReplyForm,
+    WithdrawForm,
+)
+from amparo.intake.models import Report
+from amparo.intake.selectors import (
+    duplicate_candidates,
+    form_settings_for,
+    report_get_for,
+    report_list_for,
+    report_queue_for,
+    reports_waiting_count,
+    status_for_reporter,
+)
+
+# --- Public pages --------------------------------------------------------------------------
+
+LANGS = ("es", "en")
+
+
+def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Organisation from the URL, language from ?lang= (Spanish by default, no cookie), and no
+    CSRF cookie: the signed form token proves a form was served by us."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request: HttpRequest, org_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        organisation = organisation_by_slug(slug=org_slug)
+        lang = request.GET.get("lang", "")
+        too_big = request.method == "POST" and _content_length(request) > publicform.max_request_bytes()
+        if request.method == "POST" and not too_big:
+            lang = request.POST.get("lang", lang)
+        lang = lang if lang in LANGS else "es"
+        with translation.override(lang):
+            if too_big:
+                response = _refused(request, organisation, lang, _("What you sent is too large. Send fewer or smaller files."), 413)
+            else:
+                response = view(request, organisation, lang, *args, **kwargs)
+        response["Content-Language"] = lang
+        return response
+
+    return wrapper
+
+
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _urls(organisation: Organisation, lang: str) -> dict[str, str]:
+    suffix = f"?lang={lang}" if lang != "es" else ""
+    return {
+        "form_url": reverse("intake:report", args=[organisation.slug]) + suffix,
+        "followup_url": reverse("intake:followup", args=[organisation.slug]) + suffix,
+    }
+
+
+def _public_context(organisation: Organisation, lang: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "organisation": organisation,
+        "lang": lang,
+        "other_lang": "en" if lang == "es" else "es",
+        "quick_exit_url": conf.QUICK_EXIT_URL,
+        **_urls(organisation, lang),
+        **extra,
+    }
+
+
+def _refused(request: HttpRequest, organisation: Organisation, lang: str, message: str, status: int) -> HttpResponse:
+    return render(request, "intake/public/refused.html", _public_context(organisation, lang, refusal=message), status=status)
+
+
+def _render_form(
+    request: HttpRequest, organisation: Organisation, lang: str, form: Any, *, token: str = "",
+    refusal: str = "", file_errors: list[str] | None = None, status: int = 200,
+) -> HttpResponse:
+    consents = [form[name] for name in ("consent_store", "consent_share_stats", "consent_help", "consent_legal_action")]
+    context = _public_context(
+        organisation, lang, form=form, consents=consents, refusal=refusal, file_errors=file_errors or [],
+        token=token or abuse.form_token_for(organisation),
+        challenge=abuse.challenge_for(organisation).as_attribute(),
+        action=reverse("intake:report", args=[organisation.slug]),
+        districts_url=reverse("api:intake_public_districts", args=[organisation.slug]),
+        today=timezone.localdate().isoformat(),
+        max_narrative=conf.MAX_NARRATIVE_CHARS, max_files=conf.MAX_FILES, max_file_mb=conf.MAX_FILE_BYTES // (1024 * 1024),
+    )
+    response = render(request, "intake/public/form.html", context, status=status)
+    if status == 429:
+        response["Retry-After"] = "15"
+    return response
+
+
+@public_page
+def report(request: HttpRequest, organisation: Organisation, lang: str) -> HttpResponse:
+    if not form_settings_for(organisation=organisation).is_open:
+        return render(request, "intake/public/closed.html", _public_context(organisation, lang), status=200 if request.method == "GET" else 403)
+    if request.method == "GET":
+        return _render_form(request, organisation, lang, publicform.report_form())
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    form = publicform.report_form(request.POST)
+    uploads = request.FILES.getlist("files")
+    file_errors = publicform.validate_files(uploads)
+    token = request.POST.get("token", "")
+    if not form.is_valid() or file_errors:
+        if uploads and not file_errors:
+            file_errors = [_("Please choose your files again.")]
+        return _render_form(request, organisation, lang, form, token=token, file_errors=file_errors, status=400)
+    try:
+        proof = abuse.check_proof(organisation=organisation, pow_payload=request.POST.get("pow", ""), form_token=token)
+        abuse.rate_hit(organisation=organisation, kind=proof.kind)
+        receipt = services.report_submit(
+            organisation=organisation,
+            data=publicform.report_input(form, uploads=uploads, language=lang),
+            channel=Report.Channel.WEB if proof.kind == abuse.Kind.REPORT_POW else Report.Channel.WEB_NOJS,
+            proof=proof,
+        )
+    except abuse.Refused as refusal:
+        keep = refusal.code not in ("form_expired", "replayed")
+        note = [_("Please choose your files again.")] if uploads else []
+        return _render_form(
+            request, organisation, lang, form, token=token if keep else "", refusal=refusal.message,
+            file_errors=note, status=refusal.status,
+        )
+    except ValidationError as exc:
+        return _render_form(request, organisation, lang, form, token=token, file_errors=exc.messages, status=400)
+    return render(request, "intake/public/receipt.html", _public_context(organisation, lang, receipt=receipt), status=201)
+
+
+def _render_followup(
+    request: HttpRequest, organisation: Organisation, lang: str, report_obj: Report, *,
+    notice: str = "", refusal: str = "", add_errors: list[str] | None = None,
+    withdraw_errors: list[str] | None = None, status: int = 200,
+) -> HttpResponse:
+    context = _public_context(
+        organisation, lang, report=report_obj, notice=notice, refusal=refusal,
+        status_label=status_for_reporter(report_obj),
+        messages=list(report_obj.messages.all()),
+        can_add=report_obj.status not in (Report.Status.SPAM, Report.Status.WITHDRAWN),
+        token=services.followup_token(report_obj),
+        add_url=reverse("intake:followup_add", args=[organisation.slug]),
+        withdraw_url=reverse("intake:followup_withdraw", args=[organisation.slug]),
+        add_errors=add_errors or [], withdraw_errors=withdraw_errors or [],
+        max_message=conf.MAX_MESSAGE_CHARS,
+    )
+    return render(request, "intake/public/followup.html", context, status=status)
+
+
+def _followup_login(
+    request: HttpRequest, organisation: Organisation, lang: str, form: FollowUpForm, refusal: str = "", status: int = 200
+) -> HttpResponse:
+    context = _public_context(organisation, lang, form=form, refusal=refusal, action=reverse("intake:followup", args=[organisation.slug]))
+    return render(request, "intake/public/followup_login.html", context, status=status)
+
+
+_REFUSAL_STATUS = {"locked": 429, "expired": 403, "wrong": 403, "closed": 409}
+
+
+@public_page
+def followup(request: HttpRequest, organisation: Organisation, lang: str) -> HttpResponse:
+    if request.method == "GET":
+        return _followup_login(request, organisation, lang, FollowUpForm())
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST"])
+    form = FollowUpForm(request.POST)
+    if not form.is_valid():
+        return _followup_login(request, organisation, lang, form, _("Enter your receipt code and passphrase."), 400)
+    try:
+        report_obj = services.followup_open(
+            organisation=organisation, receipt_code=form.cleaned_data["receipt"], passphrase=form.cleaned_data["passphrase"]
+        )
+    except services.FollowUpRefused as refusal:
+        response = _followup_login(request, organisation, lang, form, refusal.message, _REFUSAL_STATUS.get(refusal.code, 403))
+        if refusal.retry_after:
+            response["Retry-After"] = str(refusal.retry_after)
+        return response
+    return _render_followup(request, organisation, lang, report_obj)
+
+
+def _report_from_token(request: HttpRequest, organisation: Organisation) -> Report:
+    return services.followup_from_token(organisation=organisation, token=request.POST.get("t", ""))
+
+
+@require_POST
+@public_page
+def followup_add(request: HttpRequest, organisation: Organisation, lang: str) -> HttpResponse:
+    try:
+        report_obj = _report_from_token(request, organisation)
+    except services.FollowUpRefused as refusal:
+        return _followup_login(request, organisation, lang, FollowUpForm(), refusal.message, 403)
+    form = AddInformationForm(request.POST)
+    uploads = request.FILES.getlist("files")
+    errors = publicform.validate_files(uploads)
+    if not form.is_valid():
+        errors += [e for field_errors in form.errors.values() for e in field_errors]
+    elif not form.cleaned_data["text"] and not uploads:
+        errors.append(_("Write something or choose a file to add."))
+    if errors:
+        return _render_followup(request, organisation, lang, report_obj, add_errors=errors, status=400)
+    try:
+        services.report_add_information(report=report_obj, text=form.cleaned_data["text"], uploads=uploads)
+    except services.FollowUpRefused as refusal:
+        return _render_followup(request, organisation, lang, report_obj, refusal=refusal.message, status=409)
+    except ValidationError as exc:
+        return _render_followup(request, organisation, lang, report_obj, add_errors=exc.messages, status=400)
+    return _render_followup(request, organisation, lang, report_obj, notice=_("Thank you. Your information was added."))
+
+
+@require_POST
+@public_page
+def followup_withdraw(request: HttpRequest, organisation: Organisation, lang: str) -> HttpResponse:
+    try:
+        report_obj = _report_from_token(request, organisation)
+    except services.FollowUpRefused as refusal:
+        return _followup_login(request, organisation, lang, FollowUpForm(), refusal.message, 403)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        errors = [e for field_errors in form.errors.values() for e in field_errors]
+        return _render_followup(request, organisation, lang, report_obj, withdraw_errors=errors, status=400)
+    report_obj = services.report_withdraw(report=report_obj)
+    return _render_followup(request, organisation, lang, report_obj, notice=_("Your report was withdrawn and its content deleted."))
+
+
+# --- Triage (coordinators and admins) ------------------------------------------------------
+
+triage_required = role_required(Role.ADMIN, Role.COORDINATOR)
+
+
+def _labels(vocabulary: str) -> dict[str, str]:
+    from amparo.vocab.selectors import terms
+
+    return {t.code: t.label for t in terms(vocabulary=vocabulary, include_retired=True)}
+
+
+@triage_required
+def triage_queue(request: HttpRequest) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    violations = _labels("violation")
+    queue = list(report_queue_for(membership=membership).select_related("district")[:200])
+    for item in queue:
+        item.violation_labels = [violations.get(c, c) for c in item.violation_codes]  # type: ignore[attr-defined]
+    recent = report_list_for(membership=membership).exclude(status=Report.Status.NEW).order_by("-received_at")[:20]
+    return render(request, "intake/triage_queue.html", {
+        "queue": queue, "recent": recent, "waiting": reports_waiting_count(membership=membership),
+    })
+
+
+@triage_required
+def triage_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    report_obj = report_get_for(membership=membership, report_id=report_id)
+    with transaction.atomic():
+        audit.record(
+            actor=request.user, action="intake.report.viewed", target=report_obj,
+            fields=["narrative", "contact", "messages"],
+        )
+    violations, perpetrators = _labels("violation"), _labels("perpetrator")
+    return render(request, "intake/triage_detail.html", {
+        "report": report_obj,
+        "violations": [violations.get(c, c) for c in report_obj.violation_codes],
+        "perpetrators": [perpetrators.get(c, c) for c in report_obj.perpetrator_codes],
+        "messages_list": list(report_obj.messages.select_related("author")),
+        "files": list(report_obj.files.select_related("evidence")),
+        "candidates": duplicate_candidates(membership=membership, report=report_obj) if report_obj.is_open else [],
+        "accept_form": AcceptForm(), "merge_form": MergeForm(), "reply_form": ReplyForm(),
+    })
+
+
+def _triage_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    @require_POST
+    @triage_required
+    def wrapper(request: HttpRequest, report_id: int) -> HttpResponse:
+        report_obj = report_get_for(membership=request.membership, report_id=report_id)  # type: ignore[attr-defined]
+        try:
+            return view(request, report_obj)
+        except services.FollowUpRefused as refusal:
+            messages.error(request, refusal.message)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("intake:triage_detail", report_obj.pk)
+
+    return wrapper
+
+
+@_triage_action
+def triage_accept(request: HttpRequest, report_obj: Report) -> HttpResponse:
+    form = AcceptForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError([e for errs in form.errors.values() for e in errs])
+    report_obj = services.report_accept(report=report_obj, acting_user=request.user, code_name=form.cleaned_data["code_name"])  # type: ignore[arg-type]
+    messages.success(request, _("The report is now incident %(ref)s.") % {"ref": report_obj.incident.reference})  # type: ignore[union-attr]
+    return redirect("records:incident_detail", report_obj.incident_id)
+
+
+@_triage_action
+def triage_merge(request: HttpRequest, report_obj: Report) -> HttpResponse:
+    from amparo.intake.handover import incident_get
+
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError(_("Choose the incident to merge into."))
+    incident = incident_get(membership=request.membership, incident_id=form.cleaned_data["incident"])  # type: ignore[attr-defined]
+    services.report_merge(report=report_obj, incident=incident, acting_user=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("The report was merged into incident %(ref)s.") % {"ref": incident.reference})
+    return redirect("records:incident_detail", incident.pk)
+
+
+@_triage_action
+def triage_spam(request: HttpRequest, report_obj: Report) -> HttpResponse:
+    services.report_mark_spam(report=report_obj, acting_user=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("Marked as spam; its content was deleted."))
+    return redirect("intake:triage_queue")
+
+
+@_triage_action
+def triage_reply(request: HttpRequest, report_obj: Report) -> HttpResponse:
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError([e for errs in form.errors.values() for e in errs])
+    services.report_reply(report=report_obj, acting_user=request.user, body=form.cleaned_data["body"])  # type: ignore[arg-type]
+    messages.success(request, _("Your reply is waiting for the reporter."))
+    return redirect("intake:triage_detail", report_obj.pk)
+
+
+@triage_required
+def triage_file(request: HttpRequest, report_id: int, file_id: int) -> HttpResponse:
+    from amparo.evidence.services import EvidenceTampered, evidence_read
+
+    report_obj = report_get_for(membership=request.membership, report_id=report_id)  # type: ignore[attr-defined]
+    link = report_obj.files.select_related("evidence").filter(pk=file_id, evidence__deleted_at=None).first()
+    if link is None:
+        raise Http404
+    try:
+        data = evidence_read(evidence=link.evidence, acting_user=request.user, purpose="triage", action="downloaded")
+    except EvidenceTampered as exc:
+        messages.error(request, str(exc))
+        return redirect("intake:triage_detail", report_obj.pk)
+    from amparo.evidence.media import ALLOWED_TYPES
+
+    content_type = link.evidence.content_type if link.evidence.content_type in ALLOWED_TYPES else "application/octet-stream"
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{report_obj.reference}-{link.pk}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Form settings, QR codes and posters ---------------------------------------------------
+
+
+@triage_required
+def form_settings(request: HttpRequest) -> HttpResponse:
+    organisation = request.organisation  # type: ignore[attr-defined]
+    settings_obj = form_settings_for(organisation=organisation)
+    form = FormSettingsForm(request.POST or None, instance=settings_obj)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+            audit.record(actor=request.user, action="intake.settings.updated", organisation=organisation, target=form.instance, fields=list(form.changed_data))
+        messages.success(request, _("Saved."))
+        return redirect("intake:form_settings")
+    return render(request, "intake/form_settings.html", {
+        "form": form, "public_url": poster.public_url(organisation),
+    }, status=400 if form.errors else 200)
+
+
+@triage_required
+def qr_code(request: HttpRequest, kind: str) -> HttpResponse:
+    organisation = request.organisation  # type: ignore[attr-defined]
+    data, content_type = poster.qr(organisation, kind)
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{organisation.slug}-qr.{kind}"'
+    return response
+
+
+def _size(request: HttpRequest) -> str:
+    size = request.GET.get("size", "a4").lower()
+    return size if size in poster.SIZES else "a4"
+
+
+@triage_required
+def poster_page(request: HttpRequest) -> HttpResponse:
+    organisation = request.organisation  # type: ignore[attr-defined]
+    return render(request, "intake/poster.html", poster.context(organisation, size=_size(request)))
+
+
+@triage_required
+def poster_pdf(request: HttpRequest) -> HttpResponse:
+    organisation = request.organisation  # type: ignore[attr-defined]
+    size = _size(request)
+    response = HttpResponse(poster.pdf(organisation, size=size), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{organisation.slug}-afiche-{size}.pdf"'
+    return response
