@@ -25,7 +25,7 @@ def _resolve_district(department: str, typed: str) -> list[District]:
     rows = District.objects.filter(department_id=department).select_related("province")
     found = district_matches(districts=[(d, d.name, d.province.name) for d in rows], typed=typed)
     for district in found:
-        district.label = f"{district.name} ({district.province.name})"  # type: ignore[attr-defined]
+        district.choice_label = f"{district.name} ({district.province.name})"  # type: ignore[attr-defined]
     return found
 
 
