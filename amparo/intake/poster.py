@@ -65,7 +65,7 @@ def pdf(organisation: Organisation, *, size: str) -> bytes:
 
     width, height = SIZES[size]
     scale = width / 210
-    doc = FPDF(orientation="portrait", unit="mm", format=size.upper())
+    doc = FPDF(orientation="portrait", unit="mm", format=(width, height))
     doc.set_creator("Amparo")
     doc.set_auto_page_break(False)
     doc.add_page()

@@ -15,7 +15,15 @@ from amparo.audit.models import AuditEvent
 from amparo.intake import abuse, conf
 from amparo.intake.lib import formtoken
 from amparo.intake.models import FormSettings, Report
-from amparo.intake.tests.helpers import NARRATIVE, form_data, jpeg_with_gps, page_fields, receipt_of, submit, solve
+from amparo.intake.tests.helpers import (
+    NARRATIVE,
+    form_data,
+    jpeg_with_gps,
+    page_fields,
+    receipt_of,
+    solve,
+    submit,
+)
 
 pytestmark = pytest.mark.django_db
 
