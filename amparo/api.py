@@ -160,6 +160,11 @@ def _too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(request, 413, "too_large", _("The request body is too large."))
 
 
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(request, 413, "too_large", _("What you sent is too large. Send fewer or smaller files."))
+
+
 @api.exception_handler(ApiError)
 def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
     return error_response(request, exc.status, exc.code, exc.message, exc.fields)
