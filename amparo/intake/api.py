@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from amparo.accounts.models import Organisation
 from amparo.accounts.selectors import organisation_by_slug
@@ -114,7 +114,7 @@ def _form_errors(form: Any) -> dict[str, list[str]]:
 
 
 @router.post("public/r/{org_slug}/reports", auth=None, response={201: ReceiptOut}, url_name="intake_public_report_create")
-def report_create(request: HttpRequest, org_slug: str, payload: ReportIn) -> tuple[int, dict[str, Any]]:
+def report_create(request: HttpRequest, org_slug: str, payload: ReportIn) -> Status:
     _check_size(request)
     organisation = _open_organisation(request, org_slug)
     language = _language(payload.language)
@@ -135,7 +135,7 @@ def report_create(request: HttpRequest, org_slug: str, payload: ReportIn) -> tup
             raise ApiError(refusal.status, refusal.code, refusal.message)
         except ValidationError as exc:
             raise ApiError(422, "validation", _("Some files cannot be accepted."), {"files": exc.messages})
-    return 201, {"receipt": receipt.code, "passphrase": receipt.passphrase, "status": receipt.report.status}
+    return Status(201, {"receipt": receipt.code, "passphrase": receipt.passphrase, "status": receipt.report.status})
 
 
 def _followup(organisation: Organisation, payload: FollowUpIn) -> Report:
@@ -163,7 +163,7 @@ def followup(request: HttpRequest, org_slug: str, payload: FollowUpIn) -> dict[s
 
 
 @router.post("public/r/{org_slug}/follow-up/messages", auth=None, response={201: FollowUpOut}, url_name="intake_public_followup_add")
-def followup_add(request: HttpRequest, org_slug: str, payload: AddIn) -> tuple[int, dict[str, Any]]:
+def followup_add(request: HttpRequest, org_slug: str, payload: AddIn) -> Status:
     _check_size(request)
     organisation = organisation_by_slug(slug=org_slug)
     report = _followup(organisation, payload)
@@ -181,7 +181,7 @@ def followup_add(request: HttpRequest, org_slug: str, payload: AddIn) -> tuple[i
         raise ApiError(409, refusal.code, refusal.message)
     except ValidationError as exc:
         raise ApiError(422, "validation", _("Some files cannot be accepted."), {"files": exc.messages})
-    return 201, _followup_out(report)
+    return Status(201, _followup_out(report))
 
 
 @router.post("public/r/{org_slug}/follow-up/withdraw", auth=None, response=FollowUpOut, url_name="intake_public_withdraw")
