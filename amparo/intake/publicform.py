@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from amparo.intake import conf
@@ -29,13 +31,33 @@ def _resolve_district(department: str, typed: str) -> list[District]:
     return found
 
 
+# Vocabularies change rarely (network admins edit them); a minute of staleness is fine and
+# saves three queries on every load of the most visited page.
+CHOICES_TTL_SECONDS = 60
+
+
+def choices() -> dict[str, list[tuple[str, str]]]:
+    """Violation, perpetrator and region choices in the active language."""
+    key = f"intake:choices:{get_language()}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = {
+            "violations": [(t.code, t.label) for t in terms(vocabulary=Vocabulary.VIOLATION)],
+            "perpetrators": [(t.code, t.label) for t in terms(vocabulary=Vocabulary.PERPETRATOR)],
+            "departments": [(d.code, d.name) for d in departments()],
+        }
+        cache.set(key, cached, CHOICES_TTL_SECONDS)
+    return cached
+
+
 def report_form(data: Any = None) -> ReportForm:
     """The form with choices in the active language."""
+    options = choices()
     return ReportForm(
         data,
-        violation_choices=[(t.code, t.label) for t in terms(vocabulary=Vocabulary.VIOLATION)],
-        perpetrator_choices=[(t.code, t.label) for t in terms(vocabulary=Vocabulary.PERPETRATOR)],
-        department_choices=[(d.code, d.name) for d in departments()],
+        violation_choices=options["violations"],
+        perpetrator_choices=options["perpetrators"],
+        department_choices=options["departments"],
         district_resolver=_resolve_district,
     )
 

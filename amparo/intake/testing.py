@@ -101,3 +101,19 @@ def start(env: dict[str, str], *, command: list[str] | None = None, port: int | 
             time.sleep(0.2)
     process.kill()
     raise RuntimeError("server did not start in time")
+
+
+def with_empty_view(env: dict[str, str], data_dir: Path) -> dict[str, str]:
+    """Serve the project plus an empty view at /bench/empty/, the benchmarks' yardstick."""
+    (data_dir / "amparo_bench_urls.py").write_text(
+        "from django.http import HttpResponse\n"
+        "from django.urls import path\n\n"
+        "from amparo.urls import urlpatterns as project_urlpatterns\n\n\n"
+        "def empty(request):\n"
+        "    return HttpResponse(b'')\n\n\n"
+        "urlpatterns = [path('bench/empty/', empty), *project_urlpatterns]\n"
+    )
+    (data_dir / "amparo_bench_settings.py").write_text(
+        "from amparo.settings import *  # noqa: F403\n\nROOT_URLCONF = 'amparo_bench_urls'\n"
+    )
+    return {**env, "DJANGO_SETTINGS_MODULE": "amparo_bench_settings", "PYTHONPATH": f"{data_dir}{os.pathsep}{env['PYTHONPATH']}"}

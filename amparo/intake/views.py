@@ -107,8 +107,13 @@ def _render_form(
     refusal: str = "", file_errors: list[str] | None = None, status: int = 200,
 ) -> HttpResponse:
     consents = [form[name] for name in ("consent_store", "consent_share_stats", "consent_help", "consent_legal_action")]
+    options = publicform.choices()
+    bound = form.data if form.is_bound else {}
+    getlist = getattr(bound, "getlist", lambda name: bound.get(name) or [])
     context = _public_context(
-        organisation, lang, form=form, consents=consents, refusal=refusal, file_errors=file_errors or [],
+        organisation, lang, form=form, consents=consents, options=options,
+        chosen_violations=set(getlist("violations")), chosen_perpetrators=set(getlist("perpetrators")),
+        department_choices=form.fields["department"].choices, precision_choices=form.fields["date_precision"].choices, refusal=refusal, file_errors=file_errors or [],
         token=token or abuse.form_token_for(organisation),
         challenge=abuse.challenge_for(organisation).as_attribute(),
         action=reverse("intake:report", args=[organisation.slug]),
