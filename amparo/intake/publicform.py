@@ -19,12 +19,15 @@ from amparo.intake.lib.sniff import FileRejected, validate_upload
 from amparo.intake.services import ReportInput
 from amparo.places.models import District
 from amparo.places.selectors import departments
+from amparo.places.ubigeo import normalise
 from amparo.vocab.models import Vocabulary
 from amparo.vocab.selectors import terms
 
 
 def _resolve_district(department: str, typed: str) -> list[District]:
-    rows = District.objects.filter(department_id=department).select_related("province")
+    # Narrow by the name's first words in SQL (search_name is "name province department", folded).
+    name = " ".join(normalise(typed.split("(")[0]).split())
+    rows = District.objects.filter(department_id=department, search_name__startswith=f"{name} ").select_related("province")
     found = district_matches(districts=[(d, d.name, d.province.name) for d in rows], typed=typed)
     for district in found:
         district.choice_label = f"{district.name} ({district.province.name})"  # type: ignore[attr-defined]
