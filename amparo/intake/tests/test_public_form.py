@@ -290,3 +290,17 @@ def test_a_closed_form_says_so(personas, client):
     FormSettings.objects.create(organisation=personas.org, is_open=False)
     assert "no está recibiendo" in client.get("/r/lima/").content.decode()
     assert submit(client, "arequipa", department="04", district="").status_code == 201
+
+
+def test_the_receipt_page_offers_no_language_switch_that_would_lose_it(personas, client):
+    r = submit(client)
+    assert "hreflang" not in r.content.decode()
+    assert "hreflang" in client.get("/r/lima/").content.decode()
+
+
+def test_the_whole_flow_renders_in_english(personas, client):
+    r = submit(client, lang="en")
+    assert r.status_code == 201
+    assert "Your report has arrived" in r.content.decode() and 'lang="en"' in r.content.decode()
+    assert Report.objects.get().language == "en"
+    assert "Follow up your report" in client.get("/r/lima/seguimiento/?lang=en").content.decode()

@@ -208,3 +208,12 @@ def test_the_qr_code_points_to_the_public_form(personas, client):
     assert poster.public_url(personas.org).endswith("/r/lima/")
     code = poster._qr(personas.org)
     assert code.designator.split("-")[1] in ("M", "Q", "H")  # at least M; segno boosts when free
+
+
+def test_triage_pages_render_in_english(personas, client, report):
+    login(client, personas.carla)
+    client.cookies["amparo_lang"] = "en"
+    assert "Reports to triage" in client.get("/triaje/").content.decode()
+    page = client.get(f"/triaje/{report.pk}/").content.decode()
+    assert "Possible duplicates" in page and "Accept as a new incident" in page
+    assert "Public report form" in client.get("/triaje/formulario/").content.decode()
