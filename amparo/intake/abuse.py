@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import hmac
+import os
 import time
 from dataclasses import dataclass
 
@@ -23,7 +25,7 @@ from django.utils.translation import gettext as _
 from amparo.accounts.models import Organisation
 from amparo.intake import conf
 from amparo.intake.lib import formtoken, pow, ratelimit
-from amparo.intake.models import RateCounter, SpentToken
+from amparo.intake.models import RateCounter, RecentReceipt, SpentToken
 
 
 class Refused(Exception):
@@ -71,6 +73,7 @@ def form_token_for(organisation: Organisation) -> str:
 class Proof:
     kind: str  # Kind.REPORT_POW or Kind.REPORT_NOJS
     digests: tuple[tuple[str, int], ...]  # (digest, expires at) of what this submission uses up
+    form_nonce: str = ""  # the rendered form's nonce, when there is one (web form)
 
 
 def _digest(kind: str, value: str) -> str:
@@ -98,7 +101,7 @@ def check_proof(*, organisation: Organisation, pow_payload: str, form_token: str
                 raise Refused("challenge_expired", _("The security check has expired. Please send the form again."))
             raise Refused("challenge_failed", _("The security check failed. Please send the form again."))
         spent.append((_digest("pow", solved.challenge), solved.expires))
-        return Proof(kind=Kind.REPORT_POW, digests=tuple(spent))
+        return Proof(kind=Kind.REPORT_POW, digests=tuple(spent), form_nonce=token.nonce if token else "")
     if token is None:
         raise Refused("challenge_required", _("A solved security challenge is required."))
     wait = conf.NOJS_MIN_SECONDS - formtoken.age_seconds(token)
@@ -109,7 +112,7 @@ def check_proof(*, organisation: Organisation, pow_payload: str, form_token: str
             status=429,
             retry_after=int(wait) + 1,
         )
-    return Proof(kind=Kind.REPORT_NOJS, digests=tuple(spent))
+    return Proof(kind=Kind.REPORT_NOJS, digests=tuple(spent), form_nonce=token.nonce)
 
 
 def spend(proof: Proof) -> None:
@@ -132,6 +135,7 @@ class _DatabaseStore:
                 moment = datetime.datetime.fromtimestamp(now, tz=datetime.UTC)
                 RateCounter.objects.filter(expires_at__lt=moment).delete()
                 SpentToken.objects.filter(expires_at__lt=moment).delete()
+                RecentReceipt.objects.filter(expires_at__lt=moment).delete()
                 try:
                     with transaction.atomic():
                         RateCounter.objects.create(
@@ -169,3 +173,51 @@ def rate_exhausted(*, organisation: Organisation, kind: str) -> int:
 def rate_hit_quiet(*, organisation: Organisation, kind: str) -> None:
     """Count one event against a budget without refusing anything (failures count, they are not refused)."""
     ratelimit.hit(_DatabaseStore(), secret=_secret("rate"), limit=_limit(kind), scope=_scope(organisation), now=time.time())
+
+
+# --- Showing a receipt again after a double tap -------------------------------------------
+#
+# On a weak signal people tap Send twice; the browser drops the first answer (the receipt)
+# and shows the second, which is refused as a replay. For a few minutes the receipt is kept
+# sealed under a key derived from the form's nonce, which only that browser's page holds (the
+# database keeps a hash of it), so the second answer can show the same receipt.
+
+RECEIPT_REPLAY_SECONDS = 15 * 60
+
+
+def _receipt_key(nonce: str) -> bytes:
+    return hmac.new(_secret("receipt"), nonce.encode(), hashlib.sha256).digest()
+
+
+def receipt_remember(*, nonce: str, code: str, passphrase: str) -> None:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    iv = os.urandom(12)
+    sealed = iv + AESGCM(_receipt_key(nonce)).encrypt(iv, f"{code}\n{passphrase}".encode(), None)
+    RecentReceipt.objects.create(
+        digest=_digest("receipt", nonce), sealed=sealed,
+        expires_at=timezone.now() + datetime.timedelta(seconds=RECEIPT_REPLAY_SECONDS),
+    )
+
+
+def receipt_recall(*, organisation: Organisation, form_token: str) -> tuple[str, str] | None:
+    """The receipt of the report this form already sent, if it was sent moments ago."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        token = formtoken.check(
+            form_token, key=_secret("form").hex(), scope=_scope(organisation),
+            max_age_seconds=conf.FORM_TOKEN_MAX_AGE_SECONDS,
+        )
+    except formtoken.FormTokenError:
+        return None
+    row = RecentReceipt.objects.filter(digest=_digest("receipt", token.nonce), expires_at__gt=timezone.now()).first()
+    if row is None:
+        return None
+    sealed = bytes(row.sealed)
+    try:
+        code, passphrase = AESGCM(_receipt_key(token.nonce)).decrypt(sealed[:12], sealed[12:], None).decode().split("\n")
+    except (InvalidTag, ValueError):
+        return None
+    return code, passphrase

@@ -129,6 +129,17 @@ class SpentToken(models.Model):
     expires_at = models.DateTimeField(db_index=True)
 
 
+class RecentReceipt(models.Model):
+    """A receipt kept sealed for a few minutes so a double-tapped form shows it again (see abuse.py).
+
+    The key derives from the form's nonce, which the database does not hold: `digest` is a hash of it.
+    """
+
+    digest = models.CharField(max_length=64, unique=True)
+    sealed = models.BinaryField()
+    expires_at = models.DateTimeField(db_index=True)
+
+
 class RateCounter(models.Model):
     """A fixed-window counter under an opaque keyed hash (see lib/ratelimit.py)."""
 

@@ -107,6 +107,8 @@ def report_submit(*, organisation: Organisation, data: ReportInput, channel: str
             reporter_activity_at=now,
         )
         files = _store_files(report=report, uploads=data.uploads)
+        if proof.form_nonce:
+            abuse.receipt_remember(nonce=proof.form_nonce, code=code, passphrase=passphrase)
         audit.record(
             actor=None, action="intake.report.received", organisation=organisation, target=report,
             fields=[f for f in ("narrative", "contact") if getattr(data, f)] + (["files"] if files else []),

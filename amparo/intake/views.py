@@ -153,6 +153,10 @@ def report(request: HttpRequest, organisation: Organisation, lang: str) -> HttpR
             proof=proof,
         )
     except abuse.Refused as refusal:
+        recalled = abuse.receipt_recall(organisation=organisation, form_token=token) if refusal.code == "replayed" else None
+        if recalled is not None:
+            again = services.Receipt(report=None, code=recalled[0], passphrase=recalled[1])  # type: ignore[arg-type]
+            return render(request, "intake/public/receipt.html", _public_context(organisation, lang, receipt=again))
         keep = refusal.code not in ("form_expired", "replayed")
         note = [_("Please choose your files again.")] if uploads else []
         return _render_form(

@@ -144,13 +144,15 @@ def test_without_javascript_it_asks_to_wait_then_accepts(personas, client):
     assert Report.objects.get().channel == Report.Channel.WEB_NOJS
 
 
-def test_a_form_cannot_be_sent_twice(personas, client):
+def test_a_solved_challenge_cannot_be_used_twice(personas, client):
     page = client.get("/r/lima/")
     token, challenge = page_fields(page.content)
-    data = form_data(token=token, pow=solve(challenge))
-    assert client.post("/r/lima/", data).status_code == 201
-    again = client.post("/r/lima/", data)
+    solution = solve(challenge)
+    assert client.post("/r/lima/", form_data(token=token, pow=solution)).status_code == 201
+    other_token, _ = page_fields(client.get("/r/lima/").content)
+    again = client.post("/r/lima/", form_data(token=other_token, pow=solution))
     assert again.status_code == 409
+    assert "ya fue enviado" in again.content.decode()
     assert Report.objects.count() == 1
 
 
@@ -304,3 +306,18 @@ def test_the_whole_flow_renders_in_english(personas, client):
     assert "Your report has arrived" in r.content.decode() and 'lang="en"' in r.content.decode()
     assert Report.objects.get().language == "en"
     assert "Follow up your report" in client.get("/r/lima/seguimiento/?lang=en").content.decode()
+
+
+def test_a_double_tap_shows_the_same_receipt_again_and_saves_one_report(personas, client):
+    page = client.get("/r/lima/")
+    token, challenge = page_fields(page.content)
+    data = form_data(token=token, pow=solve(challenge))
+    first = client.post("/r/lima/", data)
+    second = client.post("/r/lima/", data)
+    assert first.status_code == 201 and second.status_code == 200
+    assert receipt_of(first) == receipt_of(second)
+    assert Report.objects.count() == 1
+    # What is kept for this holds neither the code nor the passphrase in clear.
+    code, phrase = receipt_of(first)
+    dump = _raw_dump()
+    assert code not in dump and phrase not in dump

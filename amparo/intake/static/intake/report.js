@@ -74,10 +74,13 @@
     return solving;
   }
   solve();
+  var sent = false;
   form.addEventListener("submit", function (e) {
-    if (out.value) return;
+    /* One report per tap: a second tap would replace the receipt page with a refusal. */
+    if (sent) { e.preventDefault(); return; }
+    if (out.value) { sent = true; return; }
     e.preventDefault();
     if (note) note.hidden = false;
-    solve().then(function () { form.submit(); });
+    solve().then(function () { if (!sent) { sent = true; form.submit(); } });
   });
 })();
