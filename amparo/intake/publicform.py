@@ -10,6 +10,8 @@ from typing import Any
 
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -105,3 +107,18 @@ def report_input(form: ReportForm, *, uploads: Sequence[UploadedFile], language:
 def max_request_bytes() -> int:
     """The largest body a submission may have: every file at its limit, plus the text."""
     return conf.MAX_FILES * conf.MAX_FILE_BYTES + 512 * 1024
+
+
+def checkboxes(name: str, options: list[tuple[str, str]], chosen: set[str]) -> SafeString:
+    """The checkbox list of a choice field (built here: the template loop was most of the page's time)."""
+    return format_html_join(
+        "", '<label><input type="checkbox" name="{}" value="{}"{}>{}</label>',
+        ((name, code, mark_safe(" checked") if code in chosen else "", label) for code, label in options),
+    )
+
+
+def select_options(options: list[tuple[str, str]], selected: str) -> SafeString:
+    return format_html_join(
+        "", '<option value="{}"{}>{}</option>',
+        ((code, mark_safe(" selected") if code == selected else "", label) for code, label in options),
+    )

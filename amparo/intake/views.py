@@ -55,8 +55,13 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     @csrf_exempt
     @wraps(view)
     def wrapper(request: HttpRequest, org_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        organisation = organisation_by_slug(slug=org_slug)
         lang = request.GET.get("lang", "")
+        try:
+            organisation = organisation_by_slug(slug=org_slug)
+        except Http404:
+            # Our own tiny page: the staff 404 page would bring staff styles and a CSRF cookie.
+            with translation.override(lang if lang in LANGS else "es"):
+                return render(request, "intake/public/not_found.html", {"lang": lang if lang in LANGS else "es", "quick_exit_url": conf.QUICK_EXIT_URL}, status=404)
         too_big = request.method == "POST" and _content_length(request) > publicform.max_request_bytes()
         if request.method == "POST" and not too_big:
             lang = request.POST.get("lang", lang)
@@ -111,9 +116,11 @@ def _render_form(
     bound = form.data if form.is_bound else {}
     getlist = getattr(bound, "getlist", lambda name: bound.get(name) or [])
     context = _public_context(
-        organisation, lang, form=form, consents=consents, options=options,
-        chosen_violations=set(getlist("violations")), chosen_perpetrators=set(getlist("perpetrators")),
-        department_choices=form.fields["department"].choices, precision_choices=form.fields["date_precision"].choices, refusal=refusal, file_errors=file_errors or [],
+        organisation, lang, form=form, consents=consents,
+        violation_boxes=publicform.checkboxes("violations", options["violations"], set(getlist("violations"))),
+        perpetrator_boxes=publicform.checkboxes("perpetrators", options["perpetrators"], set(getlist("perpetrators"))),
+        department_options=publicform.select_options(form.fields["department"].choices, str(bound.get("department", ""))),
+        precision_options=publicform.select_options(form.fields["date_precision"].choices, str(bound.get("date_precision", "day"))), refusal=refusal, file_errors=file_errors or [],
         token=token or abuse.form_token_for(organisation),
         challenge=abuse.challenge_for(organisation).as_attribute(),
         action=reverse("intake:report", args=[organisation.slug]),

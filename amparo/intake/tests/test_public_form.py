@@ -67,8 +67,11 @@ def test_the_page_loads_nothing_from_a_third_party(personas, client):
         assert attribute.startswith(("/", "?", "data:")), attribute
 
 
-def test_an_unknown_organisation_is_not_found(personas, client):
-    assert client.get("/r/nadie/").status_code == 404
+def test_an_unknown_organisation_is_not_found_and_sets_no_cookie(personas, client):
+    r = client.get("/r/nadie/")
+    assert r.status_code == 404 and not r.cookies
+    assert "no lleva a ningún formulario" in r.content.decode() and 'id="qx"' in r.content.decode()
+    assert client.post("/r/nadie/", {"narrative": "x"}).status_code == 404
 
 
 def test_it_receives_a_report_and_gives_a_receipt(personas, client):
@@ -213,6 +216,8 @@ def test_a_district_name_shared_by_two_provinces_asks_which_one(personas, client
     assert r.status_code == 400
     text = r.content.decode()
     assert "Miraflores (Lima)" in text and "Miraflores (Yauyos)" in text
+    # What was chosen stays chosen.
+    assert 'value="physical_assault" checked' in text and 'value="15" selected' in text
     assert submit(client, district="Miraflores (Yauyos)").status_code == 201
     assert Report.objects.get().district_id == "151021"
 
