@@ -67,9 +67,9 @@ def form_options(request: HttpRequest, org_slug: str, lang: str = "es") -> dict[
         form = publicform.report_form()
         pairs = lambda choices: [{"code": str(c), "label": str(label)} for c, label in choices if c]  # noqa: E731
         return {
-            "violations": pairs(form.fields["violations"].choices),
-            "perpetrators": pairs(form.fields["perpetrators"].choices),
-            "departments": pairs(form.fields["department"].choices),
+            "violations": pairs(form.fields["violations"].choices),  # type: ignore[attr-defined]
+            "perpetrators": pairs(form.fields["perpetrators"].choices),  # type: ignore[attr-defined]
+            "departments": pairs(form.fields["department"].choices),  # type: ignore[attr-defined]
             "date_precisions": pairs(Report.Precision.choices),
             "reporters": pairs(Report.Reporter.choices),
             "max_files": conf.MAX_FILES,

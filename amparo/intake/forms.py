@@ -89,9 +89,9 @@ class ReportForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["violations"].choices = violation_choices
-        self.fields["perpetrators"].choices = perpetrator_choices
-        self.fields["department"].choices = [("", "—"), *department_choices, (NOT_SAID, _("I prefer not to say"))]
+        self.fields["violations"].choices = violation_choices  # type: ignore[attr-defined]
+        self.fields["perpetrators"].choices = perpetrator_choices  # type: ignore[attr-defined]
+        self.fields["department"].choices = [("", "—"), *department_choices, (NOT_SAID, _("I prefer not to say"))]  # type: ignore[attr-defined]
         self._resolve_district = district_resolver
         self.district_obj = None
         self.district_candidates: list[Any] = []
@@ -120,7 +120,7 @@ class ReportForm(forms.Form):
         return ""
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("date_precision"):
             data["date_precision"] = Report.Precision.DAY if data.get("occurred_on") else Report.Precision.UNKNOWN
         if data.get("occurred_on") is None and data["date_precision"] != Report.Precision.UNKNOWN:

@@ -114,10 +114,11 @@ def status_for_reporter(report: Report) -> str:
     """What the reporter is told about their report. Spam is not named as such to whoever sent it."""
     from django.utils.translation import gettext as _
 
-    return {
+    labels: dict[str, str] = {
         Report.Status.NEW: _("Received, waiting to be read"),
         Report.Status.ACCEPTED: _("Read by the organisation"),
         Report.Status.MERGED: _("Read by the organisation"),
         Report.Status.SPAM: _("Closed"),
         Report.Status.WITHDRAWN: _("Withdrawn"),
-    }[report.status]
+    }
+    return labels[report.status]

@@ -192,7 +192,8 @@ def followup_from_token(*, organisation: Organisation, token: str) -> Report:
         raise _wrong()
     if not isinstance(data, dict) or data.get("o") != organisation.pk:
         raise _wrong()
-    report = Report.objects.filter(organisation=organisation, pk=data.get("r")).first()
+    report_id = data.get("r")
+    report = Report.objects.filter(organisation=organisation, pk=report_id).first() if isinstance(report_id, int) else None
     if report is None:
         raise _wrong()
     return report

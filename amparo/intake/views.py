@@ -240,7 +240,7 @@ def followup_add(request: HttpRequest, organisation: Organisation, lang: str) ->
     uploads = request.FILES.getlist("files")
     errors = publicform.validate_files(uploads)
     if not form.is_valid():
-        errors += [e for field_errors in form.errors.values() for e in field_errors]
+        errors += [str(e) for field_errors in form.errors.values() for e in field_errors]
     elif not form.cleaned_data["text"] and not uploads:
         errors.append(_("Write something or choose a file to add."))
     if errors:
@@ -263,7 +263,7 @@ def followup_withdraw(request: HttpRequest, organisation: Organisation, lang: st
         return _followup_login(request, organisation, lang, FollowUpForm(), refusal.message, 403)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
-        errors = [e for field_errors in form.errors.values() for e in field_errors]
+        errors = [str(e) for field_errors in form.errors.values() for e in field_errors]
         return _render_followup(request, organisation, lang, report_obj, withdraw_errors=errors, status=400)
     report_obj = services.report_withdraw(report=report_obj)
     return _render_followup(request, organisation, lang, report_obj, notice=_("Your report was withdrawn and its content deleted."))
