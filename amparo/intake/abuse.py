@@ -132,10 +132,7 @@ class _DatabaseStore:
         with transaction.atomic():
             if not RateCounter.objects.filter(key=key).update(count=F("count") + 1):
                 # A new window: the moment to forget expired counters and spent tokens.
-                moment = datetime.datetime.fromtimestamp(now, tz=datetime.UTC)
-                RateCounter.objects.filter(expires_at__lt=moment).delete()
-                SpentToken.objects.filter(expires_at__lt=moment).delete()
-                RecentReceipt.objects.filter(expires_at__lt=moment).delete()
+                forget_expired()
                 try:
                     with transaction.atomic():
                         RateCounter.objects.create(
@@ -145,6 +142,14 @@ class _DatabaseStore:
                 except IntegrityError:
                     RateCounter.objects.filter(key=key).update(count=F("count") + 1)
             return RateCounter.objects.get(key=key).count
+
+
+def forget_expired() -> int:
+    moment = timezone.now()
+    return sum(
+        model.objects.filter(expires_at__lt=moment).delete()[0]
+        for model in (RateCounter, SpentToken, RecentReceipt)
+    )
 
 
 def rate_hit(*, organisation: Organisation, kind: str) -> None:

@@ -326,3 +326,20 @@ def test_a_double_tap_shows_the_same_receipt_again_and_saves_one_report(personas
     code, phrase = receipt_of(first)
     dump = _raw_dump()
     assert code not in dump and phrase not in dump
+
+
+def test_expired_proofs_counters_and_receipts_are_forgotten(personas, client):
+    import datetime
+
+    from django.utils import timezone
+
+    from amparo.intake.models import RateCounter, RecentReceipt, SpentToken
+    from amparo.intake.tasks import intake_forget_expired
+
+    submit(client)
+    assert SpentToken.objects.exists() and RateCounter.objects.exists() and RecentReceipt.objects.exists()
+    past = timezone.now() - datetime.timedelta(seconds=1)
+    for model in (RateCounter, SpentToken, RecentReceipt):
+        model.objects.update(expires_at=past)
+    intake_forget_expired.call_local()
+    assert not (SpentToken.objects.exists() or RateCounter.objects.exists() or RecentReceipt.objects.exists())

@@ -1,0 +1,18 @@
+"""Background jobs of anonymous reporting."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from amparo.intake import abuse
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def intake_forget_expired() -> int:
+    """Delete spent proofs, rate counters and double-tap receipts whose time is over.
+
+    The same happens whenever a new rate window opens; this covers quiet hours, so a sealed
+    receipt never outlives its 15 minutes by much. Idempotent.
+    """
+    return abuse.forget_expired()
