@@ -72,6 +72,9 @@ def test_a_person_sends_a_report_from_a_phone(server, browser, javascript):
     narrative = f"{NARRATIVE} ({'js' if javascript else 'nojs'})"
     _fill(page, narrative)
     if javascript:
+        # Choosing the region fills the district suggestions from the public API.
+        page.wait_for_function("document.querySelectorAll('#districts option').length > 40", timeout=10_000)
+        assert page.locator("#districts option[value='Lince (Lima)']").count() == 1
         # The proof of work is solved in the background before sending.
         page.wait_for_function("document.querySelector('input[name=pow]').value.length > 0", timeout=30_000)
     else:
