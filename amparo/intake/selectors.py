@@ -26,8 +26,15 @@ def report_list_for(*, membership: Membership) -> QuerySet[Report]:
     return Report.objects.filter(organisation_id=membership.organisation_id).select_related("district")
 
 
+# Lists never decrypt: reading a report's words is a separate, audited step (the detail page).
+_SEALED = ("narrative", "contact")
+
+
 def report_queue_for(*, membership: Membership) -> QuerySet[Report]:
-    return report_list_for(membership=membership).filter(status=Report.Status.NEW).order_by("received_at", "pk")
+    return (
+        report_list_for(membership=membership).filter(status=Report.Status.NEW)
+        .defer(*_SEALED).order_by("received_at", "pk")
+    )
 
 
 def report_get_for(*, membership: Membership, report_id: int) -> Report:
@@ -92,7 +99,7 @@ def duplicate_candidates(*, membership: Membership, report: Report, days: int = 
     anchor = _anchor_date(report)
     low, high = anchor - datetime.timedelta(days=days), anchor + datetime.timedelta(days=days)
     candidates: list[Candidate] = []
-    others = report_list_for(membership=membership).exclude(pk=report.pk).filter(
+    others = report_list_for(membership=membership).defer(*_SEALED).exclude(pk=report.pk).filter(
         status__in=(Report.Status.NEW, Report.Status.ACCEPTED, Report.Status.MERGED)
     )
     for other in others.filter(occurred_on__range=(low, high)) | others.filter(occurred_on=None, received_at__date__range=(low, high)):

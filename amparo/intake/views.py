@@ -287,7 +287,7 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
     queue = list(report_queue_for(membership=membership).select_related("district")[:200])
     for item in queue:
         item.violation_labels = [violations.get(c, c) for c in item.violation_codes]  # type: ignore[attr-defined]
-    recent = report_list_for(membership=membership).exclude(status=Report.Status.NEW).order_by("-received_at")[:20]
+    recent = report_list_for(membership=membership).exclude(status=Report.Status.NEW).defer("narrative", "contact").order_by("-received_at")[:20]
     return render(request, "intake/triage_queue.html", {
         "queue": queue, "recent": recent, "waiting": reports_waiting_count(membership=membership),
     })

@@ -217,3 +217,27 @@ def test_triage_pages_render_in_english(personas, client, report):
     page = client.get(f"/triaje/{report.pk}/").content.decode()
     assert "Possible duplicates" in page and "Accept as a new incident" in page
     assert "Public report form" in client.get("/triaje/formulario/").content.decode()
+
+
+def test_the_queue_does_not_grow_its_queries_with_its_rows(personas, client, report):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, personas.carla)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/triaje/").status_code == 200
+    for _ in range(4):
+        submit(client)
+    login(client, personas.carla)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/triaje/").status_code == 200
+    assert len(many) == len(few)
+
+
+def test_settings_and_posters_are_for_triage_roles_only(personas, client):
+    login(client, personas.dora)
+    assert client.get("/triaje/formulario/").status_code == 403
+    assert client.post("/triaje/formulario/", {"poster_message": "x", "is_open": "on"}).status_code == 403
+    assert client.get("/triaje/formulario/afiche/").status_code == 403
+    assert client.get("/triaje/formulario/afiche.pdf").status_code == 403
+    assert not FormSettings.objects.exists()
