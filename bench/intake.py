@@ -125,6 +125,7 @@ def main() -> int:
         testing.environment(data_dir, database_url=args.database_url, extra={
             # Budgets are per organisation per window; the bench measures the server, not the limiter.
             "AMPARO_INTAKE_RATE_REPORTS": "100000000",
+            "AMPARO_INTAKE_POW_BUSY_THRESHOLD": "100000000",
             "AMPARO_INTAKE_POW_MAXNUMBER": str(args.pow_maxnumber),
         }),
         data_dir,

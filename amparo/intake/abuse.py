@@ -59,9 +59,20 @@ def _scope(organisation: Organisation) -> str:
     return f"o{organisation.pk}"
 
 
+def pow_maxnumber(organisation: Organisation) -> int:
+    """The work asked for now: ten times more while an organisation receives unusually many reports.
+
+    A flood then costs the sender ten times more per report, while a person just waits a few
+    seconds longer; the hard budget stays a last resort.
+    """
+    busy = _window_count(organisation=organisation, kind=Kind.REPORT_POW) >= conf.POW_BUSY_THRESHOLD
+    return conf.POW_MAXNUMBER * (10 if busy else 1)
+
+
 def challenge_for(organisation: Organisation) -> pow.Challenge:
     return pow.create_challenge(
-        key=_secret("pow"), scope=_scope(organisation), maxnumber=conf.POW_MAXNUMBER, ttl_seconds=conf.POW_TTL_SECONDS
+        key=_secret("pow"), scope=_scope(organisation), maxnumber=pow_maxnumber(organisation),
+        ttl_seconds=conf.POW_TTL_SECONDS,
     )
 
 
@@ -115,6 +126,15 @@ def check_proof(*, organisation: Organisation, pow_payload: str, form_token: str
     return Proof(kind=Kind.REPORT_NOJS, digests=tuple(spent), form_nonce=token.nonce)
 
 
+def check_unspent(proof: Proof) -> None:
+    """Refuse a replay early, before it costs a slow hash or counts against the budget.
+
+    `spend` stays the authority (two requests may race past this check; one will lose there).
+    """
+    if SpentToken.objects.filter(digest__in=[digest for digest, _ in proof.digests]).exists():
+        raise Refused("replayed", _("This form was already sent. Open the form again to send another report."), status=409)
+
+
 def spend(proof: Proof) -> None:
     """Use up a proof; call inside the transaction that saves the report so a failure keeps it usable."""
     for digest, expires in proof.digests:
@@ -165,12 +185,16 @@ def rate_hit(*, organisation: Organisation, kind: str) -> None:
         )
 
 
+def _window_count(*, organisation: Organisation, kind: str) -> int:
+    bucket = ratelimit.bucket_for(secret=_secret("rate"), limit=_limit(kind), scope=_scope(organisation), now=time.time())
+    return RateCounter.objects.filter(key=bucket.key, expires_at__gt=timezone.now()).values_list("count", flat=True).first() or 0
+
+
 def rate_exhausted(*, organisation: Organisation, kind: str) -> int:
     """Seconds to wait if the budget for `kind` is used up in this window, else 0 (counts nothing)."""
     limit = _limit(kind)
-    bucket = ratelimit.bucket_for(secret=_secret("rate"), limit=limit, scope=_scope(organisation), now=time.time())
-    counter = RateCounter.objects.filter(key=bucket.key, expires_at__gt=timezone.now()).first()
-    if counter is not None and counter.count >= limit.count:
+    if _window_count(organisation=organisation, kind=kind) >= limit.count:
+        bucket = ratelimit.bucket_for(secret=_secret("rate"), limit=limit, scope=_scope(organisation), now=time.time())
         return max(1, bucket.expires_at - int(time.time()))
     return 0
 

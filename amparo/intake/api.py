@@ -126,6 +126,7 @@ def report_create(request: HttpRequest, org_slug: str, payload: ReportIn) -> Sta
         uploads = _uploads(payload.files)
         try:
             proof = abuse.check_proof(organisation=organisation, pow_payload=payload.pow, form_token=None)
+            abuse.check_unspent(proof)
             abuse.rate_hit(organisation=organisation, kind=proof.kind)
             receipt = services.report_submit(
                 organisation=organisation, data=publicform.report_input(form, uploads=uploads, language=language),

@@ -10,6 +10,8 @@ from amparo.lib.env import envint, envstr
 # Proof of work: the solver tries on average half of MAXNUMBER SHA-256 hashes. 50,000 takes
 # well under two seconds on a cheap Android phone and costs a bot the same for every report.
 POW_MAXNUMBER = envint("AMPARO_INTAKE_POW_MAXNUMBER", 50_000)
+# From this many reports in the current window, new challenges ask ten times more work.
+POW_BUSY_THRESHOLD = envint("AMPARO_INTAKE_POW_BUSY_THRESHOLD", 30)
 # A challenge is embedded in the page when it loads; writing a report can take a while.
 POW_TTL_SECONDS = envint("AMPARO_INTAKE_POW_TTL_SECONDS", 3 * 3600)
 
@@ -22,7 +24,9 @@ FORM_TOKEN_MAX_AGE_SECONDS = envint("AMPARO_INTAKE_FORM_MAX_AGE_SECONDS", 6 * 36
 RATE_WINDOW_SECONDS = envint("AMPARO_INTAKE_RATE_WINDOW_SECONDS", 600)
 RATE_REPORTS_WITH_POW = envint("AMPARO_INTAKE_RATE_REPORTS", 120)
 RATE_REPORTS_WITHOUT_POW = envint("AMPARO_INTAKE_RATE_REPORTS_NOJS", 20)
-RATE_FOLLOWUP_FAILURES = envint("AMPARO_INTAKE_RATE_FOLLOWUP_FAILURES", 60)
+# Failed follow-ups per organisation: each costs an Argon2 check. Higher would let anyone burn
+# CPU; lower would let anyone lock every reporter out for the window with wrong tries.
+RATE_FOLLOWUP_FAILURES = envint("AMPARO_INTAKE_RATE_FOLLOWUP_FAILURES", 300)
 
 # Wrong passphrases: free tries, then a waiting time that doubles, up to a ceiling.
 FOLLOWUP_FREE_FAILURES = envint("AMPARO_INTAKE_FOLLOWUP_FREE_FAILURES", 3)

@@ -152,6 +152,7 @@ def report(request: HttpRequest, organisation: Organisation, lang: str) -> HttpR
         return _render_form(request, organisation, lang, form, token=token, file_errors=file_errors, status=400)
     try:
         proof = abuse.check_proof(organisation=organisation, pow_payload=request.POST.get("pow", ""), form_token=token)
+        abuse.check_unspent(proof)
         abuse.rate_hit(organisation=organisation, kind=proof.kind)
         receipt = services.report_submit(
             organisation=organisation,

@@ -343,3 +343,26 @@ def test_expired_proofs_counters_and_receipts_are_forgotten(personas, client):
         model.objects.update(expires_at=past)
     intake_forget_expired.call_local()
     assert not (SpentToken.objects.exists() or RateCounter.objects.exists() or RecentReceipt.objects.exists())
+
+
+def test_replays_do_not_use_up_the_organisations_budget(personas, client, monkeypatch):
+    monkeypatch.setattr(conf, "RATE_REPORTS_WITH_POW", 2)
+    page = client.get("/r/lima/")
+    token, challenge = page_fields(page.content)
+    solution = solve(challenge)
+    assert client.post("/r/lima/", form_data(token=token, pow=solution)).status_code == 201
+    for _ in range(3):
+        other, _ = page_fields(client.get("/r/lima/").content)
+        assert client.post("/r/lima/", form_data(token=other, pow=solution)).status_code == 409
+    assert submit(client).status_code == 201
+
+
+def test_challenges_get_harder_while_many_reports_arrive(personas, client, monkeypatch):
+    monkeypatch.setattr(conf, "POW_BUSY_THRESHOLD", 2)
+    org = personas.org
+    assert abuse.pow_maxnumber(org) == conf.POW_MAXNUMBER
+    submit(client)
+    submit(client)
+    assert abuse.pow_maxnumber(org) == conf.POW_MAXNUMBER * 10
+    _token, challenge = page_fields(client.get("/r/lima/").content)
+    assert challenge["maxnumber"] == conf.POW_MAXNUMBER * 10
