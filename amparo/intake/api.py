@@ -136,13 +136,13 @@ def report_create(request: HttpRequest, org_slug: str, payload: ReportIn) -> Sta
             raise ApiError(refusal.status, refusal.code, refusal.message)
         except ValidationError as exc:
             raise ApiError(422, "validation", _("Some files cannot be accepted."), {"files": exc.messages})
-    return Status(201, {"receipt": receipt.code, "passphrase": receipt.passphrase, "status": receipt.report.status})
+    return Status(201, {"receipt": receipt.code, "passphrase": receipt.passphrase, "status": Report.Status.NEW.value})
 
 
 def _followup(organisation: Organisation, payload: FollowUpIn) -> Report:
     try:
         return services.followup_open(organisation=organisation, receipt_code=payload.receipt, passphrase=payload.passphrase)
-    except services.FollowUpRefused as refusal:
+    except services.ActionRefused as refusal:
         raise ApiError(429 if refusal.code == "locked" else 403, refusal.code, refusal.message)
 
 
@@ -178,7 +178,7 @@ def followup_add(request: HttpRequest, org_slug: str, payload: AddIn) -> Status:
         raise ApiError(422, "validation", _("Write something or choose a file to add."), {"text": [_("This field is required.")]})
     try:
         services.report_add_information(report=report, text=text, uploads=uploads)
-    except services.FollowUpRefused as refusal:
+    except services.ActionRefused as refusal:
         raise ApiError(409, refusal.code, refusal.message)
     except ValidationError as exc:
         raise ApiError(422, "validation", _("Some files cannot be accepted."), {"files": exc.messages})

@@ -50,9 +50,9 @@ class ReportInput:
 
 @dataclass(frozen=True)
 class Receipt:
-    report: Report
     code: str
     passphrase: str
+    report: Report | None = None  # None when shown again after a double tap
 
 
 def receipt_index(*, organisation: Organisation, code: str) -> str:
@@ -114,22 +114,24 @@ def report_submit(*, organisation: Organisation, data: ReportInput, channel: str
             fields=[f for f in ("narrative", "contact") if getattr(data, f)] + (["files"] if files else []),
             detail={"channel": channel, "files": len(files)},
         )
-    return Receipt(report=report, code=code, passphrase=passphrase)
+    return Receipt(code=code, passphrase=passphrase, report=report)
 
 
-class FollowUpRefused(Exception):
+class ActionRefused(Exception):
+    """A follow-up or triage step that cannot happen (wrong passphrase, locked, already triaged...)."""
+
     def __init__(self, code: str, message: str, *, retry_after: int = 0) -> None:
         super().__init__(message)
         self.code, self.message, self.retry_after = code, message, retry_after
 
 
-def _wrong() -> FollowUpRefused:
-    return FollowUpRefused("wrong", _("The receipt code or the passphrase is not right."))
+def _wrong() -> ActionRefused:
+    return ActionRefused("wrong", _("The receipt code or the passphrase is not right."))
 
 
-def _locked(seconds: int) -> FollowUpRefused:
+def _locked(seconds: int) -> ActionRefused:
     minutes = max(1, (seconds + 59) // 60)
-    return FollowUpRefused(
+    return ActionRefused(
         "locked",
         _("Too many wrong tries. For your safety, wait %(minutes)d minute(s) before trying again.") % {"minutes": minutes},
         retry_after=seconds,
@@ -187,7 +189,7 @@ def followup_from_token(*, organisation: Organisation, token: str) -> Report:
     try:
         data = TimestampSigner(salt=_SIGNER_SALT).unsign_object(token, max_age=FOLLOWUP_TOKEN_MAX_AGE)
     except SignatureExpired:
-        raise FollowUpRefused("expired", _("For your safety the page has closed. Enter your receipt code and passphrase again."))
+        raise ActionRefused("expired", _("For your safety the page has closed. Enter your receipt code and passphrase again."))
     except (BadSignature, ValueError, TypeError):
         raise _wrong()
     if not isinstance(data, dict) or data.get("o") != organisation.pk:
@@ -201,7 +203,7 @@ def followup_from_token(*, organisation: Organisation, token: str) -> Report:
 
 def report_add_information(*, report: Report, text: str, uploads: Sequence[UploadedFile]) -> ReportMessage | None:
     if report.status in (Report.Status.WITHDRAWN, Report.Status.SPAM):
-        raise FollowUpRefused("closed", _("This report is closed."))
+        raise ActionRefused("closed", _("This report is closed."))
     with transaction.atomic():
         message = None
         if text:
@@ -263,7 +265,7 @@ def _claim(report: Report, status: str, acting_user: User) -> Report:
     """Lock the report and check it is still waiting, so two coordinators cannot triage it twice."""
     locked = Report.objects.select_for_update().select_related("organisation").get(pk=report.pk)
     if locked.status != Report.Status.NEW:
-        raise FollowUpRefused("already_triaged", _("Someone has already dealt with this report."))
+        raise ActionRefused("already_triaged", _("Someone has already dealt with this report."))
     locked.status = status
     locked.triaged_by = acting_user
     locked.triaged_at = timezone.now()
@@ -302,7 +304,7 @@ def report_merge(*, report: Report, incident: Any, acting_user: User) -> Report:
     from amparo.intake.handover import incident_add_report
 
     if incident.organisation_id != report.organisation_id:
-        raise FollowUpRefused("not_found", _("Not found."))
+        raise ActionRefused("not_found", _("Not found."))
     with transaction.atomic():
         report = _claim(report, Report.Status.MERGED, acting_user)
         incident_add_report(incident=incident, report=report, acting_user=acting_user)
@@ -331,7 +333,7 @@ def report_mark_spam(*, report: Report, acting_user: User) -> Report:
 
 def report_reply(*, report: Report, acting_user: User, body: str) -> ReportMessage:
     if report.status in (Report.Status.WITHDRAWN, Report.Status.SPAM):
-        raise FollowUpRefused("closed", _("This report is closed."))
+        raise ActionRefused("closed", _("This report is closed."))
     with transaction.atomic():
         message = ReportMessage.objects.create(
             organisation=report.organisation, report=report, author_kind=ReportMessage.Author.ORGANISATION,

@@ -163,7 +163,7 @@ def report(request: HttpRequest, organisation: Organisation, lang: str) -> HttpR
     except abuse.Refused as refusal:
         recalled = abuse.receipt_recall(organisation=organisation, form_token=token) if refusal.code == "replayed" else None
         if recalled is not None:
-            again = services.Receipt(report=None, code=recalled[0], passphrase=recalled[1])  # type: ignore[arg-type]
+            again = services.Receipt(code=recalled[0], passphrase=recalled[1])
             return render(request, "intake/public/receipt.html", _public_context(organisation, lang, receipt=again))
         keep = refusal.code not in ("form_expired", "replayed")
         note = [_("Please choose your files again.")] if uploads else []
@@ -218,7 +218,7 @@ def followup(request: HttpRequest, organisation: Organisation, lang: str) -> Htt
         report_obj = services.followup_open(
             organisation=organisation, receipt_code=form.cleaned_data["receipt"], passphrase=form.cleaned_data["passphrase"]
         )
-    except services.FollowUpRefused as refusal:
+    except services.ActionRefused as refusal:
         response = _followup_login(request, organisation, lang, form, refusal.message, _REFUSAL_STATUS.get(refusal.code, 403))
         if refusal.retry_after:
             response["Retry-After"] = str(refusal.retry_after)
@@ -235,7 +235,7 @@ def _report_from_token(request: HttpRequest, organisation: Organisation) -> Repo
 def followup_add(request: HttpRequest, organisation: Organisation, lang: str) -> HttpResponse:
     try:
         report_obj = _report_from_token(request, organisation)
-    except services.FollowUpRefused as refusal:
+    except services.ActionRefused as refusal:
         return _followup_login(request, organisation, lang, FollowUpForm(), refusal.message, 403)
     form = AddInformationForm(request.POST)
     uploads = request.FILES.getlist("files")
@@ -248,7 +248,7 @@ def followup_add(request: HttpRequest, organisation: Organisation, lang: str) ->
         return _render_followup(request, organisation, lang, report_obj, add_errors=errors, status=400)
     try:
         services.report_add_information(report=report_obj, text=form.cleaned_data["text"], uploads=uploads)
-    except services.FollowUpRefused as refusal:
+    except services.ActionRefused as refusal:
         return _render_followup(request, organisation, lang, report_obj, refusal=refusal.message, status=409)
     except ValidationError as exc:
         return _render_followup(request, organisation, lang, report_obj, add_errors=exc.messages, status=400)
@@ -260,7 +260,7 @@ def followup_add(request: HttpRequest, organisation: Organisation, lang: str) ->
 def followup_withdraw(request: HttpRequest, organisation: Organisation, lang: str) -> HttpResponse:
     try:
         report_obj = _report_from_token(request, organisation)
-    except services.FollowUpRefused as refusal:
+    except services.ActionRefused as refusal:
         return _followup_login(request, organisation, lang, FollowUpForm(), refusal.message, 403)
     form = WithdrawForm(request.POST)
     if not form.is_valid():
@@ -323,7 +323,7 @@ def _triage_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         report_obj = report_get_for(membership=request.membership, report_id=report_id)  # type: ignore[attr-defined]
         try:
             return view(request, report_obj)
-        except services.FollowUpRefused as refusal:
+        except services.ActionRefused as refusal:
             messages.error(request, refusal.message)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
