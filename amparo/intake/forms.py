@@ -196,7 +196,11 @@ class AcceptForm(forms.Form):
 
 
 class MergeForm(forms.Form):
-    incident = forms.IntegerField(label=_("Incident"), min_value=1)
+    # The reference people see (LIM-2026-00012), or the number in an incident's address.
+    incident = forms.CharField(label=_("Incident"), max_length=30)
+
+    def clean_incident(self) -> str:
+        return clean_text(self.cleaned_data["incident"]).upper()
 
 
 class FormSettingsForm(forms.ModelForm):

@@ -82,7 +82,15 @@ def incident_candidates(
         yield incident, incident.occurred_on, incident.district_id, incident.department_id or "", codes
 
 
-def incident_get(*, membership: Membership, incident_id: int) -> Incident:
+def incident_get(*, membership: Membership, reference_or_id: str) -> Incident:
+    """An incident the membership may see, by its reference or its number; Http404 otherwise."""
+    from django.http import Http404
+
     from amparo.records.selectors import incident_get_for
 
-    return incident_get_for(membership=membership, incident_id=incident_id)
+    if reference_or_id.isdigit():
+        return incident_get_for(membership=membership, incident_id=int(reference_or_id))
+    incident = incident_scope(membership=membership).filter(reference=reference_or_id).first()
+    if incident is None:
+        raise Http404
+    return incident

@@ -349,7 +349,10 @@ def triage_merge(request: HttpRequest, report_obj: Report) -> HttpResponse:
     form = MergeForm(request.POST)
     if not form.is_valid():
         raise ValidationError(_("Choose the incident to merge into."))
-    incident = incident_get(membership=request.membership, incident_id=form.cleaned_data["incident"])  # type: ignore[attr-defined]
+    try:
+        incident = incident_get(membership=request.membership, reference_or_id=form.cleaned_data["incident"])  # type: ignore[attr-defined]
+    except Http404:
+        raise ValidationError(_("No incident of your organisation has that reference."))
     services.report_merge(report=report_obj, incident=incident, acting_user=request.user)  # type: ignore[arg-type]
     messages.success(request, _("The report was merged into incident %(ref)s.") % {"ref": incident.reference})
     return redirect("records:incident_detail", incident.pk)

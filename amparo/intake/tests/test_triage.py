@@ -103,7 +103,7 @@ def test_merging_adds_the_report_to_an_existing_incident(personas, client, repor
     login(client, personas.carla)
     page = client.get(f"/triaje/{report.pk}/").content.decode()
     assert incident.reference in page  # suggested as a likely duplicate
-    r = client.post(f"/triaje/{report.pk}/unir/", {"incident": incident.pk})
+    r = client.post(f"/triaje/{report.pk}/unir/", {"incident": incident.reference.lower()})
     assert r.status_code == 302
     report.refresh_from_db()
     incident.refresh_from_db()
@@ -118,12 +118,14 @@ def test_it_cannot_merge_into_another_organisations_incident(personas, client, r
     theirs = make_incident(personas.other_org, personas.bruno, district="040101")
     login(client, personas.carla)
     client.post(f"/triaje/{report.pk}/unir/", {"incident": theirs.pk})
+    r = client.post(f"/triaje/{report.pk}/unir/", {"incident": theirs.reference}, follow=True)
+    assert "Ningún caso de tu organización" in r.content.decode()
     assert Report.objects.get().status == Report.Status.NEW
 
 
 def test_bad_merge_input_is_answered_clearly(personas, client, report):
     login(client, personas.carla)
-    r = client.post(f"/triaje/{report.pk}/unir/", {"incident": "abc"}, follow=True)
+    r = client.post(f"/triaje/{report.pk}/unir/", {"incident": ""}, follow=True)
     assert "Elige el caso" in r.content.decode()
     assert Report.objects.get().status == Report.Status.NEW
 
