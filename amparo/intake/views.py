@@ -286,8 +286,10 @@ def triage_queue(request: HttpRequest) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     violations = _labels("violation")
     queue = list(report_queue_for(membership=membership).select_related("district")[:200])
+    regions = dict(publicform.choices()["departments"])
     for item in queue:
         item.violation_labels = [violations.get(c, c) for c in item.violation_codes]  # type: ignore[attr-defined]
+        item.region_name = regions.get(item.department_code, "")  # type: ignore[attr-defined]
     recent = report_list_for(membership=membership).exclude(status=Report.Status.NEW).defer("narrative", "contact").order_by("-received_at")[:20]
     return render(request, "intake/triage_queue.html", {
         "queue": queue, "recent": recent, "waiting": reports_waiting_count(membership=membership),
@@ -306,6 +308,7 @@ def triage_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     violations, perpetrators = _labels("violation"), _labels("perpetrator")
     return render(request, "intake/triage_detail.html", {
         "report": report_obj,
+        "region_name": dict(publicform.choices()["departments"]).get(report_obj.department_code, ""),
         "violations": [violations.get(c, c) for c in report_obj.violation_codes],
         "perpetrators": [perpetrators.get(c, c) for c in report_obj.perpetrator_codes],
         "messages_list": list(report_obj.messages.select_related("author")),
