@@ -92,7 +92,8 @@ def main() -> int:
                 total_headers += headers
                 name = url.replace(server.url, "")[:44]
                 print(f"  {name:44} {kind:11} {len(body):7d} {gz:8d} {br if br is not None else '-':>7}")
-            print(f"  {'total':56} {total_raw:7d} {total_gz:8d} {total_br:7d}")
+            has_brotli = _brotli(b"") is not None
+            print(f"  {'total':56} {total_raw:7d} {total_gz:8d} {total_br if has_brotli else '-':>7}")
             print(f"  requests: {len(rows)}; response headers ≈ {total_headers} bytes (uncompressed; HTTP/2 HPACK shrinks them)")
             verdict = "within" if total_gz <= BUDGET else "OVER"
             print(f"  compressed (gzip) {total_gz} bytes = {total_gz / BUDGET:.0%} of the 14 KB budget ({BUDGET} bytes): {verdict}")
