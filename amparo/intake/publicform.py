@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from amparo.intake import conf
+from amparo.intake import conf, plain
 from amparo.intake.forms import NOT_SAID, ReportForm, district_matches
 from amparo.intake.lib.sniff import FileRejected, validate_upload
 from amparo.intake.services import ReportInput
@@ -47,7 +47,7 @@ def choices() -> dict[str, list[tuple[str, str]]]:
     cached = cache.get(key)
     if cached is None:
         cached = {
-            "violations": [(t.code, t.label) for t in terms(vocabulary=Vocabulary.VIOLATION)],
+            "violations": [(t.code, str(plain.VIOLATIONS.get(t.code, t.label))) for t in terms(vocabulary=Vocabulary.VIOLATION)],
             "perpetrators": [(t.code, t.label) for t in terms(vocabulary=Vocabulary.PERPETRATOR)],
             "departments": [(d.code, d.name) for d in departments()],
         }

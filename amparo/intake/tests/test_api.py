@@ -47,7 +47,7 @@ def test_it_publishes_the_form_options(personas, client):
     r = client.get(f"{BASE}/form?lang=en")
     assert r.status_code == 200
     data = r.json()
-    assert {"code": "raid", "label": "Raid"} in data["violations"]
+    assert {"code": "raid", "label": "A raid (operativo) in the street, a venue or a home"} in data["violations"]
     assert any(d["code"] == "15" for d in data["departments"])
     assert not r.cookies and "no-store" in r["Cache-Control"]
 

@@ -45,7 +45,7 @@ def browser():
 
 
 def _fill(page, narrative: str) -> None:
-    page.get_by_label("Desalojo").check()
+    page.get_by_label("Le botaron de su casa, cuarto o lugar de trabajo").check()
     page.get_by_label("Dueño/a o administrador/a del local").check()
     page.locator("input[name=occurred_on]").fill("2025-05-01")
     page.locator("#id_department").select_option("15")

@@ -33,7 +33,8 @@ def test_it_shows_the_form_in_spanish_by_default(personas, client):
     assert r.status_code == 200
     text = r.content.decode()
     assert 'lang="es"' in text and "Cuéntanos qué pasó" in text
-    assert "Agresión física" in text and "Serenazgo" in text
+    # Plain words for what happened; the shared vocabulary's codes underneath.
+    assert "Golpes u otra agresión física" in text and 'value="physical_assault"' in text and "Serenazgo" in text
 
 
 def test_it_switches_to_english_without_a_cookie(personas, client):
