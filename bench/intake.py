@@ -146,6 +146,7 @@ def main() -> int:
         print(f"Pre-solving proof-of-work challenges (maxnumber {args.pow_maxnumber})…", flush=True)
         budget = int(args.seconds * 200) + 100
         solutions = presolve(host, port, "lima", budget, time.monotonic() + 60)
+        print(f"  {len(solutions)} challenges solved", flush=True)
         markers: list[str] = []
         lock = threading.Lock()
 
