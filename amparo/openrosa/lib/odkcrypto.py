@@ -19,7 +19,12 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
+
+try:  # cryptography >= 47 keeps CFB among the "decrepit" modes; it is what ODK uses.
+    from cryptography.hazmat.decrepit.ciphers.modes import CFB
+except ImportError:  # pragma: no cover
+    from cryptography.hazmat.primitives.ciphers.modes import CFB
 
 from amparo.openrosa.lib.safexml import EncryptedManifest
 
@@ -96,7 +101,7 @@ def iv_sequence(instance_id: str, key: bytes, count: int) -> list[bytes]:
 def aes_cfb_decrypt(key: bytes, iv: bytes, data: bytes) -> bytes:
     if not data or len(data) % BLOCK:
         raise DecryptionFailed("encrypted file length is not a whole number of blocks")
-    decryptor = Cipher(algorithms.AES(key), modes.CFB(iv)).decryptor()
+    decryptor = Cipher(algorithms.AES(key), CFB(iv)).decryptor()
     padded = decryptor.update(data) + decryptor.finalize()
     pad = padded[-1]
     if not 1 <= pad <= BLOCK or padded[-pad:] != bytes([pad]) * pad:
@@ -106,7 +111,7 @@ def aes_cfb_decrypt(key: bytes, iv: bytes, data: bytes) -> bytes:
 
 def aes_cfb_encrypt(key: bytes, iv: bytes, data: bytes) -> bytes:
     pad = BLOCK - len(data) % BLOCK
-    encryptor = Cipher(algorithms.AES(key), modes.CFB(iv)).encryptor()
+    encryptor = Cipher(algorithms.AES(key), CFB(iv)).encryptor()
     return encryptor.update(data + bytes([pad]) * pad) + encryptor.finalize()
 
 

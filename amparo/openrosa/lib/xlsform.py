@@ -160,7 +160,27 @@ def _workbook(sheets: dict[str, tuple[list[str], list[list[str]]]]) -> bytes:
     return fixed.getvalue()
 
 
-def build(form_id: str, *, choices: ChoiceSet, public_key: str = "", schema_version: str | None = None) -> BuiltForm:
+def _version(schema: str, rows: list, settings: dict, choice_rows: list, media: dict[str, bytes], public_key: str) -> str:
+    # The served version changes whenever anything the phone sees changes (questions, lists,
+    # media, key), so Collect always notices; the schema part says which mapping applies.
+    fingerprint = hashlib.sha256(
+        json.dumps([rows, settings, choice_rows, sorted((n, hashlib.sha256(b).hexdigest()) for n, b in media.items()), public_key]).encode()
+    ).hexdigest()[:8]
+    return f"{schema}.{fingerprint}"
+
+
+def schema_of(version: str) -> str:
+    return version.split(".", 1)[0]
+
+
+def planned_version(form_id: str, *, choices: ChoiceSet, public_key: str = "", schema_version: str | None = None) -> str:
+    """The version `build` would give, without running pyxform (cheap: for the form list)."""
+    return build(form_id, choices=choices, public_key=public_key, schema_version=schema_version, plan_only=True).version
+
+
+def build(
+    form_id: str, *, choices: ChoiceSet, public_key: str = "", schema_version: str | None = None, plan_only: bool = False
+) -> BuiltForm:
     from pyxform.xls2xform import convert
 
     source = _source_dir(form_id, schema_version)
@@ -186,13 +206,10 @@ def build(form_id: str, *, choices: ChoiceSet, public_key: str = "", schema_vers
     media = {name: choices.media[name] for name in sorted(media_names)}
 
     schema = settings["version"]
-    # The served version changes whenever anything the phone sees changes (questions, lists,
-    # media, key), so Collect always notices; the schema part says which mapping applies.
-    fingerprint = hashlib.sha256(
-        json.dumps([rows, settings, choice_rows, sorted((n, hashlib.sha256(b).hexdigest()) for n, b in media.items()), public_key]).encode()
-    ).hexdigest()[:8]
-    version = f"{schema}.{fingerprint}"
+    version = _version(schema, rows, settings, choice_rows, media, public_key)
 
+    if plan_only:
+        return BuiltForm(form_id, settings["form_title"], schema, version, b"", b"", media, binary_fields(rows), bool(public_key))
     survey_header = list(rows[0].keys())
     settings_header = [*settings.keys(), *(["public_key"] if public_key else [])]
     settings_row = [*(version if key == "version" else value for key, value in settings.items()), *([public_key] if public_key else [])]

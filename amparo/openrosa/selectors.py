@@ -1,0 +1,58 @@
+"""Reads for the OpenRosa server, scoped by construction."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from amparo.accounts.models import Membership, Organisation
+from amparo.openrosa.models import Collector, FormVersion, Submission, SubmissionStatus
+
+
+def organisation_by_slug(*, slug: str) -> Organisation:
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        raise Http404
+    return organisation
+
+
+def collector_ha1(*, organisation: Organisation, username: str, algorithm: str) -> tuple[Collector | None, str | None]:
+    """The active collector and its HA1; a revoked one is as unknown as a stranger."""
+    collector = Collector.objects.select_related("owner").filter(organisation=organisation, username=username, revoked_at=None).first()
+    if collector is None:
+        return None, None
+    return collector, (collector.ha1 or {}).get(algorithm)
+
+
+def collector_list_for(*, membership: Membership) -> QuerySet[Collector]:
+    return Collector.objects.filter(organisation_id=membership.organisation_id).select_related("owner")
+
+
+def collector_get_for(*, membership: Membership, collector_id: int) -> Collector:
+    collector = collector_list_for(membership=membership).filter(pk=collector_id).first()
+    if collector is None:
+        raise Http404
+    return collector
+
+
+def form_version_for_device(*, organisation: Organisation, form_id: str, version: str) -> FormVersion:
+    found = FormVersion.objects.filter(organisation=organisation, form_id=form_id, version=version).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def submissions_needing_attention_for(*, membership: Membership) -> QuerySet[Submission]:
+    return (
+        Submission.objects.filter(organisation_id=membership.organisation_id, status__in=[SubmissionStatus.FLAGGED, SubmissionStatus.PARTIAL])
+        .select_related("collector", "incident")
+        .order_by("-received_at")
+    )
+
+
+def submissions_recent_for(*, membership: Membership, limit: int = 50) -> QuerySet[Submission]:
+    return (
+        Submission.objects.filter(organisation_id=membership.organisation_id)
+        .select_related("collector", "incident")
+        .order_by("-received_at")[:limit]
+    )
