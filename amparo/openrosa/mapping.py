@@ -11,7 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from amparo.records.models import Incident, IncidentOrigin
@@ -116,10 +118,12 @@ def interview_to_incident(*, organisation: Any, acting_user: Any, answers: Answe
 def alarm_to_incident(*, organisation: Any, acting_user: Any, answers: Answers) -> Incident:
     narrative = answers.get("narrative")
     detained = answers.integer("people_detained", 0)
-    if detained:
-        narrative = f"{narrative}\n\n{_('People detained: %(n)d') % {'n': detained}}"
-    if answers.yes("needs_help_now"):
-        narrative = f"{narrative}\n\n{_('Urgent help was asked for.')}"
+    # Written into the record in the organisation's language, whatever the phone's.
+    with translation.override(settings.LANGUAGE_CODE):
+        if detained:
+            narrative += "\n\n" + _("People detained: %(n)d") % {"n": detained}
+        if answers.yes("needs_help_now"):
+            narrative += "\n\n" + _("Urgent help was asked for.")
     return incident_create(
         organisation=organisation,
         acting_user=acting_user,
