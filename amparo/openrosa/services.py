@@ -181,11 +181,15 @@ class DatabaseNonceCounterStore:
 # -- keys and forms -----------------------------------------------------------------------
 
 
+def _new_rsa_key() -> Any:
+    return odkcrypto.generate_private_key(conf.RSA_KEY_BITS)
+
+
 @transaction.atomic
 def form_key_current(*, organisation: Organisation) -> FormKey:
     key = FormKey.objects.filter(organisation=organisation, retired_at=None).order_by("-created_at").first()
     if key is None:
-        private = odkcrypto.generate_private_key(conf.RSA_KEY_BITS)
+        private = _new_rsa_key()
         key = FormKey.objects.create(
             organisation=organisation,
             public_key=odkcrypto.public_key_base64(private),
@@ -255,6 +259,24 @@ def forget_choices() -> None:
         _choices_cache.clear()
 
 
+_built_lock = threading.Lock()
+_built_cache: dict[tuple[str, str], xlsform.BuiltForm] = {}
+
+
+def _build_cached(form_id: str, version: str, *, choices: xlsform.ChoiceSet, public_key: str) -> xlsform.BuiltForm:
+    # The version fingerprints everything the build reads, so it is a safe cache key;
+    # pyxform takes a noticeable fraction of a second per form.
+    with _built_lock:
+        found = _built_cache.get((form_id, version))
+    if found is None:
+        found = xlsform.build(form_id, choices=choices, public_key=public_key)
+        with _built_lock:
+            if len(_built_cache) > 64:
+                _built_cache.clear()
+            _built_cache[(form_id, found.version)] = found
+    return found
+
+
 @transaction.atomic
 def forms_publish(*, organisation: Organisation) -> list[FormVersion]:
     """Make sure the organisation's phones are offered the current build of each enabled
@@ -271,7 +293,7 @@ def forms_publish(*, organisation: Organisation) -> list[FormVersion]:
         version = xlsform.planned_version(form_id, choices=choices, public_key=public_key)
         existing = FormVersion.objects.filter(organisation=organisation, form_id=form_id, version=version).first()
         if existing is None:
-            built = xlsform.build(form_id, choices=choices, public_key=public_key)
+            built = _build_cached(form_id, version, choices=choices, public_key=public_key)
             existing = FormVersion.objects.create(
                 organisation=organisation, form_id=form_id, version=built.version, schema_version=built.schema_version,
                 title=built.title, xml=built.xml.decode("utf-8"), md5=built.md5,

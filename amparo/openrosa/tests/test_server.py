@@ -8,6 +8,7 @@ with Lima's phones, and a phone of Lima cannot talk to Arequipa's server space.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 from xml.etree.ElementTree import fromstring
@@ -40,10 +41,16 @@ LIST_NS = "{http://openrosa.org/xforms/xformsList}"
 MANIFEST_NS = "{http://openrosa.org/xforms/xformsManifest}"
 
 
+@functools.cache
+def _shared_org_key():
+    return odkcrypto.generate_private_key(2048)
+
+
 @pytest.fixture(autouse=True)
-def _small_keys(settings, monkeypatch):
-    # 2048-bit keys keep the suite quick; production uses AMPARO_ODK_RSA_BITS (3072).
-    monkeypatch.setattr("amparo.openrosa.conf.RSA_KEY_BITS", 2048)
+def _quick_keys(monkeypatch):
+    # One 2048-bit key for every test organisation keeps the suite quick (and lets built forms
+    # be reused); production draws a fresh AMPARO_ODK_RSA_BITS (3072) key per organisation.
+    monkeypatch.setattr("amparo.openrosa.services._new_rsa_key", _shared_org_key)
     services.forget_choices()
 
 
@@ -275,8 +282,18 @@ def test_a_plain_submission_is_refused_for_a_form_marked_encrypted(personas, pho
     xform = phone.forms()["incident_interview"]
     xml, instance_id = fill_instance(xform, INTERVIEW)
     response = phone.submit(xml)
-    assert response.status_code == 400 and b"must be sent encrypted" in response.content
+    assert response.status_code == 400 and "debe enviarse cifrado" in response.content.decode()
     assert not Submission.objects.filter(instance_id=instance_id).exists()
+
+
+def test_the_phone_is_answered_in_its_language(personas, phone):
+    head = phone.request("HEAD", "/odk/lima/submission")
+    assert head.status_code == 204
+    body, content_type = multipart_like_collect("x.xml", b"<broken", [])
+    english = phone.request("POST", "/odk/lima/submission", data=body, content_type=content_type, HTTP_ACCEPT_LANGUAGE="en")
+    assert b"not well-formed" in english.content and english["Content-Language"] == "en"
+    spanish = phone.request("POST", "/odk/lima/submission", data=body, content_type=content_type, HTTP_ACCEPT_LANGUAGE="es-PE")
+    assert "no es XML bien formado" in spanish.content.decode()
 
 
 def test_resending_the_same_instance_is_idempotent(personas, phone):
