@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import secrets
 import string
 import threading
@@ -185,17 +186,20 @@ def _new_rsa_key() -> Any:
     return odkcrypto.generate_private_key(conf.RSA_KEY_BITS)
 
 
-@transaction.atomic
 def form_key_current(*, organisation: Organisation) -> FormKey:
-    key = FormKey.objects.filter(organisation=organisation, retired_at=None).order_by("-created_at").first()
-    if key is None:
-        private = _new_rsa_key()
-        key = FormKey.objects.create(
-            organisation=organisation,
-            public_key=odkcrypto.public_key_base64(private),
-            private_key=odkcrypto.private_key_to_pem(private),
-        )
-        audit.record(actor=None, action="odk.form_key_created", organisation=organisation, target=key)
+    key = FormKey.objects.defer("private_key").filter(organisation=organisation, retired_at=None).order_by("-created_at").first()
+    if key is not None:
+        return key
+    with transaction.atomic():
+        key = FormKey.objects.select_for_update().filter(organisation=organisation, retired_at=None).order_by("-created_at").first()
+        if key is None:
+            private = _new_rsa_key()
+            key = FormKey.objects.create(
+                organisation=organisation,
+                public_key=odkcrypto.public_key_base64(private),
+                private_key=odkcrypto.private_key_to_pem(private),
+            )
+            audit.record(actor=None, action="odk.form_key_created", organisation=organisation, target=key)
     return key
 
 
@@ -249,6 +253,7 @@ def reference_choices() -> xlsform.ChoiceSet:
             "reliability": coded(records.Reliability),
         },
     )
+    built.serial = next(_serials)
     with _choices_lock:
         _choices_cache["set"] = (time.monotonic(), built)
     return built
@@ -277,23 +282,49 @@ def _build_cached(form_id: str, version: str, *, choices: xlsform.ChoiceSet, pub
     return found
 
 
-@transaction.atomic
+_planned: dict[tuple[int, str, str], str] = {}
+_serials = itertools.count(1)
+
+
+def _planned_version(form_id: str, *, choices: xlsform.ChoiceSet, public_key: str) -> str:
+    # Keyed by the serial of the cached choice set, which is rebuilt at most once a minute.
+    key = (choices.serial, form_id, public_key)
+    with _built_lock:
+        found = _planned.get(key)
+    if found is None:
+        found = xlsform.planned_version(form_id, choices=choices, public_key=public_key)
+        with _built_lock:
+            if len(_planned) > 256:
+                _planned.clear()
+            _planned[key] = found
+    return found
+
+
 def forms_publish(*, organisation: Organisation) -> list[FormVersion]:
     """Make sure the organisation's phones are offered the current build of each enabled
-    form. Cheap when nothing changed (the version is computed without building)."""
+    form. Reads only, when nothing changed (the version is computed without building)."""
     choices = reference_choices()
-    current: list[FormVersion] = []
+    settings_by_form = {fs.form_id: fs for fs in FormSetting.objects.filter(organisation=organisation)}
+    wanted: dict[str, tuple[str, FormKey | None]] = {}
     for form_id in xlsform.FORM_IDS:
-        setting = form_setting(organisation=organisation, form_id=form_id)
-        if not setting.enabled:
-            FormVersion.objects.filter(organisation=organisation, form_id=form_id, is_current=True).update(is_current=False)
-            continue
-        key = form_key_current(organisation=organisation) if setting.encrypted else None
-        public_key = key.public_key if key else ""
-        version = xlsform.planned_version(form_id, choices=choices, public_key=public_key)
-        existing = FormVersion.objects.filter(organisation=organisation, form_id=form_id, version=version).first()
+        setting = settings_by_form.get(form_id) or FormSetting(organisation=organisation, form_id=form_id, route=DEFAULT_ROUTES[form_id])
+        if setting.enabled:
+            key = form_key_current(organisation=organisation) if setting.encrypted else None
+            wanted[form_id] = (_planned_version(form_id, choices=choices, public_key=key.public_key if key else ""), key)
+    current = {fv.form_id: fv for fv in FormVersion.objects.defer("xml").filter(organisation=organisation, is_current=True)}
+    if set(current) == set(wanted) and all(current[f].version == v for f, (v, _k) in wanted.items()):
+        return [current[f] for f in xlsform.FORM_IDS if f in current]
+    return _publish(organisation=organisation, wanted=wanted, choices=choices)
+
+
+@transaction.atomic
+def _publish(*, organisation: Organisation, wanted: dict[str, tuple[str, FormKey | None]], choices: xlsform.ChoiceSet) -> list[FormVersion]:
+    FormVersion.objects.filter(organisation=organisation, is_current=True).exclude(form_id__in=list(wanted)).update(is_current=False)
+    published: list[FormVersion] = []
+    for form_id, (version, key) in wanted.items():
+        existing = FormVersion.objects.defer("xml").filter(organisation=organisation, form_id=form_id, version=version).first()
         if existing is None:
-            built = _build_cached(form_id, version, choices=choices, public_key=public_key)
+            built = _build_cached(form_id, version, choices=choices, public_key=key.public_key if key else "")
             existing = FormVersion.objects.create(
                 organisation=organisation, form_id=form_id, version=built.version, schema_version=built.schema_version,
                 title=built.title, xml=built.xml.decode("utf-8"), md5=built.md5,
@@ -309,8 +340,8 @@ def forms_publish(*, organisation: Organisation) -> list[FormVersion]:
         if not existing.is_current:
             existing.is_current = True
             existing.save(update_fields=["is_current"])
-        current.append(existing)
-    return current
+        published.append(existing)
+    return published
 
 
 @transaction.atomic
@@ -449,7 +480,22 @@ def _private_keys(submission: Submission) -> list[Any]:
     served = FormVersion.objects.filter(organisation=submission.organisation, form_id=submission.form_id, version=submission.form_version).first()
     if served and served.key_id:
         keys.sort(key=lambda k: k.pk != served.key_id)
-    return [odkcrypto.private_key_from_pem(k.private_key) for k in keys]
+    return [_loaded_key(k) for k in keys]
+
+
+_loaded_keys: dict[int, Any] = {}
+
+
+def _loaded_key(key: FormKey) -> Any:
+    # Loading a 3072-bit PEM checks the key's consistency, which costs far more than the
+    # decryption itself; a FormKey never changes, so each process loads it once.
+    with _built_lock:
+        found = _loaded_keys.get(key.pk)
+    if found is None:
+        found = odkcrypto.private_key_from_pem(key.private_key)
+        with _built_lock:
+            _loaded_keys[key.pk] = found
+    return found
 
 
 def _complete(*, submission: Submission, manifest: Any, stored: dict[str, SubmissionAttachment], setting_route: str, collector: Collector) -> None:

@@ -50,6 +50,8 @@ class ChoiceSet:
 
     lists: dict[str, list[Choice]] = field(default_factory=dict)
     media: dict[str, bytes] = field(default_factory=dict)
+    # Set by whoever caches choice sets, so derived values can be cached per set.
+    serial: int = 0
 
     def fingerprint(self) -> str:
         digest = hashlib.sha256()
