@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from amparo.openrosa.models import Route
+
 
 class CollectorForm(forms.Form):
     label = forms.CharField(
@@ -20,3 +22,9 @@ class CollectorForm(forms.Form):
 
     def clean_owner(self) -> Any:
         return self._owners[self.cleaned_data["owner"]]
+
+
+class FormSettingForm(forms.Form):
+    enabled = forms.BooleanField(label=_("Offer this form to the phones"), required=False)
+    encrypted = forms.BooleanField(label=_("Encrypt on the phone"), required=False)
+    route = forms.ChoiceField(label=_("Where the answers go"), choices=Route.choices)

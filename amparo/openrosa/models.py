@@ -121,6 +121,7 @@ class SubmissionStatus(models.TextChoices):
     MAPPED = "mapped", _("Recorded")
     FLAGGED = "flagged", _("Kept, needs attention")
     DECLINED = "declined", _("No consent to store: content discarded")
+    HANDLED = "handled", _("Handled by hand")
 
 
 class Submission(models.Model):

@@ -56,3 +56,14 @@ def submissions_recent_for(*, membership: Membership, limit: int = 50) -> QueryS
         .select_related("collector", "incident")
         .order_by("-received_at")[:limit]
     )
+
+
+def submission_get_for(*, membership: Membership, submission_id: int) -> Submission:
+    found = (
+        Submission.objects.filter(organisation_id=membership.organisation_id, pk=submission_id)
+        .select_related("collector", "collector__owner", "incident")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found

@@ -613,3 +613,64 @@ def _keep_attachments(submission: Submission, stored: dict[str, SubmissionAttach
         att.content_type = evidence.content_type
         att.sealed = b""
         att.save()
+
+
+# -- follow-up on flagged submissions -------------------------------------------------------
+
+RETRYABLE = {"mapping_failed", "unknown_reference"}
+
+
+def submission_answers(*, submission: Submission, acting_user: User) -> list[tuple[str, str]]:
+    """The answers of a kept submission, for a person to read; the reading is audited."""
+    if not submission.xml:
+        return []
+    instance = read_instance(parse(submission.xml.encode("utf-8"), max_bytes=conf.MAX_XML_BYTES))
+    audit.record(actor=acting_user, action="odk.submission_viewed", target=submission, fields=["xml"])
+    return [(name, " ".join(values)) for name, values in instance.values.items() if any(values)]
+
+
+@transaction.atomic
+def submission_retry(*, submission: Submission, acting_user: User) -> Submission:
+    """Try the mapping again (after a vocabulary term or the named incident was added)."""
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    if submission.status != SubmissionStatus.FLAGGED or not set(submission.flags) & RETRYABLE:
+        raise ValidationError(_("This submission cannot be recorded again automatically."))
+    instance = read_instance(parse(submission.xml.encode("utf-8"), max_bytes=conf.MAX_XML_BYTES))
+    answers = mapping.Answers(mapping.current_names(submission.form_id, xlsform.schema_of(instance.version), instance.values))
+    setting = form_setting(organisation=submission.organisation, form_id=submission.form_id)
+    try:
+        with transaction.atomic():
+            incident, triage_ref = _map(submission=submission, answers=answers, route=setting.route, owner=submission.collector.owner)
+    except (ValidationError, ValueError, LookupError) as exc:
+        submission.detail = _describe(exc)
+        submission.save(update_fields=["detail"])
+        audit.record(actor=acting_user, action="odk.submission_retry_failed", target=submission)
+        return submission
+    if incident is None and not triage_ref:
+        audit.record(actor=acting_user, action="odk.submission_retry_failed", target=submission)
+        return submission
+    submission.incident = incident
+    submission.triage_ref = triage_ref
+    submission.flags = [f for f in submission.flags if f not in RETRYABLE]
+    submission.status = SubmissionStatus.FLAGGED if submission.flags else SubmissionStatus.MAPPED
+    submission.detail = ""
+    submission.save(update_fields=["incident", "triage_ref", "flags", "status", "detail"])
+    if incident is not None:
+        from amparo.evidence.models import EvidenceFile
+
+        EvidenceFile.objects.filter(
+            pk__in=submission.attachments.exclude(evidence=None).values("evidence"), incident=None
+        ).update(incident=incident)
+    audit.record(actor=acting_user, action="odk.submission_recorded", target=submission, detail={"incident": getattr(incident, "pk", None)})
+    return submission
+
+
+@transaction.atomic
+def submission_mark_handled(*, submission: Submission, acting_user: User) -> Submission:
+    submission = Submission.objects.select_for_update().get(pk=submission.pk)
+    if submission.status not in (SubmissionStatus.FLAGGED, SubmissionStatus.PARTIAL):
+        raise ValidationError(_("Only submissions that need attention can be marked as handled."))
+    submission.status = SubmissionStatus.HANDLED
+    submission.save(update_fields=["status"])
+    audit.record(actor=acting_user, action="odk.submission_handled", target=submission, fields=["status"])
+    return submission

@@ -12,6 +12,11 @@ urlpatterns = [
     path("gestion/telefonos/<int:collector_id>/reemitir/", views.phone_reissue, name="phone_reissue"),
     path("gestion/telefonos/<int:collector_id>/revocar/", views.phone_revoke, name="phone_revoke"),
     path("gestion/formularios/<slug:form_id>.xlsx", views.form_xlsx, name="form_xlsx"),
+    path("gestion/formularios/<slug:form_id>/", views.form_settings, name="form_settings"),
+    path("gestion/envios/", views.submissions, name="submissions"),
+    path("gestion/envios/<int:submission_id>/", views.submission_detail, name="submission_detail"),
+    path("gestion/envios/<int:submission_id>/registrar/", views.submission_retry, name="submission_retry"),
+    path("gestion/envios/<int:submission_id>/atendido/", views.submission_handled, name="submission_handled"),
     # What ODK Collect / KoboCollect call, given the server URL /odk/<slug>.
     path("<slug:slug>/formList", views.form_list, name="form_list"),
     path("<slug:slug>/submission", views.submission, name="submission"),

@@ -25,10 +25,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from amparo.accounts.decorators import role_required
 from amparo.accounts.models import Membership, Role
 from amparo.openrosa import conf, selectors, services
-from amparo.openrosa.forms import CollectorForm
+from amparo.openrosa.forms import CollectorForm, FormSettingForm
 from amparo.openrosa.lib import collect_settings, digest, protocol, xlsform
 from amparo.openrosa.lib.multipart import SubmissionRejected, read_submission
-from amparo.openrosa.models import FormMedia, SubmissionStatus
+from amparo.openrosa.models import FormMedia, Route, SubmissionStatus
 
 _nonce_store = services.DatabaseNonceCounterStore()
 
@@ -217,14 +217,26 @@ def phones(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "collectors": selectors.collector_list_for(membership=membership),
-            "attention": selectors.submissions_needing_attention_for(membership=membership)[:50],
-            "recent": selectors.submissions_recent_for(membership=membership, limit=20),
-            "flag_text": services.FLAG_TEXT,
             "server_url": services.server_url_for(membership.organisation),
             "forms": [(fid, services.form_setting(organisation=membership.organisation, form_id=fid)) for fid in xlsform.FORM_IDS],
-            "statuses": SubmissionStatus,
+            "routes": Route.choices,
         },
         status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(Role.ADMIN, Role.COORDINATOR)
+@require_http_methods(["GET"])
+def submissions(request: HttpRequest) -> HttpResponse:
+    membership = request.membership  # type: ignore[attr-defined]
+    return render(
+        request,
+        "openrosa/submissions.html",
+        {
+            "attention": selectors.submissions_needing_attention_for(membership=membership)[:50],
+            "recent": selectors.submissions_recent_for(membership=membership, limit=30),
+            "flag_text": services.FLAG_TEXT,
+        },
     )
 
 
@@ -258,3 +270,61 @@ def form_xlsx(request: HttpRequest, form_id: str) -> HttpResponse:
     response = HttpResponse(built.xlsx, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{form_id}-{built.version}.xlsx"'
     return response
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def form_settings(request: HttpRequest, form_id: str) -> HttpResponse:
+    form = FormSettingForm(request.POST)
+    if form_id not in xlsform.FORM_IDS:
+        raise Http404
+    if not form.is_valid():
+        messages.error(request, _("Choose where the answers of this form go."))
+        return redirect("openrosa:phones")
+    services.form_setting_update(
+        organisation=request.organisation, form_id=form_id, acting_user=request.user,  # type: ignore[attr-defined]
+        enabled=form.cleaned_data["enabled"], encrypted=form.cleaned_data["encrypted"], route=form.cleaned_data["route"],
+    )
+    messages.success(request, _("Saved. Phones get the change at their next form update."))
+    return redirect("openrosa:phones")
+
+
+@role_required(Role.ADMIN, Role.COORDINATOR)
+@require_http_methods(["GET"])
+def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
+    found = selectors.submission_get_for(membership=request.membership, submission_id=submission_id)  # type: ignore[attr-defined]
+    answers = services.submission_answers(submission=found, acting_user=request.user)  # type: ignore[arg-type]
+    response = render(
+        request, "openrosa/submission.html",
+        {"submission": found, "answers": answers, "flag_text": services.FLAG_TEXT, "retryable": bool(set(found.flags) & services.RETRYABLE),
+         "attachments": found.attachments.all(), "statuses": SubmissionStatus},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@role_required(Role.ADMIN, Role.COORDINATOR)
+@require_POST
+def submission_retry(request: HttpRequest, submission_id: int) -> HttpResponse:
+    found = selectors.submission_get_for(membership=request.membership, submission_id=submission_id)  # type: ignore[attr-defined]
+    try:
+        result = services.submission_retry(submission=found, acting_user=request.user)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if result.status == SubmissionStatus.FLAGGED and set(result.flags) & services.RETRYABLE:
+            messages.error(request, _("It still cannot be recorded. See the reason below."))
+        else:
+            messages.success(request, _("Recorded."))
+    return redirect("openrosa:submission_detail", submission_id=found.pk)
+
+
+@role_required(Role.ADMIN, Role.COORDINATOR)
+@require_POST
+def submission_handled(request: HttpRequest, submission_id: int) -> HttpResponse:
+    found = selectors.submission_get_for(membership=request.membership, submission_id=submission_id)  # type: ignore[attr-defined]
+    try:
+        services.submission_mark_handled(submission=found, acting_user=request.user)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("openrosa:submission_detail", submission_id=found.pk)

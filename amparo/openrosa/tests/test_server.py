@@ -540,3 +540,82 @@ def test_the_route_setting_is_respected(personas, phone):
     })
     assert phone.submit(xml).status_code == 201
     assert Submission.objects.get(instance_id=instance_id).incident.origin == IncidentOrigin.ALARM
+
+
+# -- follow-up of what the phones sent ------------------------------------------------------
+
+
+def _flagged_interview(personas, phone):
+    plain_forms(personas.org)
+    xml, instance_id = fill_instance(phone.forms()["incident_interview"], {**INTERVIEW, "violations": "no_such_violation"})
+    assert phone.submit(xml).status_code == 201
+    return Submission.objects.get(instance_id=instance_id)
+
+
+def test_a_coordinator_reads_a_flagged_submission_and_the_reading_is_audited(personas, phone, login_as):
+    from amparo.audit.models import AuditEvent
+
+    submission = _flagged_interview(personas, phone)
+    client = login_as(personas.carla)
+    listing = client.get("/odk/gestion/envios/")
+    assert listing.status_code == 200 and f"/odk/gestion/envios/{submission.pk}/".encode() in listing.content
+    page = client.get(f"/odk/gestion/envios/{submission.pk}/")
+    assert page.status_code == 200 and b"Girasol" in page.content and page["Cache-Control"] == "no-store"
+    assert AuditEvent.objects.filter(action="odk.submission_viewed", actor_id=personas.carla.pk, fields=["xml"]).exists()
+
+
+def test_a_flagged_submission_is_recorded_on_retry_once_the_problem_is_fixed(personas, phone, login_as):
+    from amparo.vocab.models import Term
+
+    submission = _flagged_interview(personas, phone)
+    client = login_as(personas.carla)
+    client.post(f"/odk/gestion/envios/{submission.pk}/registrar/")
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.FLAGGED and submission.incident is None
+    Term.objects.create(vocabulary="violation", code="no_such_violation", label_es="Nueva", label_en="New")
+    client.post(f"/odk/gestion/envios/{submission.pk}/registrar/")
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.MAPPED and submission.incident.people.get().code_name == "Girasol"
+
+
+def test_a_flagged_submission_can_be_marked_as_handled(personas, phone, login_as):
+    submission = _flagged_interview(personas, phone)
+    login_as(personas.alicia).post(f"/odk/gestion/envios/{submission.pk}/atendido/")
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.HANDLED
+
+
+@pytest.mark.parametrize("who", ["dora", "lucia", "ana"])
+def test_only_admins_and_coordinators_read_submissions(personas, phone, login_as, who):
+    submission = _flagged_interview(personas, phone)
+    client = login_as(getattr(personas, who))
+    assert client.get("/odk/gestion/envios/").status_code == 403
+    assert client.get(f"/odk/gestion/envios/{submission.pk}/").status_code == 403
+    assert client.post(f"/odk/gestion/envios/{submission.pk}/atendido/").status_code == 403
+
+
+def test_another_organisation_gets_404_for_limas_submissions(personas, phone, login_as):
+    submission = _flagged_interview(personas, phone)
+    client = login_as(personas.bruno)
+    assert client.get(f"/odk/gestion/envios/{submission.pk}/").status_code == 404
+    assert client.post(f"/odk/gestion/envios/{submission.pk}/registrar/").status_code == 404
+    assert b"Girasol" not in client.get("/odk/gestion/envios/").content
+
+
+def test_an_admin_changes_where_a_form_goes_and_whether_it_is_encrypted(personas, phone, login_as):
+    client = login_as(personas.alicia)
+    response = client.post("/odk/gestion/formularios/raid_alarm/", {"enabled": "on", "route": "incident"})
+    assert response.status_code == 302
+    setting = FormSetting.objects.get(organisation=personas.org, form_id="raid_alarm")
+    assert setting.route == Route.INCIDENT and not setting.encrypted
+    client.post("/odk/gestion/formularios/follow_up_visit/", {"route": "follow_up"})
+    ids = {x.find(f"{LIST_NS}formID").text for x in fromstring(phone.get("/odk/lima/formList").content).findall(f"{LIST_NS}xform")}
+    assert ids == {"incident_interview", "raid_alarm"}
+    assert client.post("/odk/gestion/formularios/raid_alarm/", {"route": "nowhere"}).status_code == 302
+    assert FormSetting.objects.get(organisation=personas.org, form_id="raid_alarm").route == Route.INCIDENT
+    assert login_as(personas.carla).post("/odk/gestion/formularios/raid_alarm/", {"route": "triage"}).status_code == 403
+
+
+def test_the_phones_page_is_in_spanish_by_default(personas, login_as):
+    page = login_as(personas.alicia).get("/odk/gestion/telefonos/").content.decode()
+    assert "Teléfonos de campo" in page and "Revocar" not in page  # no phone yet, no revoke button
