@@ -18,7 +18,8 @@ class CollectorForm(forms.Form):
     def __init__(self, *args: Any, owners: list, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._owners = {m.user_id: m.user for m in owners}
-        self.fields["owner"].choices = [(m.user_id, m.user.username) for m in owners]
+        owner_field: forms.ChoiceField = self.fields["owner"]  # type: ignore[assignment]
+        owner_field.choices = [(m.user_id, m.user.username) for m in owners]
 
     def clean_owner(self) -> Any:
         return self._owners[self.cleaned_data["owner"]]

@@ -21,7 +21,8 @@ def collector_ha1(*, organisation: Organisation, username: str, algorithm: str) 
     collector = Collector.objects.select_related("owner").filter(organisation=organisation, username=username, revoked_at=None).first()
     if collector is None:
         return None, None
-    return collector, (collector.ha1 or {}).get(algorithm)
+    ha1: dict[str, str] = collector.ha1 or {}  # type: ignore[assignment]  # EncryptedJSONField holds a dict
+    return collector, ha1.get(algorithm)
 
 
 def collector_list_for(*, membership: Membership) -> QuerySet[Collector]:

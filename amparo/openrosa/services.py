@@ -88,7 +88,7 @@ def _issue(collector: Collector) -> IssuedCredentials:
     # 24 random characters (~124 bits): typed by nobody, guessed by nobody.
     password = _random(24, string.ascii_letters + string.digits)
     admin_password = _random(10, string.digits)
-    collector.ha1 = {
+    collector.ha1 = {  # type: ignore[assignment]  # EncryptedJSONField holds a dict
         algorithm: digest.ha1(algorithm=algorithm, username=collector.username, realm=conf.DIGEST_REALM, password=password)
         for algorithm in digest.ALGORITHMS
     }
@@ -151,7 +151,7 @@ def collector_revoke(*, collector: Collector, acting_user: User) -> Collector:
     if collector.revoked_at is None:
         collector.revoked_at = timezone.now()
         collector.revoked_by = acting_user
-        collector.ha1 = {}
+        collector.ha1 = {}  # type: ignore[assignment]
         collector.save(update_fields=["revoked_at", "revoked_by", "ha1"])
         audit.record(actor=acting_user, action="odk.collector_revoked", target=collector, fields=["revoked_at"])
     return collector
@@ -501,7 +501,7 @@ def _loaded_key(key: FormKey) -> Any:
 def _complete(*, submission: Submission, manifest: Any, stored: dict[str, SubmissionAttachment], setting_route: str, collector: Collector) -> None:
     media: dict[str, bytes] = {}
     if manifest is not None:
-        encrypted_files = {name: _unseal(att.sealed) for name, att in stored.items()}
+        encrypted_files = {name: _unseal(bytes(att.sealed)) for name, att in stored.items()}
         decrypted = None
         for key in _private_keys(submission):
             try:
@@ -534,7 +534,7 @@ def _complete(*, submission: Submission, manifest: Any, stored: dict[str, Submis
             )
     else:
         instance = read_instance(_parse_xml(submission.xml.encode("utf-8")))
-        media = {name: _unseal(att.sealed) for name, att in stored.items()}
+        media = {name: _unseal(bytes(att.sealed)) for name, att in stored.items()}
 
     submission.completed_at = timezone.now()
     schema = xlsform.schema_of(instance.version)

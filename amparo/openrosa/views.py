@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,7 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from amparo.accounts.decorators import role_required
-from amparo.accounts.models import Membership, Role
+from amparo.accounts.models import Membership, Role, User
 from amparo.openrosa import conf, selectors, services
 from amparo.openrosa.forms import CollectorForm, FormSettingForm
 from amparo.openrosa.lib import collect_settings, digest, protocol, xlsform
@@ -177,6 +177,11 @@ def submission(request: HttpRequest, organisation: Any, collector: Any) -> HttpR
 # -- admin screens --------------------------------------------------------------------------
 
 
+def _user(request: HttpRequest) -> User:
+    # role_required has already made sure this is a signed-in, verified member.
+    return cast(User, request.user)
+
+
 def _owners(membership: Membership) -> list[Membership]:
     return list(
         Membership.objects.filter(organisation_id=membership.organisation_id, is_active=True, role__in=services.WRITER_ROLES)
@@ -205,7 +210,7 @@ def phones(request: HttpRequest) -> HttpResponse:
         try:
             collector, issued = services.collector_create(
                 organisation=membership.organisation, label=form.cleaned_data["label"],
-                owner=form.cleaned_data["owner"], acting_user=request.user,
+                owner=form.cleaned_data["owner"], acting_user=_user(request),
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -245,7 +250,7 @@ def submissions(request: HttpRequest) -> HttpResponse:
 def phone_reissue(request: HttpRequest, collector_id: int) -> HttpResponse:
     collector = selectors.collector_get_for(membership=request.membership, collector_id=collector_id)  # type: ignore[attr-defined]
     try:
-        issued = services.collector_reissue(collector=collector, acting_user=request.user)
+        issued = services.collector_reissue(collector=collector, acting_user=_user(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("openrosa:phones")
@@ -256,7 +261,7 @@ def phone_reissue(request: HttpRequest, collector_id: int) -> HttpResponse:
 @require_POST
 def phone_revoke(request: HttpRequest, collector_id: int) -> HttpResponse:
     collector = selectors.collector_get_for(membership=request.membership, collector_id=collector_id)  # type: ignore[attr-defined]
-    services.collector_revoke(collector=collector, acting_user=request.user)
+    services.collector_revoke(collector=collector, acting_user=_user(request))
     messages.success(request, _("The phone “%(label)s” can no longer send or download anything.") % {"label": collector.label})
     return redirect("openrosa:phones")
 
@@ -282,7 +287,7 @@ def form_settings(request: HttpRequest, form_id: str) -> HttpResponse:
         messages.error(request, _("Choose where the answers of this form go."))
         return redirect("openrosa:phones")
     services.form_setting_update(
-        organisation=request.organisation, form_id=form_id, acting_user=request.user,  # type: ignore[attr-defined]
+        organisation=request.organisation, form_id=form_id, acting_user=_user(request),  # type: ignore[attr-defined]
         enabled=form.cleaned_data["enabled"], encrypted=form.cleaned_data["encrypted"], route=form.cleaned_data["route"],
     )
     messages.success(request, _("Saved. Phones get the change at their next form update."))
@@ -293,7 +298,7 @@ def form_settings(request: HttpRequest, form_id: str) -> HttpResponse:
 @require_http_methods(["GET"])
 def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
     found = selectors.submission_get_for(membership=request.membership, submission_id=submission_id)  # type: ignore[attr-defined]
-    answers = services.submission_answers(submission=found, acting_user=request.user)  # type: ignore[arg-type]
+    answers = services.submission_answers(submission=found, acting_user=_user(request))  # type: ignore[arg-type]
     response = render(
         request, "openrosa/submission.html",
         {"submission": found, "answers": answers, "flag_text": services.FLAG_TEXT, "retryable": bool(set(found.flags) & services.RETRYABLE),
@@ -308,7 +313,7 @@ def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:
 def submission_retry(request: HttpRequest, submission_id: int) -> HttpResponse:
     found = selectors.submission_get_for(membership=request.membership, submission_id=submission_id)  # type: ignore[attr-defined]
     try:
-        result = services.submission_retry(submission=found, acting_user=request.user)  # type: ignore[arg-type]
+        result = services.submission_retry(submission=found, acting_user=_user(request))  # type: ignore[arg-type]
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -324,7 +329,7 @@ def submission_retry(request: HttpRequest, submission_id: int) -> HttpResponse:
 def submission_handled(request: HttpRequest, submission_id: int) -> HttpResponse:
     found = selectors.submission_get_for(membership=request.membership, submission_id=submission_id)  # type: ignore[attr-defined]
     try:
-        services.submission_mark_handled(submission=found, acting_user=request.user)  # type: ignore[arg-type]
+        services.submission_mark_handled(submission=found, acting_user=_user(request))  # type: ignore[arg-type]
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("openrosa:submission_detail", submission_id=found.pk)

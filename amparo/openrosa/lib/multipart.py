@@ -83,7 +83,7 @@ def read_submission(
         raise SubmissionRejected(400, "several_xml", _("The submission carries more than one form file."))
     if xml_uploads:
         upload = xml_uploads[0]
-        if upload.size > max_xml_bytes:
+        if (upload.size or 0) > max_xml_bytes:
             raise SubmissionRejected(413, "xml_too_large", _("The form file is too large."))
         xml = upload.read()
     elif XML_PART in fields:
@@ -103,7 +103,7 @@ def read_submission(
         filename = upload.name or name
         if not _SAFE_NAME.match(filename) or filename in {".", ".."} or filename != name:
             raise SubmissionRejected(400, "bad_attachment_name", _("An attachment has a name this server does not accept."))
-        if upload.size > max_file_bytes:
+        if (upload.size or 0) > max_file_bytes:
             raise SubmissionRejected(
                 413, "attachment_too_large",
                 _("The attachment %(name)s is larger than %(limit)s MB.") % {"name": filename, "limit": max_file_bytes // (1024 * 1024)},

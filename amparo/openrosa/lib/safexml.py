@@ -117,8 +117,9 @@ def read_manifest(root: Element) -> EncryptedManifest:
         name = local_name(child.tag)
         if name == "media":
             for file_el in child:
-                if local_name(file_el.tag) == "file" and (file_el.text or "").strip():
-                    media.append(file_el.text.strip())
+                text = (file_el.text or "").strip()
+                if local_name(file_el.tag) == "file" and text:
+                    media.append(text)
         elif name != "meta":
             fields[name] = (child.text or "").strip()
     manifest = EncryptedManifest(
