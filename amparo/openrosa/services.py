@@ -400,7 +400,10 @@ def submission_receive(*, organisation: Organisation, collector: Collector, part
         raise _refuse(404, "unknown_form", gettext_lazy("This server has no form called “%(form)s”.") % {"form": head.form_id[:60]})
     if not head.instance_id or len(head.instance_id) > 100:
         raise _refuse(400, "no_instance_id", gettext_lazy("The form file has no instanceID."))
-    manifest = read_manifest(root) if head.encrypted else None
+    try:
+        manifest = read_manifest(root) if head.encrypted else None
+    except MalformedXml:
+        raise _refuse(400, "bad_manifest", gettext_lazy("The encrypted submission's manifest is incomplete."))
     setting = form_setting(organisation=organisation, form_id=head.form_id)
     if not setting.enabled:
         raise _refuse(404, "form_disabled", gettext_lazy("This form is not in use by the organisation."))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from amparo.openrosa.lib.safexml import MalformedXml, UnsafeXml, parse, read_instance, read_manifest
 
@@ -65,4 +69,16 @@ def test_it_reads_an_encrypted_manifest_in_either_namespace():
 def test_it_refuses_a_manifest_without_its_key():
     root = parse(b"<data id='f' encrypted='yes'><encryptedXmlFile>s.enc</encryptedXmlFile></data>", max_bytes=1000)
     with pytest.raises(MalformedXml):
+        read_manifest(root)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400) | st.text(alphabet="<>/=\"' abcdmetaID!DOCTYPE&;[]x", max_size=200).map(str.encode))
+def test_arbitrary_bytes_either_parse_or_raise_a_known_refusal(data):
+    try:
+        root = parse(data, max_bytes=10_000)
+    except (MalformedXml, UnsafeXml):
+        return
+    read_instance(root)
+    with contextlib.suppress(MalformedXml):
         read_manifest(root)

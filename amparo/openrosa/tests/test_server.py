@@ -418,6 +418,14 @@ def test_an_xml_attack_inside_an_encrypted_submission_is_refused_too(personas, p
     assert _nothing_stored(personas.org)
 
 
+def test_an_encrypted_manifest_without_its_key_is_refused(personas, phone):
+    manifest = (b"<data xmlns='http://www.opendatakit.org/xforms/encrypted' id='incident_interview' encrypted='yes'>"
+                b"<orx:meta xmlns:orx='http://openrosa.org/xforms'><orx:instanceID>uuid:k</orx:instanceID></orx:meta>"
+                b"<encryptedXmlFile>submission.xml.enc</encryptedXmlFile></data>")
+    response = phone.submit(manifest, [("submission.xml.enc", b"0" * 32)], xml_name="submission.xml")
+    assert response.status_code == 400 and _nothing_stored(personas.org)
+
+
 def test_an_unknown_form_is_refused(personas, phone):
     response = phone.submit(b"<other id='mystery'><meta><instanceID>uuid:1</instanceID></meta></other>")
     assert response.status_code == 404 and _nothing_stored(personas.org)
@@ -619,3 +627,18 @@ def test_an_admin_changes_where_a_form_goes_and_whether_it_is_encrypted(personas
 def test_the_phones_page_is_in_spanish_by_default(personas, login_as):
     page = login_as(personas.alicia).get("/odk/gestion/telefonos/").content.decode()
     assert "Teléfonos de campo" in page and "Revocar" not in page  # no phone yet, no revoke button
+
+
+@pytest.mark.parametrize("content_type, body", [
+    ("text/plain", b"hola"),
+    ("multipart/form-data; boundary=xyz", b"--xyz\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n"),
+    ("multipart/form-data; boundary=xyz", b"garbage without any boundary"),
+    ("multipart/form-data", b"--\r\n"),
+    ("multipart/form-data; boundary=xyz", b"--xyz\r\nContent-Disposition: form-data; name=\"a.jpg\"; filename=\"../../etc/passwd\"\r\n\r\nx\r\n--xyz--\r\n"),
+])
+def test_broken_requests_get_a_clear_4xx_never_a_500(personas, phone, content_type, body):
+    head = phone.request("HEAD", "/odk/lima/submission")
+    assert head.status_code == 204
+    response = phone.request("POST", "/odk/lima/submission", data=body, content_type=content_type)
+    assert 400 <= response.status_code < 500 and b"OpenRosaResponse" in response.content
+    assert _nothing_stored(personas.org)
