@@ -158,6 +158,13 @@ def test_a_signed_in_staff_session_without_two_factor_does_not_reach_the_phone_r
     assert response.status_code == 302 and "/cuenta/" in response["Location"]
 
 
+def test_a_server_configured_for_sha256_challenges_and_accepts_it(personas, phone_setup, monkeypatch):
+    monkeypatch.setattr("amparo.openrosa.conf.DIGEST_ALGORITHMS", ("SHA-256",))
+    phone = Phone(phone_setup[1])
+    assert phone.get("/odk/lima/formList").status_code == 200
+    assert phone.digest.challenge["algorithm"] == "SHA-256"
+
+
 def test_it_refuses_a_wrong_password(personas, phone_setup):
     _collector, issued = phone_setup
     wrong = Phone(services.IssuedCredentials(issued.username, "not-the-password", "", "", ""))
