@@ -108,4 +108,5 @@ def decode(payload: str) -> dict[str, Any]:
 def qr_svg(payload: str, *, scale: int = 4) -> str:
     """An inline SVG (no script, no external reference) to show once on the admin screen."""
     code = segno.make(payload, micro=False, error="l")
-    return code.svg_inline(scale=scale, dark="#000", light="#fff", border=4)
+    # No width/height: the SVG scales to its container (a phone-width screen included).
+    return code.svg_inline(scale=scale, dark="#000", light="#fff", border=4, omitsize=True)
