@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.http import Http404
 
-from amparo.accounts.models import Membership, Organisation
+from amparo.accounts.models import Membership, Organisation, Role
 from amparo.openrosa.models import Collector, FormVersion, Submission, SubmissionStatus
+
+WRITER_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.DOCUMENTER)
 
 
 def organisation_by_slug(*, slug: str) -> Organisation:
@@ -17,9 +19,15 @@ def organisation_by_slug(*, slug: str) -> Organisation:
 
 
 def collector_ha1(*, organisation: Organisation, username: str, algorithm: str) -> tuple[Collector | None, str | None]:
-    """The active collector and its HA1; a revoked one is as unknown as a stranger."""
+    """The active collector and its HA1; a revoked one is as unknown as a stranger, and so is
+    one whose responsible member no longer records for the organisation (removing a member's
+    access also cuts off the phones that record in her name)."""
     collector = Collector.objects.select_related("owner").filter(organisation=organisation, username=username, revoked_at=None).first()
     if collector is None:
+        return None, None
+    if not Membership.objects.filter(
+        user_id=collector.owner_id, organisation=organisation, is_active=True, role__in=WRITER_ROLES
+    ).exists():
         return None, None
     ha1: dict[str, str] = collector.ha1 or {}  # type: ignore[assignment]  # EncryptedJSONField holds a dict
     return collector, ha1.get(algorithm)

@@ -179,6 +179,14 @@ def test_a_revoked_phone_is_refused_on_its_very_next_request(personas, phone_set
     assert phone.request("HEAD", "/odk/lima/submission").status_code == 401
 
 
+def test_removing_the_responsible_members_access_cuts_off_her_phones(personas, phone):
+    from amparo.accounts.services import membership_deactivate
+
+    assert phone.get("/odk/lima/formList").status_code == 200
+    membership_deactivate(membership=personas.membership(personas.dora), acting_user=personas.alicia)
+    assert phone.get("/odk/lima/formList").status_code == 401
+
+
 def test_reissuing_invalidates_the_old_set_up_code(personas, phone_setup, phone):
     collector, _issued = phone_setup
     assert phone.get("/odk/lima/formList").status_code == 200
