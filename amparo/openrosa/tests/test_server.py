@@ -657,3 +657,24 @@ def test_broken_requests_get_a_clear_4xx_never_a_500(personas, phone, content_ty
     response = phone.request("POST", "/odk/lima/submission", data=body, content_type=content_type)
     assert 400 <= response.status_code < 500 and b"OpenRosaResponse" in response.content
     assert _nothing_stored(personas.org)
+
+
+def test_too_many_attachments_are_refused(personas, phone, monkeypatch):
+    monkeypatch.setattr("amparo.openrosa.conf.MAX_ATTACHMENTS", 2)
+    plain_forms(personas.org)
+    xml, _ = fill_instance(phone.forms()["raid_alarm"], {"narrative": "x"})
+    response = phone.submit(xml, [(f"{n}.jpg", b"\xff\xd8x") for n in range(3)])
+    assert response.status_code == 413 and _nothing_stored(personas.org)
+
+
+def test_an_attachment_sent_twice_in_one_post_is_refused(personas, phone):
+    plain_forms(personas.org)
+    xml, _ = fill_instance(phone.forms()["raid_alarm"], {"narrative": "x"})
+    response = phone.submit(xml, [("a.jpg", b"\xff\xd8x"), ("a.jpg", b"\xff\xd8y")])
+    assert response.status_code == 400 and _nothing_stored(personas.org)
+
+
+def test_a_body_without_declared_length_is_refused(personas, phone):
+    phone.request("HEAD", "/odk/lima/submission")
+    response = phone.request("POST", "/odk/lima/submission", data=b"", content_type="multipart/form-data; boundary=x")
+    assert response.status_code == 411 and _nothing_stored(personas.org)
