@@ -678,3 +678,20 @@ def test_a_body_without_declared_length_is_refused(personas, phone):
     phone.request("HEAD", "/odk/lima/submission")
     response = phone.request("POST", "/odk/lima/submission", data=b"", content_type="multipart/form-data; boundary=x")
     assert response.status_code == 411 and _nothing_stored(personas.org)
+
+
+def test_a_large_plain_photo_never_touches_the_disk_unencrypted(personas, phone, monkeypatch):
+    from django.core.files import uploadedfile
+
+    spilled = []
+    monkeypatch.setattr(uploadedfile.TemporaryUploadedFile, "__init__", lambda *a, **k: spilled.append(a) or (_ for _ in ()).throw(AssertionError("spilled")))
+    plain_forms(personas.org)
+    big = Image.frombytes("RGB", (1400, 1000), os.urandom(1400 * 1000 * 3))
+    out = io.BytesIO()
+    big.save(out, "JPEG", quality=98)
+    from django.conf import settings
+
+    assert out.tell() > settings.FILE_UPLOAD_MAX_MEMORY_SIZE  # Django would spill this to a temporary file
+    xml, instance_id = fill_instance(phone.forms()["incident_interview"], {**INTERVIEW, "photo_1": "big.jpg"})
+    assert phone.submit(xml, [("big.jpg", out.getvalue())]).status_code == 201
+    assert spilled == []
