@@ -14,6 +14,10 @@ class CollectorForm(forms.Form):
         help_text=_("Name the phone, not the person: e.g. 'Phone 3'. Seized records must not point to anyone."),
     )
     owner = forms.TypedChoiceField(label=_("Responsible member"), coerce=int)
+    allow_drafts = forms.BooleanField(
+        label=_("Allow saving unfinished interviews as drafts"), required=False,
+        help_text=_("Drafts are not encrypted on the phone. Untick for phones at high risk of being taken."),
+    )
 
     def __init__(self, *args: Any, owners: list, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

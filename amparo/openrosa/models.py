@@ -20,6 +20,8 @@ class Collector(models.Model):
     # Records made from this phone are created by, and visible to, this member.
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("responsible member"), on_delete=models.PROTECT, related_name="+")
     ha1 = EncryptedJSONField()  # {"MD5": hex, "SHA-256": hex}
+    # Whether Collect may save an unfinished form as a draft (drafts are not encrypted on the phone).
+    allow_drafts = models.BooleanField(_("allow saving unfinished interviews as drafts"), default=True)
     credentials_issued_at = models.DateTimeField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

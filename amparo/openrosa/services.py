@@ -101,6 +101,7 @@ def _issue(collector: Collector) -> IssuedCredentials:
         admin_password=admin_password,
         project_name=f"Amparo · {collector.organisation.name}"[:60],
         project_icon="A",
+        allow_drafts=collector.allow_drafts,
     )
     return IssuedCredentials(
         username=collector.username, password=password, admin_password=admin_password, server_url=server_url,
@@ -114,7 +115,9 @@ def _check_owner(organisation: Organisation, owner: User) -> None:
 
 
 @transaction.atomic
-def collector_create(*, organisation: Organisation, label: str, owner: User, acting_user: User) -> tuple[Collector, IssuedCredentials]:
+def collector_create(
+    *, organisation: Organisation, label: str, owner: User, acting_user: User, allow_drafts: bool = True
+) -> tuple[Collector, IssuedCredentials]:
     label = (label or "").strip()
     if not label:
         raise ValidationError({"label": _("Give the phone a label.")})
@@ -123,12 +126,13 @@ def collector_create(*, organisation: Organisation, label: str, owner: User, act
         organisation=organisation,
         label=label[:60],
         owner=owner,
+        allow_drafts=allow_drafts,
         created_by=acting_user,
         username=f"{organisation.slug[:20]}-{_random(8)}",
     )
     issued = _issue(collector)
     collector.save()
-    audit.record(actor=acting_user, action="odk.collector_created", target=collector, fields=["label", "owner"])
+    audit.record(actor=acting_user, action="odk.collector_created", target=collector, fields=["label", "owner", "allow_drafts"])
     return collector, issued
 
 

@@ -205,12 +205,13 @@ def _qr_page(request: HttpRequest, collector: Any, issued: services.IssuedCreden
 def phones(request: HttpRequest) -> HttpResponse:
     membership = request.membership  # type: ignore[attr-defined]
     owners = _owners(membership)
-    form = CollectorForm(request.POST or None, owners=owners, initial={"owner": request.user.pk})
+    form = CollectorForm(request.POST or None, owners=owners, initial={"owner": request.user.pk, "allow_drafts": True})
     if request.method == "POST" and form.is_valid():
         try:
             collector, issued = services.collector_create(
                 organisation=membership.organisation, label=form.cleaned_data["label"],
                 owner=form.cleaned_data["owner"], acting_user=_user(request),
+                allow_drafts=form.cleaned_data["allow_drafts"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)

@@ -695,3 +695,13 @@ def test_a_large_plain_photo_never_touches_the_disk_unencrypted(personas, phone,
     xml, instance_id = fill_instance(phone.forms()["incident_interview"], {**INTERVIEW, "photo_1": "big.jpg"})
     assert phone.submit(xml, [("big.jpg", out.getvalue())]).status_code == 201
     assert spilled == []
+
+
+def test_an_admin_can_issue_a_phone_that_may_not_keep_drafts(personas, login_as):
+    client = login_as(personas.alicia)
+    response = client.post("/odk/gestion/telefonos/", {"label": "Teléfono de alto riesgo", "owner": personas.dora.pk})
+    assert response.status_code == 200
+    collector = Collector.objects.get(label="Teléfono de alto riesgo")
+    assert collector.allow_drafts is False
+    issued = services.collector_reissue(collector=collector, acting_user=personas.alicia)
+    assert collect_settings.decode(issued.payload)["admin"]["save_mid"] is False
