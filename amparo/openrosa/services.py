@@ -207,6 +207,14 @@ def form_key_current(*, organisation: Organisation) -> FormKey:
     return key
 
 
+@transaction.atomic
+def form_key_rotate(*, organisation: Organisation, acting_user: User) -> None:
+    """Retire the form-encryption key: phones get forms with a new key at their next update.
+    The retired private key is kept, so forms finished with the old one still open."""
+    retired = FormKey.objects.filter(organisation=organisation, retired_at=None).update(retired_at=timezone.now())
+    audit.record(actor=acting_user, action="odk.form_key_rotated", organisation=organisation, detail={"retired": retired})
+
+
 def form_setting(*, organisation: Organisation, form_id: str) -> FormSetting:
     found = FormSetting.objects.filter(organisation=organisation, form_id=form_id).first()
     return found or FormSetting(organisation=organisation, form_id=form_id, route=DEFAULT_ROUTES[form_id])

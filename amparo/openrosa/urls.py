@@ -13,6 +13,7 @@ urlpatterns = [
     path("gestion/telefonos/<int:collector_id>/revocar/", views.phone_revoke, name="phone_revoke"),
     path("gestion/formularios/<slug:form_id>.xlsx", views.form_xlsx, name="form_xlsx"),
     path("gestion/formularios/<slug:form_id>/", views.form_settings, name="form_settings"),
+    path("gestion/clave/", views.form_key_rotate, name="form_key_rotate"),
     path("gestion/envios/", views.submissions, name="submissions"),
     path("gestion/envios/<int:submission_id>/", views.submission_detail, name="submission_detail"),
     path("gestion/envios/<int:submission_id>/registrar/", views.submission_retry, name="submission_retry"),

@@ -295,6 +295,14 @@ def form_settings(request: HttpRequest, form_id: str) -> HttpResponse:
     return redirect("openrosa:phones")
 
 
+@role_required(Role.ADMIN)
+@require_POST
+def form_key_rotate(request: HttpRequest) -> HttpResponse:
+    services.form_key_rotate(organisation=request.organisation, acting_user=_user(request))  # type: ignore[attr-defined]
+    messages.success(request, _("New encryption key. Phones get it with their next form update; forms finished with the old key still open."))
+    return redirect("openrosa:phones")
+
+
 @role_required(Role.ADMIN, Role.COORDINATOR)
 @require_http_methods(["GET"])
 def submission_detail(request: HttpRequest, submission_id: int) -> HttpResponse:

@@ -705,3 +705,20 @@ def test_an_admin_can_issue_a_phone_that_may_not_keep_drafts(personas, login_as)
     assert collector.allow_drafts is False
     issued = services.collector_reissue(collector=collector, acting_user=personas.alicia)
     assert collect_settings.decode(issued.payload)["admin"]["save_mid"] is False
+
+
+def test_after_a_key_change_forms_finished_with_the_old_key_still_open(personas, phone, login_as, monkeypatch):
+    old_key = services.form_key_current(organisation=personas.org)
+    xform = phone.forms()["incident_interview"]
+    old_version = FormVersion.objects.get(organisation=personas.org, form_id="incident_interview", is_current=True).version
+    monkeypatch.setattr("amparo.openrosa.services._new_rsa_key", lambda: odkcrypto.generate_private_key(2048))
+    assert login_as(personas.alicia).post("/odk/gestion/clave/").status_code == 302
+    assert login_as(personas.carla).post("/odk/gestion/clave/").status_code == 403
+    new_forms = phone.forms()
+    assert services.form_key_current(organisation=personas.org).pk != old_key.pk
+    assert old_key.public_key.encode() not in new_forms["incident_interview"]
+    xml, instance_id = fill_instance(xform, INTERVIEW)
+    manifest, files = encrypt_like_collect(public_key_b64=old_key.public_key, form_id="incident_interview", version=old_version,
+                                           instance_id=instance_id, submission_xml=xml, media=[])
+    assert phone.submit(manifest, list(files.items()), xml_name="submission.xml").status_code == 201
+    assert Submission.objects.get(instance_id=instance_id).status == SubmissionStatus.MAPPED
