@@ -492,24 +492,30 @@ def _flag(submission: Submission, code: str, detail: str = "") -> None:
 
 def _private_keys(submission: Submission) -> list[Any]:
     keys = list(FormKey.objects.filter(organisation=submission.organisation).order_by("-created_at"))
-    served = FormVersion.objects.filter(organisation=submission.organisation, form_id=submission.form_id, version=submission.form_version).first()
+    served = (
+        FormVersion.objects.only("key_id")
+        .filter(organisation=submission.organisation, form_id=submission.form_id, version=submission.form_version)
+        .first()
+    )
     if served and served.key_id:
         keys.sort(key=lambda k: k.pk != served.key_id)
     return [_loaded_key(k) for k in keys]
 
 
-_loaded_keys: dict[int, Any] = {}
+_loaded_keys: dict[tuple[int, str], Any] = {}
 
 
 def _loaded_key(key: FormKey) -> Any:
     # Loading a 3072-bit PEM checks the key's consistency, which costs far more than the
     # decryption itself; a FormKey never changes, so each process loads it once.
+    # Keyed by the public half too: a row id alone could be reused (a restored database).
+    cache_key = (key.pk, key.public_key)
     with _built_lock:
-        found = _loaded_keys.get(key.pk)
+        found = _loaded_keys.get(cache_key)
     if found is None:
         found = odkcrypto.private_key_from_pem(key.private_key)
         with _built_lock:
-            _loaded_keys[key.pk] = found
+            _loaded_keys[cache_key] = found
     return found
 
 
