@@ -164,7 +164,8 @@ def collector_revoke(*, collector: Collector, acting_user: User) -> Collector:
 def collector_seen(*, collector: Collector) -> None:
     # To the hour: enough to tell a lost phone's last contact, no finer trace of movements.
     hour = timezone.now().replace(minute=0, second=0, microsecond=0)
-    Collector.objects.filter(pk=collector.pk).exclude(last_seen_at=hour).update(last_seen_at=hour)
+    if collector.last_seen_at != hour:  # at most one write per phone and hour
+        Collector.objects.filter(pk=collector.pk).update(last_seen_at=hour)
 
 
 class DatabaseNonceCounterStore:
@@ -318,10 +319,13 @@ def forms_publish(*, organisation: Organisation) -> list[FormVersion]:
     choices = reference_choices()
     settings_by_form = {fs.form_id: fs for fs in FormSetting.objects.filter(organisation=organisation)}
     wanted: dict[str, tuple[str, FormKey | None]] = {}
+    current_key: FormKey | None = None
     for form_id in xlsform.FORM_IDS:
         setting = settings_by_form.get(form_id) or FormSetting(organisation=organisation, form_id=form_id, route=DEFAULT_ROUTES[form_id])
         if setting.enabled:
-            key = form_key_current(organisation=organisation) if setting.encrypted else None
+            if setting.encrypted and current_key is None:
+                current_key = form_key_current(organisation=organisation)
+            key = current_key if setting.encrypted else None
             wanted[form_id] = (_planned_version(form_id, choices=choices, public_key=key.public_key if key else ""), key)
     current = {fv.form_id: fv for fv in FormVersion.objects.defer("xml").filter(organisation=organisation, is_current=True)}
     if set(current) == set(wanted) and all(current[f].version == v for f, (v, _k) in wanted.items()):
