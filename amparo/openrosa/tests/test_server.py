@@ -722,3 +722,25 @@ def test_after_a_key_change_forms_finished_with_the_old_key_still_open(personas,
                                            instance_id=instance_id, submission_xml=xml, media=[])
     assert phone.submit(manifest, list(files.items()), xml_name="submission.xml").status_code == 201
     assert Submission.objects.get(instance_id=instance_id).status == SubmissionStatus.MAPPED
+
+
+def test_a_raw_database_dump_reveals_nothing_the_phones_sent(personas, phone):
+    import json
+
+    from amparo.vault.tests.test_encryption import raw_dump
+
+    plain_forms(personas.org)
+    xform = phone.forms()["incident_interview"]
+    secrets = {"narrative": "Nos subieron al patrullero en Zárate", "perpetrator_details": "Patrullero PL-4521",
+               "contact_preference": "Escribir al Signal de noche"}
+    answers = {**INTERVIEW, **secrets, "consent_contact": "yes"}
+    xml, _ = fill_instance(xform, answers)
+    assert phone.submit(xml).status_code == 201  # mapped
+    xml, _ = fill_instance(xform, {**answers, "violations": "no_such_violation"})
+    assert phone.submit(xml).status_code == 201  # flagged, kept whole
+    xml, _ = fill_instance(xform, {**answers, "photo_1": "p.jpg", "photo_2": "q.jpg"})
+    assert phone.submit(xml, [("p.jpg", jpeg_with_gps())], incomplete=True).status_code == 202  # partial
+    dump = raw_dump()
+    assert "Colectiva Lima" in dump
+    for value in secrets.values():
+        assert value not in dump and json.dumps(value)[1:-1] not in dump, value
