@@ -7,9 +7,9 @@ from amparo.lib.env import envint, envlist, envstr
 # The Digest realm is part of every stored HA1: changing it invalidates every phone's
 # credentials (they must be re-issued), so it is fixed per deployment.
 DIGEST_REALM = envstr("AMPARO_ODK_REALM", "Amparo")
-# Algorithms offered in the 401 challenge, in order of preference. OpenRosa's restricted
-# Digest scheme requires MD5 (ODK Collect and KoboCollect speak only MD5); SHA-256 (RFC 7616)
-# is accepted from clients that ask for it.
+# Digest algorithms accepted; the first is the one offered in the 401 challenge. OpenRosa's
+# restricted Digest scheme requires MD5, which ODK Collect and KoboCollect use, so MD5 stays
+# accepted whatever this says; add SHA-256 (RFC 7616) for clients that speak it.
 DIGEST_ALGORITHMS = tuple(envlist("AMPARO_ODK_DIGEST_ALGORITHMS", "MD5"))
 # A nonce is good for this many seconds; after that the client is told it is stale and
 # recomputes silently (no password prompt on the phone).
