@@ -60,7 +60,7 @@ def _vapid_key():
 
 
 def alarm_message(alarm: Alarm) -> tuple[str, str, dict]:
-    where = alarm.district.name if alarm.district_id else _("place not given")
+    where = alarm.district.name if alarm.district is not None else _("place not given")
     subject = _("ALARM: %(kind)s in %(where)s (%(count)d people)") % {
         "kind": alarm.get_kind_display(), "where": where, "count": alarm.people_count,
     }
@@ -194,20 +194,27 @@ def alert_fanout(*, alert_id: int, event: str, batch_size: int = 200) -> Iterato
     if event == DeliveryEvent.PUBLISHED:
         if not alert.is_live:
             return
-        subscribers = SubscriberRegion.objects.filter(
-            organisation_id=alert.organisation_id,
-            region_id=alert.region_id,
-            subscriber__status=SubscriberStatus.ACTIVE,
-        ).values_list("subscriber_id", "subscriber__channel")
+        pairs = list(
+            SubscriberRegion.objects.filter(
+                organisation_id=alert.organisation_id,
+                region_id=alert.region_id,
+                subscriber__status=SubscriberStatus.ACTIVE,
+            )
+            .values_list("subscriber_id", "subscriber__channel")
+            .order_by("subscriber_id")
+        )
     elif event == DeliveryEvent.WITHDRAWN:
         if alert.status != AlertStatus.WITHDRAWN:
             return
-        subscribers = Delivery.objects.filter(
-            alert=alert, event=DeliveryEvent.PUBLISHED, status=DeliveryStatus.SENT, subscriber__isnull=False
-        ).values_list("subscriber_id", "channel")
+        pairs = list(
+            Delivery.objects.filter(
+                alert=alert, event=DeliveryEvent.PUBLISHED, status=DeliveryStatus.SENT, subscriber__isnull=False
+            )
+            .values_list("subscriber_id", "channel")
+            .order_by("subscriber_id")
+        )
     else:
         raise ValueError(event)
-    pairs = list(subscribers.order_by("subscriber_id"))
     now = timezone.now()
     for start in range(0, len(pairs), batch_size):
         chunk = pairs[start : start + batch_size]
@@ -275,7 +282,7 @@ def deliveries_send(*, delivery_ids: Iterable[int]) -> list[int]:
             if position % RECHECK_EVERY == 0 or alert.pk not in live:
                 fresh = CommunityAlert.objects.filter(pk=alert.pk).values_list("status", "expires_at").first()
                 expected = AlertStatus.PUBLISHED if delivery.event == DeliveryEvent.PUBLISHED else AlertStatus.WITHDRAWN
-                live[alert.pk] = bool(fresh) and fresh[0] == expected and (
+                live[alert.pk] = fresh is not None and fresh[0] == expected and (
                     delivery.event != DeliveryEvent.PUBLISHED or fresh[1] > timezone.now()
                 )
             subscriber = delivery.subscriber
@@ -304,7 +311,8 @@ def deliveries_send(*, delivery_ids: Iterable[int]) -> list[int]:
                     unsubscribe_url=unsubscribe_url, connection=smtp,
                 )
                 if not result.ok and smtp is not None:
-                    smtp = _reset(smtp)
+                    _reset(smtp)
+                    smtp = None
             elif delivery.channel == Channel.WEBPUSH:
                 payload["unsubscribe"] = unsubscribe_url
                 try:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -18,6 +19,9 @@ from amparo.alerts.models import (
 from amparo.alerts.services import RESPONDER_ROLES
 from amparo.places.models import Department, District
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 WEEKDAYS = [
     ("0", _("Monday")), ("1", _("Tuesday")), ("2", _("Wednesday")), ("3", _("Thursday")),
@@ -25,7 +29,7 @@ WEEKDAYS = [
 ]
 
 
-def district_choices(department_code: str) -> list[tuple[str, str]]:
+def district_choices(department_code: str) -> list[tuple[str, StrOrPromise]]:
     districts = District.objects.filter(department_id=department_code).select_related("province").order_by("name")
     return [("", _("— not sure —"))] + [(d.code, f"{d.name} ({d.province.name})") for d in districts]
 
@@ -46,7 +50,7 @@ class AlarmForm(forms.Form):
 
     def __init__(self, *args, department_code: str = "", **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["district"].choices = district_choices(department_code)
+        cast(forms.ChoiceField, self.fields["district"]).choices = district_choices(department_code)
 
 
 class PublicAlarmForm(AlarmForm):
@@ -69,8 +73,13 @@ class ReleaseForm(forms.Form):
     released_at = forms.DateTimeField(label=_("Released at"), widget=DATETIME_INPUT, input_formats=["%Y-%m-%dT%H:%M"])
 
 
+class ResponderChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Membership) -> str:
+        return f"{obj.user.get_username()} ({obj.get_role_display()})"
+
+
 class ShiftForm(forms.Form):
-    membership = forms.ModelChoiceField(label=_("Who"), queryset=Membership.objects.none())
+    membership = ResponderChoiceField(label=_("Who"), queryset=Membership.objects.none())
     weekdays = forms.MultipleChoiceField(label=_("Days"), choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple)
     start = forms.TimeField(label=_("From"), widget=forms.TimeInput(attrs={"type": "time"}), initial=time(8))
     end = forms.TimeField(
@@ -84,10 +93,9 @@ class ShiftForm(forms.Form):
 
     def __init__(self, *args, organisation=None, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["membership"].queryset = Membership.objects.filter(
+        cast(ResponderChoiceField, self.fields["membership"]).queryset = Membership.objects.filter(
             organisation=organisation, is_active=True, role__in=RESPONDER_ROLES
         ).select_related("user")
-        self.fields["membership"].label_from_instance = lambda m: f"{m.user.get_username()} ({m.get_role_display()})"
 
 
 class AlertForm(forms.Form):
@@ -109,7 +117,7 @@ class AlertForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = region_choices()
+        cast(forms.ChoiceField, self.fields["region"]).choices = region_choices()
 
 
 def end_of_day(day) -> datetime | None:  # type: ignore[no-untyped-def]
@@ -147,8 +155,9 @@ class LookupForm(forms.Form):
     phone = forms.CharField(label=_("Phone number"), max_length=40, required=False)
     plate = forms.CharField(label=_("Vehicle plate"), max_length=20, required=False)
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if bool(data.get("phone")) == bool(data.get("plate")):
             raise forms.ValidationError(_("Enter either a phone number or a plate."))
         return data
@@ -166,7 +175,7 @@ class SubscribeForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
-        self.fields["regions"].choices = region_choices()
+        cast(forms.MultipleChoiceField, self.fields["regions"]).choices = region_choices()
 
     def address_value(self) -> str:
         data = self.cleaned_data

@@ -7,6 +7,7 @@ user agent before anything else sees the request; nothing here stores or logs th
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,7 +23,7 @@ from amparo.accounts.models import Organisation
 from amparo.alerts import selectors, services
 from amparo.alerts.channels import feed
 from amparo.alerts.forms import PublicAlarmForm, SubscribeForm
-from amparo.alerts.models import AlarmSource, AlertSettings
+from amparo.alerts.models import AlarmSource, AlertSettings, CommunityAlert
 from amparo.places.models import Department
 
 # Why the public forms are csrf_exempt: these routes answer with "Referrer-Policy: no-referrer", so
@@ -108,6 +109,11 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "alerts/public/unsubscribe.html", {"token": token})
 
 
+def _published_at(alert: CommunityAlert) -> datetime:
+    # The feed lists published alerts only, and publishing always stamps published_at.
+    return cast(datetime, alert.published_at)
+
+
 @require_GET
 def region_feed(request: HttpRequest, org: str, region: str) -> HttpResponse:
     organisation = _organisation(org)
@@ -130,14 +136,14 @@ def region_feed(request: HttpRequest, org: str, region: str) -> HttpResponse:
                     _("Valid until %(date)s.") % {"date": timezone.localtime(alert.expires_at).strftime("%d/%m/%Y")},
                 ] if part
             ),
-            updated=alert.published_at,
-            published=alert.published_at,
+            updated=_published_at(alert),
+            published=_published_at(alert),
             link=page_url,
             category=alert.kind,
         )
         for alert in alerts
     ]
-    updated = max((a.published_at for a in alerts), default=datetime(2020, 1, 1, tzinfo=UTC))
+    updated = max((_published_at(a) for a in alerts), default=datetime(2020, 1, 1, tzinfo=UTC))
     body = feed.build_feed(
         feed_id=f"urn:amparo:alerts:{organisation.slug}:{department.code}",
         title=_("Safety alerts — %(org)s — %(region)s") % {"org": organisation.name, "region": department.name},
@@ -180,6 +186,8 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     from django.contrib.staticfiles import finders
 
     path = finders.find("alerts/sw.js")
+    if path is None:
+        raise Http404
     with open(path, "rb") as handle:
         response = HttpResponse(handle.read(), content_type="application/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/"

@@ -76,7 +76,7 @@ ALARM_PERPETRATORS = {
 }
 
 
-def _require(membership: Membership, roles: set[str]) -> None:
+def _require(membership: Membership, roles: set[Role]) -> None:
     if membership.role not in roles:
         raise PermissionDenied
 
@@ -798,9 +798,11 @@ def subscriber_subscribe(
         raise ValidationError({"regions": _("Choose at least one region.")})
     language = language if language in ("es", "en") else "es"
     index = blind_index(indexed, org_id=organisation.pk, kind=f"alerts.subscriber.{channel}")
-    subscriber = Subscriber.objects.filter(organisation=organisation, channel=channel, address_index=index).first()
-    created = subscriber is None
-    if created:
+    existing = Subscriber.objects.filter(organisation=organisation, channel=channel, address_index=index).first()
+    created = existing is None
+    if existing is not None:
+        subscriber = existing
+    else:
         subscriber = Subscriber.objects.create(
             organisation=organisation,
             channel=channel,

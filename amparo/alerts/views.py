@@ -318,7 +318,7 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "severity": alert.severity, "expires_on": timezone.localdate(alert.expires_at),
             }
         )
-    counts = {}
+    counts: dict[str, int] = {}
     for row in alert.deliveries.values("event", "status"):
         key = f"{row['event']}:{row['status']}"
         counts[key] = counts.get(key, 0) + 1

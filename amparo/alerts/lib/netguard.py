@@ -46,7 +46,8 @@ def resolve_checked(host: str, port: int, *, allow_loopback: bool = False) -> st
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise BlockedDestination(f"cannot resolve host: {exc}") from exc
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    # With a host name (not AF_UNIX/AF_PACKET) every sockaddr starts with the address as a string.
+    addresses = list(dict.fromkeys(info[4][0] for info in infos if isinstance(info[4][0], str)))
     if not addresses:
         raise BlockedDestination("host has no address")
     for address in addresses:
@@ -59,12 +60,13 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """HTTPS to a fixed address while verifying the certificate for the real host name."""
 
     def __init__(self, address: str, port: int, *, server_hostname: str, timeout: float) -> None:
-        super().__init__(address, port, timeout=timeout, context=ssl.create_default_context())
+        self._ssl_context = ssl.create_default_context()
+        super().__init__(address, port, timeout=timeout, context=self._ssl_context)
         self._server_hostname = server_hostname
 
     def connect(self) -> None:
         sock = socket.create_connection((self.host, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self._server_hostname)
+        self.sock = self._ssl_context.wrap_socket(sock, server_hostname=self._server_hostname)
 
 
 def post(
