@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Membership, Role
+from amparo.intake.selectors import reports_waiting_count
 from amparo.records.models import IncidentStatus
 from amparo.records.selectors import incident_scope
 
@@ -21,10 +22,6 @@ def home_summary_for(*, membership: Membership) -> dict[str, Any]:
         tiles.append({"label": _("New incidents"), "value": incidents.filter(status=IncidentStatus.NEW).count(), "url": f"{url}?status=new"})
         tiles.append({"label": _("In progress"), "value": incidents.filter(status=IncidentStatus.IN_PROGRESS).count(), "url": f"{url}?status=in_progress"})
         tiles.append({"label": _("Recorded this month"), "value": incidents.filter(created_at__date__gte=month_start).count(), "url": ""})
-    try:  # 'Anonymous reporting' adds a triage queue; show its waiting count when present.
-        from amparo.intake.selectors import reports_waiting_count  # type: ignore[attr-defined]
-    except ImportError:
-        reports_waiting_count = None
-    if reports_waiting_count is not None and membership.role in (Role.ADMIN, Role.COORDINATOR):
-        tiles.append({"label": _("Reports waiting for triage"), "value": reports_waiting_count(membership=membership), "url": ""})
+    if membership.role in (Role.ADMIN, Role.COORDINATOR):
+        tiles.append({"label": _("Reports waiting for triage"), "value": reports_waiting_count(membership=membership), "url": reverse("intake:triage_queue")})
     return {"tiles": tiles}

@@ -721,7 +721,7 @@ def demo_records_load(
     for spec in specs:
         by_org[min(spec.org_index, len(accounts) - 1)].append(spec)
     now = timezone.now()
-    result = {}
+    result: dict[str, tuple[int, int]] = {}
     for index, acc in enumerate(accounts):
         org = acc.organisation
         org_specs = sorted(by_org.get(index, []), key=lambda s: s.occurred_on)
