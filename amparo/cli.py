@@ -19,6 +19,11 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args:
         args = ["help", "--commands"]
+    if args[:2] == ["evidence", "verify"]:
+        # Checking a bundle needs no settings, database or master key (a prosecutor's machine).
+        from amparo.response.lib.verify_cli import standalone_main
+
+        sys.exit(standalone_main(args[2:]))
     args[0] = ALIASES.get(args[0], args[0])
     if args[0] == "runserver" and "--noreload" not in args:
         args.append("--noreload")
