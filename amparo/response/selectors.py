@@ -1,0 +1,515 @@
+"""Reads of the Response app, always starting from what the membership may see.
+
+"Not found" and "not yours" both raise Http404. Lawyers see exactly what is referred or
+assigned to them: referrals addressed to them (once sent, with consent), the incidents and
+people of those referrals, and the cases where they are the assigned lawyer.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from amparo.accounts.models import Membership, Role
+from amparo.records.models import Incident, Person
+from amparo.response import conf
+from amparo.response.lib.procedure import PROTECTION_DECISION_WINDOW, Route, Stage
+from amparo.response.lib.referral_flow import OPEN_STATUSES, ReferralStatus
+from amparo.response.models import (
+    CaseStatus,
+    Deadline,
+    Hearing,
+    LegalCase,
+    Referral,
+    Reminder,
+    SecurityRecord,
+    SecurityStatus,
+    Service,
+)
+
+# A referral gives its lawyer access to the record only once it has been sent to her, with
+# consent, and until she declines it or it is withdrawn.
+LAWYER_ACCESS_STATUSES = (ReferralStatus.SENT, ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED)
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404
+
+
+# --------------------------------------------------------------------------- lawyer scope
+
+
+def lawyer_referrals(*, membership: Membership) -> QuerySet[Referral]:
+    return Referral.objects.filter(
+        organisation_id=membership.organisation_id,
+        lawyer_id=membership.user_id,
+        status__in=LAWYER_ACCESS_STATUSES,
+        shares_identifying_data=True,
+        consent_given=True,
+    )
+
+
+def lawyer_incident_q(*, membership: Membership) -> Q:
+    """Incidents a lawyer may read: referred to her or linked to a case assigned to her."""
+    referred = lawyer_referrals(membership=membership).filter(incident__isnull=False).values("incident_id")
+    in_cases = LegalCase.objects.filter(
+        organisation_id=membership.organisation_id, lawyer_id=membership.user_id
+    ).values("incident_links__incident_id")
+    return Q(pk__in=referred) | Q(pk__in=in_cases)
+
+
+def lawyer_person_q(*, membership: Membership) -> Q:
+    """People a lawyer may read: referred to her directly, or in a case assigned to her."""
+    referred = lawyer_referrals(membership=membership).filter(person__isnull=False).values("person_id")
+    in_cases = LegalCase.objects.filter(
+        organisation_id=membership.organisation_id, lawyer_id=membership.user_id
+    ).values("person_links__person_id")
+    return Q(pk__in=referred) | Q(pk__in=in_cases)
+
+
+def _incident_scope(membership: Membership) -> QuerySet[Incident]:
+    from amparo.records.selectors import incident_scope
+
+    return incident_scope(membership=membership)
+
+
+# --------------------------------------------------------------------------- directory
+
+
+@dataclass
+class DirectoryFilters:
+    department: str = ""
+    need: str = ""
+    kind: str = ""
+    query: str = ""
+    trans_friendly: bool = False
+    sex_worker_friendly: bool = False
+
+
+def service_scope(*, membership: Membership) -> QuerySet[Service]:
+    return Service.objects.filter(Q(organisation__isnull=True) | Q(organisation_id=membership.organisation_id))
+
+
+def service_list_for(*, membership: Membership, filters: DirectoryFilters | None = None) -> QuerySet[Service]:
+    """Active services matching a region and a need. National services match every region."""
+    f = filters or DirectoryFilters()
+    qs = service_scope(membership=membership).filter(is_active=True).select_related("department", "district")
+    if f.department:
+        qs = qs.filter(Q(department_id=f.department) | Q(department__isnull=True))
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.query:
+        qs = qs.filter(Q(name__icontains=f.query.strip()) | Q(address__icontains=f.query.strip()))
+    if f.trans_friendly:
+        qs = qs.filter(trans_friendly=True)
+    if f.sex_worker_friendly:
+        qs = qs.filter(treats_sex_workers_well=True)
+    if f.need:
+        # JSON containment differs between SQLite and PostgreSQL; a list of ids keeps it portable.
+        ids = [pk for pk, needs in qs.values_list("pk", "needs") if f.need in (needs or [])]
+        qs = qs.filter(pk__in=ids)
+    # Local contacts first (they are the ones peers checked), then national ones.
+    return qs.order_by(F("organisation_id").desc(nulls_last=True), "name")
+
+
+def service_get_for(*, membership: Membership, service_id: Any) -> Service:
+    try:
+        return service_scope(membership=membership).get(pk=_int(service_id))
+    except Service.DoesNotExist:
+        raise Http404
+
+
+@dataclass
+class ServiceStats:
+    referrals: int = 0
+    completed: int = 0
+    declined: int = 0
+    rated: int = 0
+    average_rating: float | None = None
+    respectful: int = 0
+
+
+def service_stats_for(*, membership: Membership, service_ids: list[int]) -> dict[int, ServiceStats]:
+    """Per service: how many referrals this organisation made, completed, and how people rated them."""
+    rows = (
+        Referral.objects.filter(organisation_id=membership.organisation_id, service_id__in=service_ids)
+        .values("service_id")
+        .annotate(
+            total=Count("pk"),
+            completed=Count("pk", filter=Q(status=ReferralStatus.COMPLETED)),
+            declined=Count("pk", filter=Q(status=ReferralStatus.DECLINED)),
+            rated=Count("pk", filter=Q(feedback_rating__isnull=False)),
+            average=Avg("feedback_rating"),
+            respectful=Count("pk", filter=Q(feedback_respectful=True)),
+        )
+    )
+    stats = {pk: ServiceStats() for pk in service_ids}
+    for row in rows:
+        stats[row["service_id"]] = ServiceStats(
+            referrals=row["total"], completed=row["completed"], declined=row["declined"], rated=row["rated"],
+            average_rating=round(row["average"], 1) if row["average"] is not None else None,
+            respectful=row["respectful"],
+        )
+    return stats
+
+
+# --------------------------------------------------------------------------- referrals
+
+
+def referral_scope(*, membership: Membership) -> QuerySet[Referral]:
+    base = Referral.objects.filter(organisation_id=membership.organisation_id)
+    if membership.role in (Role.ADMIN, Role.COORDINATOR):
+        return base
+    if membership.role == Role.DOCUMENTER:
+        visible = _incident_scope(membership).values("pk")
+        return base.filter(
+            Q(created_by_id=membership.user_id) | Q(assigned_to_id=membership.user_id) | Q(incident_id__in=visible)
+        )
+    if membership.role == Role.LAWYER:
+        # She also sees referrals she declined, so her answer stays on record for her.
+        return base.filter(
+            lawyer_id=membership.user_id,
+            status__in=(*LAWYER_ACCESS_STATUSES, ReferralStatus.DECLINED),
+        )
+    return base.none()
+
+
+def referral_list_for(*, membership: Membership, status: str = "", incident: Incident | None = None) -> QuerySet[Referral]:
+    qs = referral_scope(membership=membership).select_related("service", "lawyer", "incident", "person", "assigned_to")
+    qs = qs.defer("note", "outcome", "feedback_comment")
+    if status:
+        qs = qs.filter(status=status)
+    if incident is not None:
+        qs = qs.filter(incident=incident)
+    return qs.order_by("-created_at", "-pk")
+
+
+def referral_get_for(*, membership: Membership, referral_id: Any) -> Referral:
+    try:
+        return referral_scope(membership=membership).select_related(
+            "service", "lawyer", "incident", "person", "assigned_to", "created_by"
+        ).get(pk=_int(referral_id))
+    except Referral.DoesNotExist:
+        raise Http404
+
+
+def lawyers_for(*, membership: Membership) -> QuerySet[Membership]:
+    return Membership.objects.filter(
+        organisation_id=membership.organisation_id, role=Role.LAWYER, is_active=True
+    ).select_related("user").order_by("user__username")
+
+
+def staff_for(*, membership: Membership) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(organisation_id=membership.organisation_id, is_active=True)
+        .exclude(role=Role.ANALYST)
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
+# --------------------------------------------------------------------------- cases
+
+
+def case_scope(*, membership: Membership) -> QuerySet[LegalCase]:
+    base = LegalCase.objects.filter(organisation_id=membership.organisation_id)
+    if membership.role in (Role.ADMIN, Role.COORDINATOR):
+        return base
+    if membership.role == Role.LAWYER:
+        return base.filter(lawyer_id=membership.user_id)
+    if membership.role == Role.DOCUMENTER:
+        visible = _incident_scope(membership).values("pk")
+        return base.filter(Q(created_by_id=membership.user_id) | Q(incident_links__incident_id__in=visible)).distinct()
+    return base.none()
+
+
+def _overdue_deadlines(now: datetime) -> QuerySet[Deadline]:
+    return Deadline.objects.filter(done_at__isnull=True, due_at__lt=now)
+
+
+def case_list_for(*, membership: Membership, status: str = "", overdue_only: bool = False, now: datetime | None = None) -> QuerySet[LegalCase]:
+    now = now or timezone.now()
+    overdue = _overdue_deadlines(now).filter(case_id=OuterRef("pk"))
+    qs = (
+        case_scope(membership=membership)
+        .defer("title", "summary", "perpetrator_details")
+        .select_related("lawyer")
+        .annotate(
+            is_overdue=Exists(overdue),
+            next_due=Min("deadlines__due_at", filter=Q(deadlines__done_at__isnull=True)),
+        )
+    )
+    if status:
+        qs = qs.filter(status=status)
+    if overdue_only:
+        qs = qs.filter(is_overdue=True)
+    return qs.order_by("-is_overdue", "next_due", "-pk")
+
+
+def case_get_for(*, membership: Membership, case_id: Any) -> LegalCase:
+    try:
+        return case_scope(membership=membership).select_related("lawyer", "created_by").get(pk=_int(case_id))
+    except LegalCase.DoesNotExist:
+        raise Http404
+
+
+def case_timeline(*, case: LegalCase) -> list[Any]:
+    return list(case.events.select_related("route", "created_by").order_by("occurred_at", "pk"))
+
+
+def case_deadlines(*, case: LegalCase) -> QuerySet[Deadline]:
+    return case.deadlines.select_related("assigned_to", "route").order_by("done_at", "due_at")
+
+
+def case_route_get_for(*, membership: Membership, case: LegalCase, route_id: Any) -> Any:
+    try:
+        return case.routes.get(pk=_int(route_id))
+    except case.routes.model.DoesNotExist:
+        raise Http404
+
+
+def deadline_get_for(*, membership: Membership, deadline_id: Any) -> Deadline:
+    try:
+        return Deadline.objects.select_related("case").get(
+            pk=_int(deadline_id), case__in=case_scope(membership=membership)
+        )
+    except Deadline.DoesNotExist:
+        raise Http404
+
+
+def case_document_get_for(*, membership: Membership, case: LegalCase, document_id: Any) -> Any:
+    try:
+        return case.documents.select_related("evidence").get(pk=_int(document_id))
+    except case.documents.model.DoesNotExist:
+        raise Http404
+
+
+# --------------------------------------------------------------------------- security
+
+
+def security_scope(*, membership: Membership) -> QuerySet[SecurityRecord]:
+    if membership.role not in (Role.ADMIN, Role.COORDINATOR):
+        return SecurityRecord.objects.none()
+    return SecurityRecord.objects.filter(organisation_id=membership.organisation_id)
+
+
+def security_list_for(*, membership: Membership) -> QuerySet[SecurityRecord]:
+    return (
+        security_scope(membership=membership)
+        .defer("assessment")
+        .select_related("incident", "defender", "assigned_to")
+        .annotate(measure_count=Count("measures"))
+        .order_by("status", "follow_up_on", "-pk")
+    )
+
+
+def security_get_for(*, membership: Membership, record_id: Any) -> SecurityRecord:
+    try:
+        return security_scope(membership=membership).select_related("incident", "defender", "assigned_to").get(pk=_int(record_id))
+    except SecurityRecord.DoesNotExist:
+        raise Http404
+
+
+def defenders_for(*, membership: Membership) -> QuerySet[Person]:
+    if membership.role not in (Role.ADMIN, Role.COORDINATOR):
+        return Person.objects.none()
+    return Person.objects.filter(organisation_id=membership.organisation_id, is_defender=True).order_by("code_name")
+
+
+# --------------------------------------------------------------------------- work views
+
+
+@dataclass
+class Tasks:
+    follow_ups: list[Referral] = field(default_factory=list)
+    unanswered: list[Referral] = field(default_factory=list)
+    to_answer: list[Referral] = field(default_factory=list)
+    deadlines: list[Deadline] = field(default_factory=list)
+    hearings: list[Hearing] = field(default_factory=list)
+    security: list[SecurityRecord] = field(default_factory=list)
+    reminders: list[Reminder] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(len(x) for x in (self.follow_ups, self.unanswered, self.to_answer, self.deadlines, self.hearings, self.security))
+
+
+def my_tasks(*, membership: Membership, now: datetime | None = None) -> Tasks:
+    """What this user must do: follow-ups, deadlines, hearings, unanswered referrals."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    soon = today + timedelta(days=7)
+    user_id = membership.user_id
+    referrals = referral_scope(membership=membership).select_related("service", "lawyer", "incident", "person").defer(
+        "note", "outcome", "feedback_comment"
+    )
+    tasks = Tasks()
+    tasks.follow_ups = list(
+        referrals.filter(assigned_to_id=user_id, status__in=OPEN_STATUSES, follow_up_on__lte=soon).order_by("follow_up_on")
+    )
+    tasks.unanswered = list(
+        referrals.filter(
+            Q(assigned_to_id=user_id) | Q(created_by_id=user_id),
+            status=ReferralStatus.SENT,
+            sent_at__lt=now - timedelta(days=conf.UNANSWERED_AFTER_DAYS),
+        ).order_by("sent_at")
+    )
+    if membership.role == Role.LAWYER:
+        tasks.to_answer = list(referrals.filter(lawyer_id=user_id, status=ReferralStatus.SENT).order_by("sent_at"))
+    cases = case_scope(membership=membership)
+    tasks.deadlines = list(
+        Deadline.objects.filter(case__in=cases, done_at__isnull=True)
+        .filter(Q(assigned_to_id=user_id) | Q(assigned_to__isnull=True, case__lawyer_id=user_id))
+        .filter(due_at__lte=now + timedelta(days=14))
+        .select_related("case")
+        .order_by("due_at")
+    )
+    tasks.hearings = list(
+        Hearing.objects.filter(case__in=cases, scheduled_at__gte=now, scheduled_at__lte=now + timedelta(days=14))
+        .filter(Q(case__lawyer_id=user_id) | Q(created_by_id=user_id))
+        .select_related("case")
+        .defer("place", "result")
+        .order_by("scheduled_at")
+    )
+    tasks.security = list(
+        security_scope(membership=membership)
+        .filter(assigned_to_id=user_id, follow_up_on__lte=soon)
+        .exclude(status=SecurityStatus.CLOSED)
+        .select_related("defender")
+        .defer("assessment")
+        .order_by("follow_up_on")
+    )
+    tasks.reminders = list(
+        Reminder.objects.filter(organisation_id=membership.organisation_id, user_id=user_id, dismissed_at__isnull=True)[:50]
+    )
+    return tasks
+
+
+@dataclass
+class Overdue:
+    deadlines: list[Deadline] = field(default_factory=list)
+    follow_ups: list[Referral] = field(default_factory=list)
+    unanswered: list[Referral] = field(default_factory=list)
+    protection_undecided: list[Any] = field(default_factory=list)
+    security: list[SecurityRecord] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(len(x) for x in (self.deadlines, self.follow_ups, self.unanswered, self.protection_undecided, self.security))
+
+
+def organisation_overdue(*, membership: Membership, now: datetime | None = None) -> Overdue:
+    """Everything overdue in the organisation (coordinators and admins only)."""
+    if membership.role not in (Role.ADMIN, Role.COORDINATOR):
+        raise Http404
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    org_id = membership.organisation_id
+    from amparo.response.models import CaseRoute
+
+    return Overdue(
+        deadlines=list(
+            _overdue_deadlines(now).filter(organisation_id=org_id).select_related("case", "assigned_to").order_by("due_at")
+        ),
+        follow_ups=list(
+            Referral.objects.filter(organisation_id=org_id, status__in=OPEN_STATUSES, follow_up_on__lt=today)
+            .select_related("service", "lawyer", "assigned_to", "incident")
+            .defer("note", "outcome", "feedback_comment")
+            .order_by("follow_up_on")
+        ),
+        unanswered=list(
+            Referral.objects.filter(
+                organisation_id=org_id, status=ReferralStatus.SENT,
+                sent_at__lt=now - timedelta(days=conf.UNANSWERED_AFTER_DAYS),
+            )
+            .select_related("service", "lawyer", "assigned_to", "incident")
+            .defer("note", "outcome", "feedback_comment")
+            .order_by("sent_at")
+        ),
+        protection_undecided=list(
+            CaseRoute.objects.filter(
+                organisation_id=org_id, route=Route.PROTECTION, stage=Stage.REQUESTED,
+                requested_at__lt=now - PROTECTION_DECISION_WINDOW,
+            )
+            .select_related("case")
+            .defer("case_number", "case__title", "case__summary", "case__perpetrator_details")
+            .order_by("requested_at")
+        ),
+        security=list(
+            SecurityRecord.objects.filter(organisation_id=org_id, follow_up_on__lt=today)
+            .exclude(status=SecurityStatus.CLOSED)
+            .select_related("defender", "assigned_to")
+            .defer("assessment")
+            .order_by("follow_up_on")
+        ),
+    )
+
+
+@dataclass
+class Duration:
+    count: int
+    median_hours: float | None
+    p90_hours: float | None
+
+
+def _duration(hours: list[float]) -> Duration:
+    if not hours:
+        return Duration(0, None, None)
+    hours.sort()
+    p90 = hours[min(len(hours) - 1, int(round(0.9 * (len(hours) - 1))))]
+    return Duration(len(hours), round(statistics.median(hours), 1), round(p90, 1))
+
+
+@dataclass
+class ResponseTimes:
+    since: datetime
+    incident_to_first_action: Duration
+    referral_to_completion: Duration
+    referral_to_answer: Duration
+    open_referrals: int
+    open_cases: int
+
+
+def response_times(*, membership: Membership, days: int = 365, now: datetime | None = None) -> ResponseTimes:
+    """How fast the organisation acts: incident → first referral, case or security record; referral → completion."""
+    if membership.role not in (Role.ADMIN, Role.COORDINATOR):
+        raise Http404
+    now = now or timezone.now()
+    since = now - timedelta(days=days)
+    org_id = membership.organisation_id
+    incidents = Incident.objects.filter(organisation_id=org_id, created_at__gte=since).annotate(
+        first_referral=Min("referrals__created_at"),
+        first_case=Min("case_links__case__created_at"),
+        first_security=Min("security_records__created_at"),
+    ).values_list("created_at", "first_referral", "first_case", "first_security")
+    first_action = []
+    for created, *actions in incidents:
+        times = [t for t in actions if t is not None]
+        if times:
+            first_action.append(max(0.0, (min(times) - created).total_seconds() / 3600))
+    referrals = Referral.objects.filter(organisation_id=org_id, created_at__gte=since)
+    completion = [
+        (done - created).total_seconds() / 3600
+        for created, done in referrals.filter(completed_at__isnull=False).values_list("created_at", "completed_at")
+    ]
+    answer = [
+        (answered - sent).total_seconds() / 3600
+        for sent, answered in referrals.filter(answered_at__isnull=False, sent_at__isnull=False).values_list("sent_at", "answered_at")
+    ]
+    return ResponseTimes(
+        since=since,
+        incident_to_first_action=_duration(first_action),
+        referral_to_completion=_duration(completion),
+        referral_to_answer=_duration(answer),
+        open_referrals=Referral.objects.filter(organisation_id=org_id, status__in=OPEN_STATUSES).count(),
+        open_cases=LegalCase.objects.filter(organisation_id=org_id, status=CaseStatus.OPEN).count(),
+    )

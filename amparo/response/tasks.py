@@ -1,0 +1,26 @@
+"""Background jobs: reminders for follow-ups, deadlines, hearings and security follow-ups.
+
+`reminders_dispatch` runs periodically, finds what is due and queues one `reminder_deliver`
+per item; each of those claims its item atomically (see services.reminder_send), so a job
+that runs twice, or two workers racing, leave exactly one reminder.
+"""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from amparo.response import conf, services
+
+
+@db_task()
+def reminder_deliver(kind: str, object_id: int) -> bool:
+    return services.reminder_send(kind=kind, object_id=object_id) is not None
+
+
+@db_periodic_task(crontab(minute=f"*/{max(1, conf.REMINDER_EVERY_MINUTES)}"))
+def reminders_dispatch() -> int:
+    due = services.reminders_collect()
+    for kind, object_id in due:
+        reminder_deliver(kind, object_id)
+    return len(due)

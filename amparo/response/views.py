@@ -1,0 +1,649 @@
+"""Pages of the Response app. Thin: parse, call a selector or service, render."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from amparo.accounts.decorators import role_required
+from amparo.accounts.models import Membership, Role
+from amparo.audit import services as audit
+from amparo.evidence import services as evidence_services
+from amparo.evidence.models import CustodyAction
+from amparo.records import selectors as records_selectors
+from amparo.response import forms, selectors, services
+from amparo.response.lib.procedure import Route, Stage, protection_status
+from amparo.response.lib.referral_flow import ReferralStatus, referral_next_statuses
+from amparo.response.models import CaseStatus, Reminder
+
+STAFF = (Role.ADMIN, Role.COORDINATOR, Role.DOCUMENTER, Role.LAWYER)
+ALL_ROLES = (*STAFF, Role.ANALYST)
+MANAGERS = (Role.ADMIN, Role.COORDINATOR)
+PAGE_SIZE = 25
+
+
+def _membership(request: HttpRequest) -> Membership:
+    return request.membership  # type: ignore[attr-defined,no-any-return]
+
+
+def _errors_into(form: Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _bad_post(request: HttpRequest, form: Form, back: str) -> HttpResponse:
+    """A small action form failed: say why (400, nothing saved), with the way back."""
+    errors = [str(e) for errs in form.errors.values() for e in errs] or [_("Some fields are not valid.")]
+    return render(request, "response/action_error.html", {"errors": errors, "back": back}, status=400)
+
+
+def _see_other(to: str) -> HttpResponse:
+    response = redirect(to)
+    response.status_code = 303
+    return response
+
+
+# --------------------------------------------------------------------------- work views
+
+
+@role_required(*STAFF)
+def my_tasks(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    tasks = selectors.my_tasks(membership=membership)
+    return render(request, "response/tasks.html", {"tasks": tasks, "now": timezone.now()})
+
+
+@role_required(*STAFF)
+@require_POST
+def reminder_dismiss(request: HttpRequest, reminder_id: int) -> HttpResponse:
+    membership = _membership(request)
+    reminder = Reminder.objects.filter(pk=reminder_id, organisation_id=membership.organisation_id, user=request.user).first()
+    if reminder is None:
+        raise Http404
+    services.reminder_dismiss(reminder=reminder, acting_user=request.user)  # type: ignore[arg-type]
+    return _see_other("response:tasks")
+
+
+@role_required(*MANAGERS)
+def overdue(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    return render(request, "response/overdue.html", {
+        "overdue": selectors.organisation_overdue(membership=membership),
+        "times": selectors.response_times(membership=membership),
+    })
+
+
+# --------------------------------------------------------------------------- directory
+
+
+@role_required(*ALL_ROLES)
+def directory(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    form = forms.DirectorySearchForm(request.GET or None)
+    filters = selectors.DirectoryFilters()
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            d = form.cleaned_data
+            filters = selectors.DirectoryFilters(
+                department=d["department"], need=d["need"], kind=d["kind"], query=d["q"],
+                trans_friendly=d["trans_friendly"], sex_worker_friendly=d["sex_worker_friendly"],
+            )
+        else:
+            status = 400
+    page = Paginator(selectors.service_list_for(membership=membership, filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    stats = selectors.service_stats_for(membership=membership, service_ids=[s.pk for s in page])
+    rows = [(s, stats[s.pk]) for s in page]
+    return render(request, "response/directory.html", {
+        "form": form, "page": page, "rows": rows, "can_edit": membership.role in MANAGERS,
+    }, status=status)
+
+
+@role_required(*ALL_ROLES)
+def service_detail(request: HttpRequest, service_id: int) -> HttpResponse:
+    membership = _membership(request)
+    service = selectors.service_get_for(membership=membership, service_id=service_id)
+    stats = selectors.service_stats_for(membership=membership, service_ids=[service.pk])[service.pk]
+    can_edit = (membership.role in MANAGERS and service.organisation_id == membership.organisation_id) or (
+        service.is_national and getattr(request.user, "is_network_admin", False)
+    )
+    return render(request, "response/service_detail.html", {"service": service, "stats": stats, "can_edit": can_edit})
+
+
+@role_required(*MANAGERS)
+@require_http_methods(["GET", "POST"])
+def service_create(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    form = forms.ServiceForm(request.POST or None, membership=membership)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                service = services.service_create(membership=membership, acting_user=request.user, **form.service_kwargs())  # type: ignore[arg-type]
+            except ValidationError as exc:
+                _errors_into(form, exc)
+            else:
+                messages.success(request, _("Contact added to the directory."))
+                return _see_other(reverse("response:service_detail", args=[service.pk]))
+        return render(request, "response/service_form.html", {"form": form}, status=400)
+    return render(request, "response/service_form.html", {"form": form})
+
+
+@role_required(*MANAGERS)
+@require_http_methods(["GET", "POST"])
+def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
+    membership = _membership(request)
+    service = selectors.service_get_for(membership=membership, service_id=service_id)
+    if service.organisation_id != membership.organisation_id and not getattr(request.user, "is_network_admin", False):
+        raise PermissionDenied
+    initial = {
+        "kind": service.kind, "name": service.name, "description": service.description,
+        "department": service.department_id or "", "address": service.address, "hours": service.hours,
+        "phone": service.phone, "email": service.email, "languages": service.languages, "needs": service.needs,
+        "trans_friendly": service.trans_friendly, "treats_sex_workers_well": service.treats_sex_workers_well,
+        "last_checked_on": service.last_checked_on, "lawyer": service.lawyer_id or "", "notes": service.notes,
+    }
+    form = forms.ServiceForm(request.POST or None, membership=membership, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            kwargs = form.service_kwargs()
+            if service.is_national:
+                kwargs.pop("lawyer", None)
+            try:
+                services.service_update(service=service, membership=membership, acting_user=request.user, **kwargs)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                _errors_into(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return _see_other(reverse("response:service_detail", args=[service.pk]))
+        return render(request, "response/service_form.html", {"form": form, "service": service}, status=400)
+    return render(request, "response/service_form.html", {"form": form, "service": service})
+
+
+# --------------------------------------------------------------------------- incident hub
+
+
+@role_required(*STAFF)
+def incident_response(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """What the organisation did for one incident: referrals and cases, with buttons to act."""
+    membership = _membership(request)
+    incident = records_selectors.incident_get_for(membership=membership, incident_id=incident_id)
+    referrals = selectors.referral_list_for(membership=membership, incident=incident)
+    cases = selectors.case_scope(membership=membership).filter(incident_links__incident=incident).defer("title", "summary", "perpetrator_details")
+    return render(request, "response/incident_response.html", {
+        "incident": incident, "referrals": referrals, "cases": cases,
+        "can_refer": membership.role in services.REFERRAL_WRITERS,
+        "can_open_case": membership.role in services.CASE_WRITERS,
+    })
+
+
+# --------------------------------------------------------------------------- referrals
+
+
+@role_required(*STAFF)
+def referral_list(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    status = request.GET.get("estado", "")
+    if status and status not in ReferralStatus.values:
+        status = ""
+    page = Paginator(selectors.referral_list_for(membership=membership, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "response/referral_list.html", {"page": page, "status": status, "statuses": ReferralStatus.choices})
+
+
+def _subject_from_query(request: HttpRequest, membership: Membership) -> tuple[Any, Any]:
+    data = request.POST if request.method == "POST" else request.GET
+    incident = person = None
+    if data.get("incident"):
+        incident = records_selectors.incident_get_for(membership=membership, incident_id=data["incident"])
+    if data.get("persona") or data.get("for_person"):
+        person = records_selectors.person_get_for(membership=membership, person_id=data.get("persona") or data.get("for_person"))
+    if incident is None and person is None:
+        raise Http404
+    return incident, person
+
+
+@role_required(*services.REFERRAL_WRITERS)
+@require_http_methods(["GET", "POST"])
+def referral_create(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    incident, person = _subject_from_query(request, membership)
+    persons = [link.person for link in incident.person_links.select_related("person")] if incident else [person]
+    form = forms.ReferralForm(
+        request.POST or None, membership=membership, persons=persons,
+        initial={"person": person.pk if person else (persons[0].pk if len(persons) == 1 else "")},
+    )
+    context = {"form": form, "incident": incident, "person": person}
+    if request.method == "POST":
+        if form.is_valid():
+            kwargs = form.service_kwargs()
+            if person is not None and incident is None:
+                kwargs["person"] = person
+            try:
+                referral = services.referral_create(membership=membership, acting_user=request.user, incident=incident, **kwargs)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                _errors_into(form, exc)
+            else:
+                messages.success(request, _("Referral recorded."))
+                return _see_other(reverse("response:referral_detail", args=[referral.pk]))
+        return render(request, "response/referral_form.html", context, status=400)
+    return render(request, "response/referral_form.html", context)
+
+
+def _status_choices(referral: Any, membership: Membership, user: Any) -> list[tuple[str, str]]:
+    allowed = referral_next_statuses(referral.status)
+    if membership.role == Role.LAWYER:
+        allowed = tuple(s for s in allowed if s in services.LAWYER_MAY_SET) if referral.lawyer_id == user.pk else ()
+    return [(s, ReferralStatus(s).label) for s in allowed]
+
+
+@role_required(*STAFF)
+def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+    membership = _membership(request)
+    referral = selectors.referral_get_for(membership=membership, referral_id=referral_id)
+    reveal = request.GET.get("mostrar") == "1"
+    if reveal:
+        audit.record(actor=request.user, action="referral.viewed", target=referral, fields=["note", "outcome", "feedback_comment"])
+    choices = _status_choices(referral, membership, request.user)
+    return render(request, "response/referral_detail.html", {
+        "referral": referral, "reveal": reveal,
+        "status_form": forms.ReferralStatusForm(choices=choices) if choices else None,
+        "feedback_form": forms.FeedbackForm() if membership.role in services.REFERRAL_WRITERS and referral.status not in (ReferralStatus.PROPOSED, ReferralStatus.WITHDRAWN) else None,
+    })
+
+
+@role_required(*STAFF)
+@require_POST
+def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
+    membership = _membership(request)
+    referral = selectors.referral_get_for(membership=membership, referral_id=referral_id)
+    back = reverse("response:referral_detail", args=[referral.pk])
+    form = forms.ReferralStatusForm(request.POST, choices=_status_choices(referral, membership, request.user) or [("", "")])
+    if not form.is_valid():
+        return _bad_post(request, form, back)
+    try:
+        services.referral_transition(
+            referral=referral, membership=membership, acting_user=request.user,  # type: ignore[arg-type]
+            status=form.cleaned_data["status"], outcome=form.cleaned_data["outcome"],
+            follow_up_on=form.cleaned_data["follow_up_on"],
+        )
+    except ValidationError as exc:
+        _errors_into(form, exc)
+        return _bad_post(request, form, back)
+    messages.success(request, _("Status updated."))
+    return _see_other(back)
+
+
+@role_required(*services.REFERRAL_WRITERS)
+@require_POST
+def referral_feedback(request: HttpRequest, referral_id: int) -> HttpResponse:
+    membership = _membership(request)
+    referral = selectors.referral_get_for(membership=membership, referral_id=referral_id)
+    back = reverse("response:referral_detail", args=[referral.pk])
+    form = forms.FeedbackForm(request.POST)
+    if not form.is_valid():
+        return _bad_post(request, form, back)
+    try:
+        services.referral_feedback_record(
+            referral=referral, membership=membership, acting_user=request.user,  # type: ignore[arg-type]
+            rating=form.cleaned_data["rating"], respectful=form.cleaned_data["respectful"], comment=form.cleaned_data["comment"],
+        )
+    except ValidationError as exc:
+        _errors_into(form, exc)
+        return _bad_post(request, form, back)
+    messages.success(request, _("Thank you: her feedback is recorded."))
+    return _see_other(back)
+
+
+# --------------------------------------------------------------------------- cases
+
+
+@role_required(*STAFF)
+def case_list(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    overdue_only = request.GET.get("vencidos") == "1"
+    status = request.GET.get("estado", "")
+    if status not in CaseStatus.values:
+        status = ""
+    cases = selectors.case_list_for(membership=membership, status=status, overdue_only=overdue_only)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "response/case_list.html", {"page": page, "overdue_only": overdue_only, "status": status})
+
+
+@role_required(*services.CASE_WRITERS)
+@require_http_methods(["GET", "POST"])
+def case_create(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    incident, person = _subject_from_query(request, membership)
+    form = forms.CaseForm(request.POST or None, membership=membership)
+    context = {"form": form, "incident": incident, "person": person}
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                case = services.case_create(
+                    membership=membership, acting_user=request.user,  # type: ignore[arg-type]
+                    title=d["title"], summary=d["summary"], perpetrator_details=d["perpetrator_details"],
+                    lawyer=form.lawyers.get(d["lawyer"]) if d["lawyer"] else None, opened_on=d["opened_on"],
+                    incidents=[incident] if incident else [], persons=[person] if person else [],
+                )
+            except ValidationError as exc:
+                _errors_into(form, exc)
+            else:
+                messages.success(request, _("Case opened."))
+                return _see_other(reverse("response:case_detail", args=[case.pk]))
+        return render(request, "response/case_form.html", context, status=400)
+    return render(request, "response/case_form.html", context)
+
+
+@role_required(*STAFF)
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    membership = _membership(request)
+    case = selectors.case_get_for(membership=membership, case_id=case_id)
+    reveal = request.GET.get("mostrar") == "1"
+    if reveal:
+        audit.record(actor=request.user, action="case.viewed", target=case, fields=["title", "summary", "perpetrator_details", "case_number"])
+    now = timezone.now()
+    routes = list(case.routes.all())
+    protection = {
+        r.pk: protection_status(
+            requested_at=r.requested_at, now=now, decided_at=r.decided_at, granted=r.stage == Stage.GRANTED or None,
+            in_force_until=datetime.combine(r.in_force_until, time.max, tzinfo=timezone.get_current_timezone()) if r.in_force_until else None,
+            lifted=r.stage in (Stage.LIFTED, Stage.CLOSED),
+        )
+        for r in routes if r.route == Route.PROTECTION and r.requested_at
+    }
+    can_write = membership.role in services.CASE_WRITERS and (membership.role != Role.LAWYER or case.lawyer_id == request.user.pk)
+    open_case = case.status == CaseStatus.OPEN
+    return render(request, "response/case_detail.html", {
+        "case": case, "reveal": reveal, "now": now,
+        "routes": [(r, forms.StageForm(case_route=r, prefix=f"r{r.pk}") if can_write and open_case else None, protection.get(r.pk)) for r in routes],
+        "timeline": selectors.case_timeline(case=case),
+        "deadlines": selectors.case_deadlines(case=case),
+        "hearings": case.hearings.defer("result").all(),
+        "documents": case.documents.select_related("evidence").all(),
+        "incidents": case.incidents.order_by("reference"),
+        "persons": case.persons.order_by("code_name").defer("chosen_name", "legal_name", "id_number", "phone", "safe_contact", "address", "hiv_status"),
+        "can_write": can_write and open_case,
+        "can_assign": membership.role in MANAGERS,
+        "route_form": forms.RouteStartForm(), "event_form": forms.EventForm(), "hearing_form": forms.HearingForm(),
+        "deadline_form": forms.DeadlineForm(membership=membership), "document_form": forms.DocumentForm(),
+        "close_form": forms.CloseForm(), "lawyer_form": forms.LawyerForm(membership=membership, initial={"lawyer": case.lawyer_id or ""}),
+    })
+
+
+def _case_post(request: HttpRequest, case_id: int) -> tuple[Membership, Any, str]:
+    membership = _membership(request)
+    case = selectors.case_get_for(membership=membership, case_id=case_id)
+    return membership, case, reverse("response:case_detail", args=[case.pk])
+
+
+@role_required(*services.CASE_WRITERS)
+@require_POST
+def case_route_start(request: HttpRequest, case_id: int) -> HttpResponse:
+    membership, case, back = _case_post(request, case_id)
+    form = forms.RouteStartForm(request.POST)
+    if not form.is_valid():
+        return _bad_post(request, form, back)
+    route, stage = form.cleaned_data["start"]
+    try:
+        services.case_route_start(
+            case=case, membership=membership, acting_user=request.user, route=route, stage=stage,  # type: ignore[arg-type]
+            forum=form.cleaned_data["forum"], case_number=form.cleaned_data["case_number"], started_on=form.cleaned_data["started_on"],
+        )
+    except ValidationError as exc:
+        _errors_into(form, exc)
+        return _bad_post(request, form, back)
+    return _see_other(back)
+
+
+@role_required(*services.CASE_WRITERS)
+@require_POST
+def case_route_advance(request: HttpRequest, case_id: int, route_id: int) -> HttpResponse:
+    membership, case, back = _case_post(request, case_id)
+    case_route = selectors.case_route_get_for(membership=membership, case=case, route_id=route_id)
+    form = forms.StageForm(request.POST, case_route=case_route, prefix=f"r{case_route.pk}")
+    if not form.is_valid():
+        return _bad_post(request, form, back)
+    d = form.cleaned_data
+    try:
+        services.case_route_advance(
+            case_route=case_route, membership=membership, acting_user=request.user, stage=d["stage"],  # type: ignore[arg-type]
+            occurred_at=d["occurred_at"], note=d["note"], outcome=d["outcome"], in_force_until=d["in_force_until"],
+        )
+    except ValidationError as exc:
+        _errors_into(form, exc)
+        return _bad_post(request, form, back)
+    return _see_other(back)
+
+
+@role_required(*services.CASE_WRITERS)
+@require_POST
+def case_event_add(request: HttpRequest, case_id: int) -> HttpResponse:
+    membership, case, back = _case_post(request, case_id)
+    form = forms.EventForm(request.POST)
+    if not form.is_valid():
+        return _bad_post(request, form, back)
+    try:
+        services.case_event_add(case=case, membership=membership, acting_user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        _errors_into(form, exc)
+        return _bad_post(request, form, back)
+    return _see_other(back)
+
+
+@role_required(*services.CASE_WRITERS)
+@require_POST
+def case_hearing_add(request: HttpRequest, case_id: int) -> HttpResponse:
+    membership, case, back = _case_post(request, case_id)
+    form = forms.HearingForm(request.POST)
+    if not form.is_valid():
+        return _bad_post(request, form, back)
+    try:
+        services.hearing_add(case=case, membership=membership, acting_user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        _errors_into(form, exc)
+        return _bad_post(request, form, back)
+    return _see_other(back)
+
+
+@role_required(*services.CASE_WRITERS)
+@require_POST
+def case_deadline_add(request: HttpRequest, case_id: int) -> HttpResponse:
+    membership, case, back = _case_post(request, case_id)
+    form = forms.DeadlineForm(request.POST, membership=membership)
+    if not form.is_valid():
+        return _bad_post(request, form, back)
+    d = form.cleaned_data
+    due_at = None
+    if d["due_on"]:
+        due_at = datetime.combine(d["due_on"], time(23, 59, 59), tzinfo=timezone.get_current_timezone())
+    try:
+        services.deadline_add(
+            case=case, membership=membership, acting_user=request.user, title=d["title"], due_at=due_at,  # type: ignore[arg-type]
+            amount=d["amount"] if due_at is None else None, unit=d["unit"] if due_at is None else "",
+            assigned_to=form.staff.get(d["assigned_to"]) if d["assigned_to"] else None,
+        )
+    except ValidationError as exc:
+        _errors_into(form, exc)
+        return _bad_post(request, form, back)
+    messages.success(request, _("Deadline added."))
+    return _see_other(back)
+
+
+@role_required(*services.CASE_WRITERS)
+@require_POST
+def deadline_done(request: HttpRequest, deadline_id: int) -> HttpResponse:
+    membership = _membership(request)
+    deadline = selectors.deadline_get_for(membership=membership, deadline_id=deadline_id)
+    services.deadline_complete(deadline=deadline, membership=membership, acting_user=request.user)  # type: ignore[arg-type]
+    return _see_other(reverse("response:tasks") if request.POST.get("next") == "tasks" else reverse("response:case_detail", args=[deadline.case_id]))
+
+
+@role_required(*MANAGERS)
+@require_POST
+def case_lawyer(request: HttpRequest, case_id: int) -> HttpResponse:
+    membership, case, back = _case_post(request, case_id)
+    form = forms.LawyerForm(request.POST, membership=membership)
+    if not form.is_valid():
+        return _bad_post(request, form, back)
+    lawyer = form.lawyers.get(form.cleaned_data["lawyer"]) if form.cleaned_data["lawyer"] else None
+    services.case_assign_lawyer(case=case, membership=membership, acting_user=request.user, lawyer=lawyer)  # type: ignore[arg-type]
+    return _see_other(back)
+
+
+@role_required(*services.CASE_WRITERS)
+@require_POST
+def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
+    membership, case, back = _case_post(request, case_id)
+    form = forms.CloseForm(request.POST)
+    if not form.is_valid():
+        return _bad_post(request, form, back)
+    try:
+        services.case_close(case=case, membership=membership, acting_user=request.user, outcome=form.cleaned_data["outcome"])  # type: ignore[arg-type]
+    except ValidationError as exc:
+        _errors_into(form, exc)
+        return _bad_post(request, form, back)
+    return _see_other(back)
+
+
+@role_required(*services.CASE_WRITERS)
+@require_POST
+def case_document_add(request: HttpRequest, case_id: int) -> HttpResponse:
+    membership, case, back = _case_post(request, case_id)
+    form = forms.DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _bad_post(request, form, back)
+    try:
+        services.case_document_add(
+            case=case, membership=membership, acting_user=request.user, uploaded=form.cleaned_data["file"],  # type: ignore[arg-type]
+            kind=form.cleaned_data["kind"], description=form.cleaned_data["description"],
+        )
+    except ValidationError as exc:
+        _errors_into(form, exc)
+        return _bad_post(request, form, back)
+    messages.success(request, _("File stored, fingerprinted and encrypted."))
+    return _see_other(back)
+
+
+@role_required(*STAFF)
+def case_document_download(request: HttpRequest, case_id: int, document_id: int) -> HttpResponse:
+    membership = _membership(request)
+    case = selectors.case_get_for(membership=membership, case_id=case_id)
+    document = selectors.case_document_get_for(membership=membership, case=case, document_id=document_id)
+    try:
+        data = evidence_services.evidence_read(
+            evidence=document.evidence, acting_user=request.user, purpose=f"case {case.reference}", action=CustodyAction.DOWNLOADED
+        )
+    except evidence_services.EvidenceTampered as exc:
+        messages.error(request, str(exc))
+        return _see_other(reverse("response:case_detail", args=[case.pk]))
+    response = HttpResponse(data, content_type=document.evidence.content_type)
+    response["Content-Disposition"] = f'attachment; filename="evidence-{document.evidence.uid.hex[:12]}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@role_required(*services.CASE_WRITERS)
+@require_POST
+def case_bundle(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Download the signed evidence bundle. POST: it writes to the custody log."""
+    membership, case, back = _case_post(request, case_id)
+    try:
+        data = services.case_bundle_bytes(case=case, membership=membership, acting_user=request.user)  # type: ignore[arg-type]
+    except services.BundleRefused as exc:
+        messages.error(request, exc.message)
+        response = render(request, "response/bundle_refused.html", {"case": case, "message": exc.message}, status=409)
+        return response
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{case.reference}-evidencia.zip"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --------------------------------------------------------------------------- defenders' security
+
+
+@role_required(*services.SECURITY_ROLES)
+def security_list(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    return render(request, "response/security_list.html", {"records": selectors.security_list_for(membership=membership)})
+
+
+@role_required(*services.SECURITY_ROLES)
+@require_http_methods(["GET", "POST"])
+def security_create(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    form = forms.SecurityRecordForm(request.POST or None, membership=membership, initial={"incident": request.GET.get("incidente", "")})
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                incident = records_selectors.incident_by_reference_for(membership=membership, reference=d["incident"].strip())
+            except Http404:
+                form.add_error("incident", _("No incident with this reference."))
+            else:
+                try:
+                    record = services.security_record_create(
+                        membership=membership, acting_user=request.user, incident=incident,  # type: ignore[arg-type]
+                        defender=form.defenders[d["defender"]], risk_level=d["risk_level"], assessment=d["assessment"],
+                        follow_up_on=d["follow_up_on"],
+                    )
+                except ValidationError as exc:
+                    _errors_into(form, exc)
+                else:
+                    return _see_other(reverse("response:security_detail", args=[record.pk]))
+        return render(request, "response/security_form.html", {"form": form}, status=400)
+    return render(request, "response/security_form.html", {"form": form})
+
+
+@role_required(*services.SECURITY_ROLES)
+def security_detail(request: HttpRequest, record_id: int) -> HttpResponse:
+    membership = _membership(request)
+    record = selectors.security_get_for(membership=membership, record_id=record_id)
+    reveal = request.GET.get("mostrar") == "1"
+    if reveal:
+        audit.record(actor=request.user, action="security.viewed", target=record, fields=["assessment", "measures"])
+    return render(request, "response/security_detail.html", {
+        "record": record, "reveal": reveal, "measures": record.measures.all(),
+        "measure_form": forms.MeasureForm(),
+        "update_form": forms.SecurityUpdateForm(initial={"risk_level": record.risk_level, "status": record.status, "follow_up_on": record.follow_up_on}),
+    })
+
+
+@role_required(*services.SECURITY_ROLES)
+@require_POST
+def security_measure_add(request: HttpRequest, record_id: int) -> HttpResponse:
+    membership = _membership(request)
+    record = selectors.security_get_for(membership=membership, record_id=record_id)
+    back = reverse("response:security_detail", args=[record.pk])
+    form = forms.MeasureForm(request.POST)
+    if not form.is_valid():
+        return _bad_post(request, form, back)
+    services.protective_measure_add(record=record, membership=membership, acting_user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+    return _see_other(back)
+
+
+@role_required(*services.SECURITY_ROLES)
+@require_POST
+def security_update(request: HttpRequest, record_id: int) -> HttpResponse:
+    membership = _membership(request)
+    record = selectors.security_get_for(membership=membership, record_id=record_id)
+    back = reverse("response:security_detail", args=[record.pk])
+    form = forms.SecurityUpdateForm(request.POST)
+    if not form.is_valid():
+        return _bad_post(request, form, back)
+    services.security_record_update(record=record, membership=membership, acting_user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+    return _see_other(back)
