@@ -15,7 +15,13 @@ from amparo.response import selectors
 from amparo.response.lib.deadlines import Unit
 from amparo.response.lib.directory import Language, Need, ServiceKind
 from amparo.response.lib.procedure import INITIAL_STAGES, Outcome, Route, Stage, route_next_stages
-from amparo.response.models import ConsentMethod, DocumentKind, MeasureKind, RiskLevel, SecurityStatus
+from amparo.response.models import (
+    ConsentMethod,
+    DocumentKind,
+    MeasureKind,
+    RiskLevel,
+    SecurityStatus,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"})
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

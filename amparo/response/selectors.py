@@ -68,12 +68,15 @@ def lawyer_incident_q(*, membership: Membership) -> Q:
 
 
 def lawyer_person_q(*, membership: Membership) -> Q:
-    """People a lawyer may read: referred to her directly, or in a case assigned to her."""
-    referred = lawyer_referrals(membership=membership).filter(person__isnull=False).values("person_id")
+    """People a lawyer may read: the person of a referral to her (or, when the referral names
+    no one, the people of its incident), and the people of cases assigned to her."""
+    referrals = lawyer_referrals(membership=membership)
+    named = referrals.filter(person__isnull=False).values("person_id")
+    whole_incident = referrals.filter(person__isnull=True, incident__isnull=False).values("incident_id")
     in_cases = LegalCase.objects.filter(
         organisation_id=membership.organisation_id, lawyer_id=membership.user_id
     ).values("person_links__person_id")
-    return Q(pk__in=referred) | Q(pk__in=in_cases)
+    return Q(pk__in=named) | Q(incident_links__incident_id__in=whole_incident) | Q(pk__in=in_cases)
 
 
 def _incident_scope(membership: Membership) -> QuerySet[Incident]:
