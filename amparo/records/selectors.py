@@ -23,8 +23,18 @@ WRITE_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.DOCUMENTER)
 
 
 def lawyer_incident_filter(membership: Membership) -> Q:
-    """Incidents referred or assigned to a lawyer. 'Response' widens this with referrals and cases."""
-    return Q(assigned_to=membership.user)
+    """Incidents referred or assigned to a lawyer: assigned here, or referred / in a case in 'Response'."""
+    from amparo.response.selectors import lawyer_incident_q
+
+    return Q(assigned_to=membership.user) | lawyer_incident_q(membership=membership)
+
+
+def lawyer_person_filter(membership: Membership) -> Q:
+    """People of incidents assigned to a lawyer, and the people referred to her or in her cases."""
+    from amparo.response.selectors import lawyer_person_q
+
+    assigned = Incident.objects.filter(organisation_id=membership.organisation_id, assigned_to=membership.user).values("pk")
+    return Q(incident_links__incident_id__in=assigned) | lawyer_person_q(membership=membership)
 
 
 def incident_scope(*, membership: Membership) -> QuerySet[Incident]:
@@ -42,10 +52,12 @@ def person_scope(*, membership: Membership) -> QuerySet[Person]:
     base = Person.objects.filter(organisation_id=membership.organisation_id)
     if membership.role in (Role.ADMIN, Role.COORDINATOR):
         return base
-    if membership.role in (Role.DOCUMENTER, Role.LAWYER):
+    if membership.role == Role.DOCUMENTER:
         visible_incidents = incident_scope(membership=membership).values("pk")
-        own = Q(created_by_id=membership.user_id) if membership.role == Role.DOCUMENTER else Q(pk__in=[])
+        own = Q(created_by_id=membership.user_id)
         return base.filter(own | Q(incident_links__incident_id__in=visible_incidents)).distinct()
+    if membership.role == Role.LAWYER:
+        return base.filter(lawyer_person_filter(membership)).distinct()
     return base.none()
 
 
