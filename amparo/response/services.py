@@ -12,8 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from amparo.accounts.models import Membership, Organisation, Role, User
 from amparo.audit import services as audit
@@ -1041,10 +1042,10 @@ def _claim(kind: str, object_id: int, now: datetime) -> tuple[int, int, date] | 
 
 
 REMINDER_SUBJECTS = {
-    ReminderKind.REFERRAL_FOLLOW_UP: "Amparo: a referral needs follow-up",
-    ReminderKind.DEADLINE: "Amparo: a case deadline is near",
-    ReminderKind.HEARING: "Amparo: a hearing is coming up",
-    ReminderKind.SECURITY_FOLLOW_UP: "Amparo: a security follow-up is due",
+    ReminderKind.REFERRAL_FOLLOW_UP: gettext_lazy("Amparo: a referral needs follow-up"),
+    ReminderKind.DEADLINE: gettext_lazy("Amparo: a case deadline is near"),
+    ReminderKind.HEARING: gettext_lazy("Amparo: a hearing is coming up"),
+    ReminderKind.SECURITY_FOLLOW_UP: gettext_lazy("Amparo: a security follow-up is due"),
 }
 
 
@@ -1075,11 +1076,13 @@ def _email_reminder(*, reminder_id: int) -> None:
     from django.conf import settings
 
     reminder = Reminder.objects.select_related("user").get(pk=reminder_id)
-    body = (
-        f"{REMINDER_SUBJECTS[reminder.kind]} ({reminder.due_on.isoformat()}).\n"
-        f"{settings.SITE_URL}/respuesta/tareas/\n"
-    )
-    send_mail(REMINDER_SUBJECTS[reminder.kind], body, None, [reminder.user.email], fail_silently=False)
+    # The job has no request: write in the organisation's default language (Spanish).
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = str(REMINDER_SUBJECTS[reminder.kind])
+        body = f"{subject} ({reminder.due_on.isoformat()}).\n" + _("Open the task list: %(url)s") % {
+            "url": f"{settings.SITE_URL}/respuesta/tareas/"
+        } + "\n"
+    send_mail(subject, body, None, [reminder.user.email], fail_silently=False)
     Reminder.objects.filter(pk=reminder_id).update(emailed=True)
 
 
