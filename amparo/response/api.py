@@ -11,7 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from amparo.accounts.models import Membership, Role, User
 from amparo.api import ApiError
@@ -167,7 +167,7 @@ def services_get(request: HttpRequest, service_id: int) -> dict[str, Any]:
 
 
 @router.post("/services", response={201: schemas.ServiceOut})
-def services_create(request: HttpRequest, payload: schemas.ServiceIn) -> tuple[int, dict[str, Any]]:
+def services_create(request: HttpRequest, payload: schemas.ServiceIn) -> Status:
     membership = _membership(request, MANAGERS)
     data = payload.dict()
     department_code = data.pop("department")
@@ -177,7 +177,7 @@ def services_create(request: HttpRequest, payload: schemas.ServiceIn) -> tuple[i
     lawyer_id = data.pop("lawyer_id")
     data["lawyer"] = _user_in_org(membership, lawyer_id)
     service = services.service_create(membership=membership, acting_user=request.user, **data)  # type: ignore[arg-type]
-    return 201, _service_out(service)
+    return Status(201, _service_out(service))
 
 
 # --------------------------------------------------------------------------- referrals
@@ -191,7 +191,7 @@ def referrals_list(request: HttpRequest, status: str = "", incident_id: int | No
 
 
 @router.post("/referrals", response={201: schemas.ReferralDetailOut})
-def referrals_create(request: HttpRequest, payload: schemas.ReferralIn) -> tuple[int, dict[str, Any]]:
+def referrals_create(request: HttpRequest, payload: schemas.ReferralIn) -> Status:
     membership = _membership(request, services.REFERRAL_WRITERS)
     incident = records_selectors.incident_get_for(membership=membership, incident_id=payload.incident_id) if payload.incident_id else None
     person = records_selectors.person_get_for(membership=membership, person_id=payload.person_id) if payload.person_id else None
@@ -203,7 +203,7 @@ def referrals_create(request: HttpRequest, payload: schemas.ReferralIn) -> tuple
         shares_identifying_data=payload.shares_identifying_data, note=payload.note, follow_up_on=payload.follow_up_on,
         assigned_to=_user_in_org(membership, payload.assigned_to_id),
     )
-    return 201, _referral_detail(request, referral, audit_it=False)
+    return Status(201, _referral_detail(request, referral, audit_it=False))
 
 
 def _referral_detail(request: HttpRequest, referral: Referral, audit_it: bool = True) -> dict[str, Any]:
@@ -253,7 +253,7 @@ def cases_list(request: HttpRequest, status: str = "", overdue: bool = False) ->
 
 
 @router.post("/cases", response={201: schemas.CaseDetailOut})
-def cases_create(request: HttpRequest, payload: schemas.CaseIn) -> tuple[int, dict[str, Any]]:
+def cases_create(request: HttpRequest, payload: schemas.CaseIn) -> Status:
     membership = _membership(request, services.CASE_WRITERS)
     incidents = [records_selectors.incident_get_for(membership=membership, incident_id=i) for i in dict.fromkeys(payload.incident_ids)]
     persons = [records_selectors.person_get_for(membership=membership, person_id=p) for p in dict.fromkeys(payload.person_ids)]
@@ -262,7 +262,7 @@ def cases_create(request: HttpRequest, payload: schemas.CaseIn) -> tuple[int, di
         lawyer=_user_in_org(membership, payload.lawyer_id), summary=payload.summary,
         perpetrator_details=payload.perpetrator_details, opened_on=payload.opened_on,
     )
-    return 201, _case_detail_out(membership, case)
+    return Status(201, _case_detail_out(membership, case))
 
 
 @router.get("/cases/{case_id}", response=schemas.CaseDetailOut)
@@ -283,11 +283,11 @@ def _route_of(case: LegalCase, route_id: int | None) -> CaseRoute | None:
 
 
 @router.post("/cases/{case_id}/routes", response={201: schemas.RouteOut})
-def cases_route_start(request: HttpRequest, case_id: int, payload: schemas.RouteIn) -> tuple[int, dict[str, Any]]:
+def cases_route_start(request: HttpRequest, case_id: int, payload: schemas.RouteIn) -> Status:
     membership = _membership(request, services.CASE_WRITERS)
     case = selectors.case_get_for(membership=membership, case_id=case_id)
     route = services.case_route_start(case=case, membership=membership, acting_user=request.user, **payload.dict())  # type: ignore[arg-type]
-    return 201, _route_out(route)
+    return Status(201, _route_out(route))
 
 
 @router.post("/cases/{case_id}/routes/{route_id}/stage", response=schemas.RouteOut)
@@ -300,14 +300,14 @@ def cases_route_advance(request: HttpRequest, case_id: int, route_id: int, paylo
 
 
 @router.post("/cases/{case_id}/deadlines", response={201: schemas.DeadlineOut})
-def cases_deadline_add(request: HttpRequest, case_id: int, payload: schemas.DeadlineIn) -> tuple[int, dict[str, Any]]:
+def cases_deadline_add(request: HttpRequest, case_id: int, payload: schemas.DeadlineIn) -> Status:
     membership = _membership(request, services.CASE_WRITERS)
     case = selectors.case_get_for(membership=membership, case_id=case_id)
     data = payload.dict()
     data["assigned_to"] = _user_in_org(membership, data.pop("assigned_to_id"))
     data["route"] = _route_of(case, data.pop("route_id"))
     deadline = services.deadline_add(case=case, membership=membership, acting_user=request.user, **data)  # type: ignore[arg-type]
-    return 201, _deadline_out(deadline, timezone.now())
+    return Status(201, _deadline_out(deadline, timezone.now()))
 
 
 @router.post("/deadlines/{deadline_id}/done", response=schemas.DeadlineOut)
@@ -319,24 +319,24 @@ def deadlines_done(request: HttpRequest, deadline_id: int) -> dict[str, Any]:
 
 
 @router.post("/cases/{case_id}/hearings", response={201: schemas.HearingOut})
-def cases_hearing_add(request: HttpRequest, case_id: int, payload: schemas.HearingIn) -> tuple[int, dict[str, Any]]:
+def cases_hearing_add(request: HttpRequest, case_id: int, payload: schemas.HearingIn) -> Status:
     membership = _membership(request, services.CASE_WRITERS)
     case = selectors.case_get_for(membership=membership, case_id=case_id)
     data = payload.dict()
     data["route"] = _route_of(case, data.pop("route_id"))
     hearing = services.hearing_add(case=case, membership=membership, acting_user=request.user, **data)  # type: ignore[arg-type]
-    return 201, _hearing_out(hearing)
+    return Status(201, _hearing_out(hearing))
 
 
 @router.post("/cases/{case_id}/events", response={201: schemas.EventOut})
-def cases_event_add(request: HttpRequest, case_id: int, payload: schemas.EventIn) -> tuple[int, dict[str, Any]]:
+def cases_event_add(request: HttpRequest, case_id: int, payload: schemas.EventIn) -> Status:
     membership = _membership(request, services.CASE_WRITERS)
     case = selectors.case_get_for(membership=membership, case_id=case_id)
     data = payload.dict()
     data["route"] = _route_of(case, data.pop("route_id"))
     event = services.case_event_add(case=case, membership=membership, acting_user=request.user, **data)  # type: ignore[arg-type]
-    return 201, {"id": event.pk, "kind": event.kind, "occurred_at": event.occurred_at, "stage": event.stage,
-                 "route_id": event.route_id, "description": event.description}
+    return Status(201, {"id": event.pk, "kind": event.kind, "occurred_at": event.occurred_at, "stage": event.stage,
+                        "route_id": event.route_id, "description": event.description})
 
 
 @router.post("/cases/{case_id}/close", response=schemas.CaseOut)
@@ -370,7 +370,7 @@ def security_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/security-records", response={201: schemas.SecurityOut})
-def security_create(request: HttpRequest, payload: schemas.SecurityIn) -> tuple[int, dict[str, Any]]:
+def security_create(request: HttpRequest, payload: schemas.SecurityIn) -> Status:
     membership = _membership(request, services.SECURITY_ROLES)
     incident = records_selectors.incident_get_for(membership=membership, incident_id=payload.incident_id)
     defender = records_selectors.person_get_for(membership=membership, person_id=payload.defender_id)
@@ -378,7 +378,7 @@ def security_create(request: HttpRequest, payload: schemas.SecurityIn) -> tuple[
         membership=membership, acting_user=request.user, incident=incident, defender=defender,  # type: ignore[arg-type]
         risk_level=payload.risk_level, assessment=payload.assessment, follow_up_on=payload.follow_up_on,
     )
-    return 201, _security_out(record, with_measures=True)
+    return Status(201, _security_out(record, with_measures=True))
 
 
 @router.get("/security-records/{record_id}", response=schemas.SecurityOut)
@@ -390,11 +390,11 @@ def security_get(request: HttpRequest, record_id: int) -> dict[str, Any]:
 
 
 @router.post("/security-records/{record_id}/measures", response={201: schemas.MeasureOut})
-def security_measure_add(request: HttpRequest, record_id: int, payload: schemas.MeasureIn) -> tuple[int, dict[str, Any]]:
+def security_measure_add(request: HttpRequest, record_id: int, payload: schemas.MeasureIn) -> Status:
     membership = _membership(request, services.SECURITY_ROLES)
     record = selectors.security_get_for(membership=membership, record_id=record_id)
     measure = services.protective_measure_add(record=record, membership=membership, acting_user=request.user, **payload.dict())  # type: ignore[arg-type]
-    return 201, {"id": measure.pk, "kind": measure.kind, "taken_on": measure.taken_on, "description": measure.description}
+    return Status(201, {"id": measure.pk, "kind": measure.kind, "taken_on": measure.taken_on, "description": measure.description})
 
 
 # --------------------------------------------------------------------------- work views
