@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from amparo.response.lib.deadlines import Unit
 from amparo.response.lib.directory import Need, ServiceKind
@@ -168,8 +169,8 @@ class Referral(models.Model):
 
 
 class CaseStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", pgettext_lazy("case status", "Open")
+    CLOSED = "closed", pgettext_lazy("case status", "Closed")
 
 
 class LegalCase(models.Model):
@@ -381,7 +382,7 @@ class RiskLevel(models.TextChoices):
 
 
 class SecurityStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("case status", "Open")
     MONITORING = "monitoring", _("Monitoring")
     CLOSED = "closed", _("Closed")
 

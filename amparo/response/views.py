@@ -26,6 +26,7 @@ from amparo.response import forms, selectors, services
 from amparo.response.lib.procedure import Route, Stage, protection_status
 from amparo.response.lib.referral_flow import ReferralStatus, referral_next_statuses
 from amparo.response.models import CaseStatus, Reminder
+from amparo.vocab.models import Term, Vocabulary
 
 STAFF = (Role.ADMIN, Role.COORDINATOR, Role.DOCUMENTER, Role.LAWYER)
 ALL_ROLES = (*STAFF, Role.ANALYST)
@@ -375,6 +376,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "hearings": case.hearings.defer("result").all(),
         "documents": case.documents.select_related("evidence").all(),
         "incidents": case.incidents.order_by("reference"),
+        "perpetrators": Term.objects.filter(vocabulary=Vocabulary.PERPETRATOR, code__in=case.perpetrator_codes),
         "persons": case.persons.order_by("code_name").defer("chosen_name", "legal_name", "id_number", "phone", "safe_contact", "address", "hiv_status"),
         "can_write": can_write and open_case,
         "can_assign": membership.role in MANAGERS,

@@ -10,7 +10,13 @@ from django.utils import timezone
 
 from amparo.response.lib.bundle import verify_bundle
 from amparo.response.models import Deadline, LegalCase, Referral, Service
-from amparo.response.tests.factories import incident_with_person, local_service, move, open_case, refer
+from amparo.response.tests.factories import (
+    incident_with_person,
+    local_service,
+    move,
+    open_case,
+    refer,
+)
 from amparo.response.tests.test_lawyer_scope import token_for
 
 pytestmark = pytest.mark.django_db

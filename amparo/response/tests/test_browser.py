@@ -1,0 +1,136 @@
+"""In real Chromium on a phone screen: an incident from creation, through a referral to a lawyer,
+to a legal case with a deadline and a downloaded evidence bundle that verifies."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-results"
+
+
+def current_code(user) -> str:
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    return f"{totp(device.bin_key):06d}"
+
+
+def sign_in(page, base: str, username: str, user) -> None:
+    from conftest import PASSWORD
+
+    page.goto(f"{base}/cuenta/entrar/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/cuenta/verificar/")
+    page.fill("#id_token", current_code(user))
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def test_an_incident_goes_to_a_lawyer_a_case_a_deadline_and_a_verified_bundle(personas, live_server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from amparo.evidence.models import CustodyEvent
+    from amparo.lib.browser import launch
+    from amparo.response.lib.bundle import verify_bundle
+    from amparo.response.models import Deadline, LegalCase, Referral, SigningKey
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    base = live_server.url
+    with sync_playwright() as p:
+        browser = launch(p)
+        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="es-PE", is_mobile=True, has_touch=True, accept_downloads=True)
+        page = context.new_page()
+        outside: list[str] = []
+        page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) and not r.url.startswith("data:") else None)
+        sign_in(page, base, "carla", personas.carla)
+
+        # 1. The incident, with consent to legal action.
+        page.goto(f"{base}/casos/nuevo/")
+        page.fill("#id_occurred_on", "2025-08-02")
+        page.select_option("#id_department", "15")
+        page.check("input[name=violations][value=arbitrary_detention]")
+        page.check("input[name=perpetrators][value=pnp_officer]")
+        page.fill("#id_narrative", "Me detuvieron sin motivo y me quitaron los condones.")
+        page.check("#id_consent_store")
+        page.check("#id_consent_legal_action")
+        page.fill("#id_p-code_name", "Girasol")
+        page.click("#incident-form button[type=submit]")
+        page.wait_for_url("**/casos/*/")
+
+        # 2. Refer it to Lucía, the allied lawyer, with the person's consent recorded first.
+        page.click("#incident-response")
+        page.wait_for_url("**/respuesta/incidentes/*/")
+        page.click("#refer")
+        page.check("#id_consent_given")
+        page.select_option("#id_consent_method", "verbal")
+        page.check("input[name=target][value=lawyer]")
+        page.select_option("#id_lawyer", str(personas.lucia.pk))
+        page.select_option("#id_need", "legal_aid")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        page.screenshot(path=str(ARTIFACTS / "referral-form-360.png"), full_page=True)
+        page.click("#save-referral")
+        page.wait_for_url("**/respuesta/derivaciones/*/")
+        page.select_option("#id_status", "sent")
+        page.click("#update-status")
+        page.wait_for_url("**/respuesta/derivaciones/*/")
+        assert "Enviada" in page.inner_text("#referral-status")
+
+        # 3. Open the legal case from the incident, assigned to Lucía.
+        referral = Referral.objects.get()
+        page.goto(f"{base}/respuesta/incidentes/{referral.incident_id}/")
+        page.click("#open-case")
+        page.fill("#id_title", "Detención arbitraria en Lince")
+        page.select_option("#id_lawyer", str(personas.lucia.pk))
+        page.click("#save-case")
+        page.wait_for_url("**/respuesta/casos/*/")
+
+        # 4. The complaint at the comisaría, and a deadline in business days.
+        page.click("#routes summary >> nth=-1")
+        page.select_option("#id_start", "criminal:complaint_police")
+        page.fill("#id_forum", "Comisaría de Lince")
+        page.click("#start-route")
+        page.wait_for_url("**/respuesta/casos/*/")
+        page.click("#deadlines summary")
+        page.fill("#id_title", "Pedir copia de la carpeta fiscal")
+        page.fill("#id_amount", "5")
+        page.select_option("#id_unit", "business_days")
+        page.click("#add-deadline")
+        page.wait_for_url("**/respuesta/casos/*/")
+        assert "Pedir copia de la carpeta fiscal" in page.inner_text("#deadlines")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        page.screenshot(path=str(ARTIFACTS / "case-detail-360.png"), full_page=True)
+
+        # 5. Download the evidence bundle.
+        with page.expect_download() as download_info:
+            page.click("#download-bundle")
+        bundle_path = tmp_path / "bundle.zip"
+        download_info.value.save_as(bundle_path)
+
+        # 6. Lucía sees the referral and the case as hers.
+        context.clear_cookies()
+        sign_in(page, base, "lucia", personas.lucia)
+        page.goto(f"{base}/respuesta/casos/")
+        assert LegalCase.objects.get().reference in page.content()
+        page.goto(f"{base}/respuesta/tareas/")
+        assert "Pedir copia de la carpeta fiscal" in page.inner_text("#my-deadlines")
+        browser.close()
+
+    case = LegalCase.objects.get()
+    assert case.lawyer == personas.lucia and case.routes.get().stage == "complaint_police"
+    assert Deadline.objects.get(case=case).assigned_to == personas.lucia
+    assert Referral.objects.get().status == "sent"
+    report = verify_bundle(bundle_path, trusted_fingerprints=[SigningKey.objects.get().fingerprint])
+    assert report.ok and report.key_trusted, report.problems
+    assert report.manifest["case"]["reference"] == case.reference
+    assert not CustodyEvent.objects.filter(action="tamper_detected").exists()
+    assert outside == [], f"requests left the site: {outside}"
