@@ -33,6 +33,18 @@ from amparo.response.models import (
     Service,
 )
 
+# List pages never need sealed columns, neither the referral's nor its incident's or person's:
+# leaving them out saves decrypting every row (and keeps identities out of memory).
+REFERRAL_LIST_DEFER = (
+    "note", "outcome", "feedback_comment",
+    *(f"incident__{f}" for f in Incident.SENSITIVE_FIELDS),
+    *(f"person__{f}" for f in Person.SENSITIVE_FIELDS),
+)
+
+CASE_SEALED = ("title", "summary", "perpetrator_details")
+CASE_JOIN_DEFER = tuple(f"case__{f}" for f in CASE_SEALED)
+DEFENDER_JOIN_DEFER = tuple(f"defender__{f}" for f in Person.SENSITIVE_FIELDS)
+
 # A referral gives its lawyer access to the record only once it has been sent to her, with
 # consent, and until she declines it or it is withdrawn.
 LAWYER_ACCESS_STATUSES = (ReferralStatus.SENT, ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED)
@@ -188,7 +200,7 @@ def referral_scope(*, membership: Membership) -> QuerySet[Referral]:
 
 def referral_list_for(*, membership: Membership, status: str = "", incident: Incident | None = None) -> QuerySet[Referral]:
     qs = referral_scope(membership=membership).select_related("service", "lawyer", "incident", "person", "assigned_to")
-    qs = qs.defer("note", "outcome", "feedback_comment")
+    qs = qs.defer(*REFERRAL_LIST_DEFER)
     if status:
         qs = qs.filter(status=status)
     if incident is not None:
@@ -308,7 +320,7 @@ def security_scope(*, membership: Membership) -> QuerySet[SecurityRecord]:
 def security_list_for(*, membership: Membership) -> QuerySet[SecurityRecord]:
     return (
         security_scope(membership=membership)
-        .defer("assessment")
+        .defer("assessment", *DEFENDER_JOIN_DEFER, *(f"incident__{f}" for f in Incident.SENSITIVE_FIELDS))
         .select_related("incident", "defender", "assigned_to")
         .annotate(measure_count=Count("measures"))
         .order_by("status", "follow_up_on", "-pk")
@@ -346,50 +358,54 @@ class Tasks:
         return sum(len(x) for x in (self.follow_ups, self.unanswered, self.to_answer, self.deadlines, self.hearings, self.security))
 
 
+# Work lists show the most urgent items first and stop there: a list of hundreds helps nobody.
+TASK_LIMIT = 50
+OVERDUE_LIMIT = 100
+
+
 def my_tasks(*, membership: Membership, now: datetime | None = None) -> Tasks:
-    """What this user must do: follow-ups, deadlines, hearings, unanswered referrals."""
+    """What this user must do: follow-ups, deadlines, hearings, unanswered referrals (most urgent first)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     soon = today + timedelta(days=7)
     user_id = membership.user_id
-    referrals = referral_scope(membership=membership).select_related("service", "lawyer", "incident", "person").defer(
-        "note", "outcome", "feedback_comment"
-    )
+    referrals = referral_scope(membership=membership).select_related("service", "lawyer", "incident", "person").defer(*REFERRAL_LIST_DEFER)
     tasks = Tasks()
     tasks.follow_ups = list(
-        referrals.filter(assigned_to_id=user_id, status__in=OPEN_STATUSES, follow_up_on__lte=soon).order_by("follow_up_on")
+        referrals.filter(assigned_to_id=user_id, status__in=OPEN_STATUSES, follow_up_on__lte=soon).order_by("follow_up_on")[:TASK_LIMIT]
     )
     tasks.unanswered = list(
         referrals.filter(
             Q(assigned_to_id=user_id) | Q(created_by_id=user_id),
             status=ReferralStatus.SENT,
             sent_at__lt=now - timedelta(days=conf.UNANSWERED_AFTER_DAYS),
-        ).order_by("sent_at")
+        ).order_by("sent_at")[:TASK_LIMIT]
     )
     if membership.role == Role.LAWYER:
-        tasks.to_answer = list(referrals.filter(lawyer_id=user_id, status=ReferralStatus.SENT).order_by("sent_at"))
+        tasks.to_answer = list(referrals.filter(lawyer_id=user_id, status=ReferralStatus.SENT).order_by("sent_at")[:TASK_LIMIT])
     cases = case_scope(membership=membership)
     tasks.deadlines = list(
         Deadline.objects.filter(case__in=cases, done_at__isnull=True)
         .filter(Q(assigned_to_id=user_id) | Q(assigned_to__isnull=True, case__lawyer_id=user_id))
         .filter(due_at__lte=now + timedelta(days=14))
         .select_related("case")
-        .order_by("due_at")
+        .defer(*CASE_JOIN_DEFER)
+        .order_by("due_at")[:TASK_LIMIT]
     )
     tasks.hearings = list(
         Hearing.objects.filter(case__in=cases, scheduled_at__gte=now, scheduled_at__lte=now + timedelta(days=14))
         .filter(Q(case__lawyer_id=user_id) | Q(created_by_id=user_id))
         .select_related("case")
-        .defer("place", "result")
-        .order_by("scheduled_at")
+        .defer("place", "result", *CASE_JOIN_DEFER)
+        .order_by("scheduled_at")[:TASK_LIMIT]
     )
     tasks.security = list(
         security_scope(membership=membership)
         .filter(assigned_to_id=user_id, follow_up_on__lte=soon)
         .exclude(status=SecurityStatus.CLOSED)
         .select_related("defender")
-        .defer("assessment")
-        .order_by("follow_up_on")
+        .defer("assessment", *DEFENDER_JOIN_DEFER)
+        .order_by("follow_up_on")[:TASK_LIMIT]
     )
     tasks.reminders = list(
         Reminder.objects.filter(organisation_id=membership.organisation_id, user_id=user_id, dismissed_at__isnull=True)[:50]
@@ -421,13 +437,14 @@ def organisation_overdue(*, membership: Membership, now: datetime | None = None)
 
     return Overdue(
         deadlines=list(
-            _overdue_deadlines(now).filter(organisation_id=org_id).select_related("case", "assigned_to").order_by("due_at")
+            _overdue_deadlines(now).filter(organisation_id=org_id).select_related("case", "assigned_to")
+            .defer(*CASE_JOIN_DEFER).order_by("due_at")[:OVERDUE_LIMIT]
         ),
         follow_ups=list(
             Referral.objects.filter(organisation_id=org_id, status__in=OPEN_STATUSES, follow_up_on__lt=today)
             .select_related("service", "lawyer", "assigned_to", "incident")
-            .defer("note", "outcome", "feedback_comment")
-            .order_by("follow_up_on")
+            .defer(*REFERRAL_LIST_DEFER)
+            .order_by("follow_up_on")[:OVERDUE_LIMIT]
         ),
         unanswered=list(
             Referral.objects.filter(
@@ -435,8 +452,8 @@ def organisation_overdue(*, membership: Membership, now: datetime | None = None)
                 sent_at__lt=now - timedelta(days=conf.UNANSWERED_AFTER_DAYS),
             )
             .select_related("service", "lawyer", "assigned_to", "incident")
-            .defer("note", "outcome", "feedback_comment")
-            .order_by("sent_at")
+            .defer(*REFERRAL_LIST_DEFER)
+            .order_by("sent_at")[:OVERDUE_LIMIT]
         ),
         protection_undecided=list(
             CaseRoute.objects.filter(
@@ -445,14 +462,14 @@ def organisation_overdue(*, membership: Membership, now: datetime | None = None)
             )
             .select_related("case")
             .defer("case_number", "case__title", "case__summary", "case__perpetrator_details")
-            .order_by("requested_at")
+            .order_by("requested_at")[:OVERDUE_LIMIT]
         ),
         security=list(
             SecurityRecord.objects.filter(organisation_id=org_id, follow_up_on__lt=today)
             .exclude(status=SecurityStatus.CLOSED)
             .select_related("defender", "assigned_to")
-            .defer("assessment")
-            .order_by("follow_up_on")
+            .defer("assessment", *DEFENDER_JOIN_DEFER)
+            .order_by("follow_up_on")[:OVERDUE_LIMIT]
         ),
     )
 
