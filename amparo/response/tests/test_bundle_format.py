@@ -189,3 +189,21 @@ def test_amparo_evidence_verify_runs_without_database_or_master_key(tmp_path: Pa
 def test_amparo_evidence_verify_answers_a_missing_file_clearly(tmp_path: Path) -> None:
     result = run_cli("evidence", "verify", str(tmp_path / "nope.zip"), extra_env={"AMPARO_LANGUAGE": "en"})
     assert result.returncode == 2 and "No such file" in result.stderr
+
+
+def test_the_django_management_command_checks_a_bundle_too(tmp_path: Path) -> None:
+    from django.core.management import call_command
+    from django.utils import translation
+
+    data, key = make_bundle()
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(data)
+    out = io.StringIO()
+    with translation.override("en"):
+        call_command("evidence", "verify", str(path), "--fingerprint", key_fingerprint(key.public_key()), stdout=out)
+    assert "OK" in out.getvalue()
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    path.write_bytes(rewrite(data, {next(n for n in names if n.startswith("files/001")): b"x"}))
+    with pytest.raises(SystemExit) as exc:
+        call_command("evidence", "verify", str(path), stdout=io.StringIO())
+    assert exc.value.code == 1
