@@ -247,3 +247,17 @@ def test_security_records_need_a_defender_in_the_incident(personas, world):
     services.protective_measure_add(record=record, membership=personas.membership(personas.carla), acting_user=personas.carla,
                                     kind="accompaniment", description="Acompañamiento a la fiscalía")
     assert record.measures.count() == 1
+
+
+def test_a_person_can_be_referred_without_an_incident(personas, client):
+    person = make_person(personas.org, personas.dora, code_name="Sola")
+    service = local_service(personas)
+    login(client, personas.dora)
+    assert "?persona=" in client.get(f"/casos/personas/{person.pk}/").content.decode()
+    response = client.post(f"/respuesta/derivaciones/nueva/?persona={person.pk}", {
+        "persona": person.pk, "target": "service", "service": str(service.pk), "consent_given": "on",
+        "consent_method": "phone", "shares_identifying_data": "on", "need": "hiv_sti",
+    })
+    assert response.status_code == 303
+    referral = Referral.objects.get()
+    assert referral.person == person and referral.incident is None and referral.created_by == personas.dora
