@@ -64,12 +64,12 @@ def test_an_incident_goes_to_a_lawyer_a_case_a_deadline_and_a_verified_bundle(pe
         page.check("#id_consent_store")
         page.check("#id_consent_legal_action")
         page.fill("#id_p-code_name", "Girasol")
-        page.click("#incident-form button[type=submit]")
-        page.wait_for_url("**/casos/*/")
+        with page.expect_navigation(url="**/casos/*/"):
+            page.click("#incident-form button[type=submit]")
 
         # 2. Refer it to Lucía, the allied lawyer, with the person's consent recorded first.
-        page.click("#incident-response")
-        page.wait_for_url("**/respuesta/incidentes/*/")
+        with page.expect_navigation(url="**/respuesta/incidentes/*/"):
+            page.click("#incident-response")
         page.click("#refer")
         page.check("#id_consent_given")
         page.select_option("#id_consent_method", "verbal")
@@ -78,11 +78,12 @@ def test_an_incident_goes_to_a_lawyer_a_case_a_deadline_and_a_verified_bundle(pe
         page.select_option("#id_need", "legal_aid")
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         page.screenshot(path=str(ARTIFACTS / "referral-form-360.png"), full_page=True)
-        page.click("#save-referral")
-        page.wait_for_url("**/respuesta/derivaciones/*/")
+        with page.expect_navigation(url="**/respuesta/derivaciones/*/"):
+            page.click("#save-referral")
         page.select_option("#id_status", "sent")
-        page.click("#update-status")
-        page.wait_for_url("**/respuesta/derivaciones/*/")
+        # The page posts back to itself: wait for the new page, not for a URL it already has.
+        with page.expect_navigation():
+            page.click("#update-status")
         assert "Enviada" in page.inner_text("#referral-status")
 
         # 3. Open the legal case from the incident, assigned to Lucía.
@@ -91,21 +92,21 @@ def test_an_incident_goes_to_a_lawyer_a_case_a_deadline_and_a_verified_bundle(pe
         page.click("#open-case")
         page.fill("#id_title", "Detención arbitraria en Lince")
         page.select_option("#id_lawyer", str(personas.lucia.pk))
-        page.click("#save-case")
-        page.wait_for_url("**/respuesta/casos/*/")
+        with page.expect_navigation(url="**/respuesta/casos/*/"):
+            page.click("#save-case")
 
         # 4. The complaint at the comisaría, and a deadline in business days.
         page.click("#routes summary >> nth=-1")
         page.select_option("#id_start", "criminal:complaint_police")
         page.fill("#id_forum", "Comisaría de Lince")
-        page.click("#start-route")
-        page.wait_for_url("**/respuesta/casos/*/")
+        with page.expect_navigation():
+            page.click("#start-route")
         page.click("#deadlines summary")
         page.fill("#id_title", "Pedir copia de la carpeta fiscal")
         page.fill("#id_amount", "5")
         page.select_option("#id_unit", "business_days")
-        page.click("#add-deadline")
-        page.wait_for_url("**/respuesta/casos/*/")
+        with page.expect_navigation():
+            page.click("#add-deadline")
         assert "Pedir copia de la carpeta fiscal" in page.inner_text("#deadlines")
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         page.screenshot(path=str(ARTIFACTS / "case-detail-360.png"), full_page=True)
