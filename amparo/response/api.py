@@ -69,7 +69,7 @@ def _service_out(s: Service, stats: selectors.ServiceStats | None = None) -> dic
 def _referral_out(r: Referral) -> dict[str, Any]:
     return {
         "id": r.pk, "status": r.status, "incident_id": r.incident_id,
-        "incident_reference": r.incident.reference if r.incident_id else None, "person_id": r.person_id,
+        "incident_reference": r.incident.reference if r.incident is not None else None, "person_id": r.person_id,
         "service_id": r.service_id, "lawyer_id": r.lawyer_id, "need": r.need, "consent_given": r.consent_given,
         "shares_identifying_data": r.shares_identifying_data, "follow_up_on": r.follow_up_on,
         "assigned_to_id": r.assigned_to_id, "created_at": r.created_at, "sent_at": r.sent_at,

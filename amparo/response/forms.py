@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -23,12 +23,18 @@ from amparo.response.models import (
     SecurityStatus,
 )
 
+
+def _choices(form: forms.Form, name: str) -> forms.ChoiceField:
+    """A form's choice field, typed (choices that depend on the membership are set per form)."""
+    return cast(forms.ChoiceField, form.fields[name])
+
+
 DATE = forms.DateInput(attrs={"type": "date"})
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
-def _department_choices() -> list[tuple[str, str]]:
+def _department_choices() -> list[tuple[str, Any]]:
     return [("", _("— Any region —"))] + [(d.code, d.name) for d in Department.objects.order_by("name")]
 
 
@@ -50,7 +56,7 @@ class DirectorySearchForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = _department_choices()
+        _choices(self, "department").choices = _department_choices()
 
 
 class ServiceForm(forms.Form):
@@ -72,9 +78,9 @@ class ServiceForm(forms.Form):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].choices = _department_choices()
+        _choices(self, "department").choices = _department_choices()
         self.lawyers = {str(m.user_id): m.user for m in selectors.lawyers_for(membership=membership)}
-        self.fields["lawyer"].choices = [("", "—")] + [(k, u.get_username()) for k, u in self.lawyers.items()]
+        _choices(self, "lawyer").choices = [("", "—")] + [(k, u.get_username()) for k, u in self.lawyers.items()]
 
     def service_kwargs(self) -> dict[str, Any]:
         d = dict(self.cleaned_data)
@@ -105,16 +111,16 @@ class ReferralForm(forms.Form):
     def __init__(self, *args: Any, membership: Membership, persons: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.services = {str(s.pk): s for s in selectors.service_list_for(membership=membership)}
-        self.fields["service"].choices = [("", "—")] + [(k, s.name) for k, s in self.services.items()]
+        _choices(self, "service").choices = [("", "—")] + [(k, s.name) for k, s in self.services.items()]
         self.lawyers = {str(m.user_id): m.user for m in selectors.lawyers_for(membership=membership)}
-        self.fields["lawyer"].choices = [("", "—")] + [(k, u.get_full_name() or u.get_username()) for k, u in self.lawyers.items()]
+        _choices(self, "lawyer").choices = [("", "—")] + [(k, u.get_full_name() or u.get_username()) for k, u in self.lawyers.items()]
         self.staff = {str(m.user_id): m.user for m in selectors.staff_for(membership=membership)}
-        self.fields["assigned_to"].choices = [("", _("— Me —"))] + [(k, u.get_username()) for k, u in self.staff.items()]
+        _choices(self, "assigned_to").choices = [("", _("— Me —"))] + [(k, u.get_username()) for k, u in self.staff.items()]
         self.persons = {str(p.pk): p for p in (persons or [])}
-        self.fields["person"].choices = [("", "—")] + [(k, p.code_name) for k, p in self.persons.items()]
+        _choices(self, "person").choices = [("", "—")] + [(k, p.code_name) for k, p in self.persons.items()]
 
     def clean(self) -> dict[str, Any]:
-        d = super().clean()
+        d = super().clean() or {}
         if d.get("target") == "service" and not d.get("service"):
             self.add_error("service", _("Choose a service."))
         if d.get("target") == "lawyer" and not d.get("lawyer"):
@@ -146,7 +152,7 @@ class ReferralStatusForm(forms.Form):
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = choices
+        _choices(self, "status").choices = choices
 
 
 class FeedbackForm(forms.Form):
@@ -170,7 +176,7 @@ class CaseForm(forms.Form):
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lawyers = {str(m.user_id): m.user for m in selectors.lawyers_for(membership=membership)}
-        self.fields["lawyer"].choices = [("", "—")] + [(k, u.get_full_name() or u.get_username()) for k, u in self.lawyers.items()]
+        _choices(self, "lawyer").choices = [("", "—")] + [(k, u.get_full_name() or u.get_username()) for k, u in self.lawyers.items()]
 
 
 class LawyerForm(forms.Form):
@@ -179,10 +185,10 @@ class LawyerForm(forms.Form):
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lawyers = {str(m.user_id): m.user for m in selectors.lawyers_for(membership=membership)}
-        self.fields["lawyer"].choices = [("", "—")] + [(k, u.get_full_name() or u.get_username()) for k, u in self.lawyers.items()]
+        _choices(self, "lawyer").choices = [("", "—")] + [(k, u.get_full_name() or u.get_username()) for k, u in self.lawyers.items()]
 
 
-def _start_choices() -> list[tuple[str, str]]:
+def _start_choices() -> list[tuple[str, Any]]:
     return [(f"{route}:{stage}", f"{Route(route).label} — {Stage(stage).label}") for route, stages in INITIAL_STAGES.items() for stage in stages]
 
 
@@ -195,7 +201,7 @@ class RouteStartForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["start"].choices = _start_choices()
+        _choices(self, "start").choices = _start_choices()
 
     def clean_start(self) -> tuple[str, str]:
         route, _sep, stage = self.cleaned_data["start"].partition(":")
@@ -211,7 +217,7 @@ class StageForm(forms.Form):
 
     def __init__(self, *args: Any, case_route: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["stage"].choices = [(s, Stage(s).label) for s in route_next_stages(case_route.route, case_route.stage)]
+        _choices(self, "stage").choices = [(s, Stage(s).label) for s in route_next_stages(case_route.route, case_route.stage)]
 
 
 class EventForm(forms.Form):
@@ -239,10 +245,10 @@ class DeadlineForm(forms.Form):
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.staff = {str(m.user_id): m.user for m in selectors.staff_for(membership=membership)}
-        self.fields["assigned_to"].choices = [("", "—")] + [(k, u.get_username()) for k, u in self.staff.items()]
+        _choices(self, "assigned_to").choices = [("", "—")] + [(k, u.get_username()) for k, u in self.staff.items()]
 
     def clean(self) -> dict[str, Any]:
-        d = super().clean()
+        d = super().clean() or {}
         if not d.get("due_on") and (d.get("amount") is None or not d.get("unit")):
             raise forms.ValidationError(_("Give a due date, or a number of days or hours."))
         return d
@@ -269,7 +275,7 @@ class SecurityRecordForm(forms.Form):
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.defenders = {str(p.pk): p for p in selectors.defenders_for(membership=membership)}
-        self.fields["defender"].choices = [("", "—")] + [(k, p.code_name) for k, p in self.defenders.items()]
+        _choices(self, "defender").choices = [("", "—")] + [(k, p.code_name) for k, p in self.defenders.items()]
 
 
 class SecurityUpdateForm(forms.Form):

@@ -163,9 +163,11 @@ class Referral(models.Model):
 
     @property
     def target_label(self) -> str:
-        if self.service_id:
+        if self.service is not None:
             return str(self.service)
-        return self.lawyer.get_full_name() or self.lawyer.get_username() if self.lawyer_id else ""
+        if self.lawyer is not None:
+            return self.lawyer.get_full_name() or self.lawyer.get_username()
+        return ""
 
 
 class CaseStatus(models.TextChoices):

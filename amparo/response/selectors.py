@@ -520,10 +520,12 @@ def response_times(*, membership: Membership, days: int = 365, now: datetime | N
     completion = [
         (done - created).total_seconds() / 3600
         for created, done in referrals.filter(completed_at__isnull=False).values_list("created_at", "completed_at")
+        if done is not None
     ]
     answer = [
         (answered - sent).total_seconds() / 3600
         for sent, answered in referrals.filter(answered_at__isnull=False, sent_at__isnull=False).values_list("sent_at", "answered_at")
+        if sent is not None and answered is not None
     ]
     return ResponseTimes(
         since=since,

@@ -110,7 +110,7 @@ def lawyer_member(*, organisation: Organisation | int, user: User | None) -> Use
     """The user when they are an active lawyer of the organisation; ValidationError otherwise."""
     if user is None:
         return None
-    org_id = getattr(organisation, "pk", organisation)
+    org_id = organisation if isinstance(organisation, int) else organisation.pk
     if not Membership.objects.filter(organisation_id=org_id, user=user, role=Role.LAWYER, is_active=True).exists():
         raise ValidationError({"lawyer": _("Choose a lawyer who is a member of this organisation.")})
     return user
@@ -119,7 +119,7 @@ def lawyer_member(*, organisation: Organisation | int, user: User | None) -> Use
 def staff_member(*, organisation: Organisation | int, user: User | None, field: str = "assigned_to") -> User | None:
     if user is None:
         return None
-    org_id = getattr(organisation, "pk", organisation)
+    org_id = organisation if isinstance(organisation, int) else organisation.pk
     if not Membership.objects.filter(organisation_id=org_id, user=user, is_active=True).exclude(role=Role.ANALYST).exists():
         raise ValidationError({field: _("Choose a member of this organisation.")})
     return user
@@ -698,7 +698,7 @@ def case_close(*, case: LegalCase, membership: Membership, acting_user: User, ou
         raise ValidationError({"outcome": _("This case is already closed.")})
     case.status, case.outcome, case.closed_at = CaseStatus.CLOSED, outcome, timezone.now()
     case.save(update_fields=["status", "outcome", "closed_at", "updated_at"])
-    _event(case, CaseEventKind.CLOSED, acting_user, description=Outcome(outcome).label)
+    _event(case, CaseEventKind.CLOSED, acting_user, description=str(Outcome(outcome).label))
     audit.record(actor=acting_user, action="case.closed", target=case, fields=["status", "outcome"], detail={"outcome": outcome})
     return case
 
@@ -718,7 +718,7 @@ def case_document_add(
     document = CaseDocument.objects.create(
         organisation_id=case.organisation_id, case=case, evidence=evidence, kind=kind, added_by=acting_user
     )
-    _event(case, CaseEventKind.DOCUMENT, acting_user, description=DocumentKind(kind).label)
+    _event(case, CaseEventKind.DOCUMENT, acting_user, description=str(DocumentKind(kind).label))
     audit.record(actor=acting_user, action="case.document_added", target=case, fields=["documents"], detail={"kind": kind})
     return document
 
@@ -1013,7 +1013,7 @@ def _claim(kind: str, object_id: int, now: datetime) -> tuple[int, int, date] | 
     today = timezone.localdate(now)
     if kind == ReminderKind.REFERRAL_FOLLOW_UP:
         item = Referral.objects.filter(pk=object_id, status__in=OPEN_STATUSES, follow_up_on__lte=today).first()
-        if item is None or item.reminded_for == item.follow_up_on:
+        if item is None or item.follow_up_on is None or item.reminded_for == item.follow_up_on:
             return None
         won = Referral.objects.filter(pk=object_id, follow_up_on=item.follow_up_on).exclude(
             reminded_for=item.follow_up_on
@@ -1032,7 +1032,7 @@ def _claim(kind: str, object_id: int, now: datetime) -> tuple[int, int, date] | 
         return hearing.organisation_id, hearing.case.lawyer_id or hearing.created_by_id, timezone.localdate(hearing.scheduled_at)
     if kind == ReminderKind.SECURITY_FOLLOW_UP:
         record = SecurityRecord.objects.filter(pk=object_id, follow_up_on__lte=today).exclude(status=SecurityStatus.CLOSED).first()
-        if record is None:
+        if record is None or record.follow_up_on is None:
             return None
         won = SecurityRecord.objects.filter(pk=object_id, follow_up_on=record.follow_up_on).exclude(
             reminded_for=record.follow_up_on
@@ -1041,7 +1041,7 @@ def _claim(kind: str, object_id: int, now: datetime) -> tuple[int, int, date] | 
     return None
 
 
-REMINDER_SUBJECTS = {
+REMINDER_SUBJECTS: dict[str, Any] = {
     ReminderKind.REFERRAL_FOLLOW_UP: gettext_lazy("Amparo: a referral needs follow-up"),
     ReminderKind.DEADLINE: gettext_lazy("Amparo: a case deadline is near"),
     ReminderKind.HEARING: gettext_lazy("Amparo: a hearing is coming up"),

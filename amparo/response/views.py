@@ -72,7 +72,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 @require_POST
 def reminder_dismiss(request: HttpRequest, reminder_id: int) -> HttpResponse:
     membership = _membership(request)
-    reminder = Reminder.objects.filter(pk=reminder_id, organisation_id=membership.organisation_id, user=request.user).first()
+    reminder = Reminder.objects.filter(pk=reminder_id, organisation_id=membership.organisation_id, user_id=membership.user_id).first()
     if reminder is None:
         raise Http404
     services.reminder_dismiss(reminder=reminder, acting_user=request.user)  # type: ignore[arg-type]
@@ -209,8 +209,9 @@ def _subject_from_query(request: HttpRequest, membership: Membership) -> tuple[A
     incident = person = None
     if data.get("incident"):
         incident = records_selectors.incident_get_for(membership=membership, incident_id=data["incident"])
-    if data.get("persona") or data.get("for_person"):
-        person = records_selectors.person_get_for(membership=membership, person_id=data.get("persona") or data.get("for_person"))
+    person_id = data.get("persona")
+    if person_id:
+        person = records_selectors.person_get_for(membership=membership, person_id=person_id)
     if incident is None and person is None:
         raise Http404
     return incident, person
@@ -243,7 +244,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
     return render(request, "response/referral_form.html", context)
 
 
-def _status_choices(referral: Any, membership: Membership, user: Any) -> list[tuple[str, str]]:
+def _status_choices(referral: Any, membership: Membership, user: Any) -> list[tuple[str, Any]]:
     allowed = referral_next_statuses(referral.status)
     if membership.role == Role.LAWYER:
         allowed = tuple(s for s in allowed if s in services.LAWYER_MAY_SET) if referral.lawyer_id == user.pk else ()

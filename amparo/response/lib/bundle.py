@@ -354,10 +354,11 @@ def verify_bundle(source: str | Path | bytes | IO[bytes], *, trusted_fingerprint
                 continue
             path = entry["path"]
             listed[path] = str(entry.get("sha256", ""))
-            info = by_name.get(path)
-            if info is None:
+            member = by_name.get(path)
+            if member is None:
                 report.problems.append(Problem("missing_file", path))
                 continue
+            info = member
             try:
                 digest, size = _hash_member(zf, info)
             except (ValueError, zipfile.BadZipFile, OSError, EOFError):

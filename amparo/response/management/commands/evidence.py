@@ -25,6 +25,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] != "verify":
             raise CommandError(f"unknown action {options['action']}")
-        code = verify_cli.run(options["bundle"], options["fingerprint"], options["json"], self.stdout, self.stderr)
+        code = verify_cli.run(options["bundle"], options["fingerprint"], options["json"], self.stdout, self.stderr)  # type: ignore[arg-type]
         if code:
             raise SystemExit(code)
