@@ -128,6 +128,22 @@ def evidence_read(*, evidence: EvidenceFile, acting_user: Any, purpose: str = ""
     return data
 
 
+def evidence_verify(*, evidence: EvidenceFile, acting_user: Any | None, purpose: str = "") -> bool:
+    """Check a stored file against its fingerprint without handing it out; the check is logged.
+
+    Returns False (and logs `tamper_detected`) when the file is missing or altered.
+    """
+    try:
+        evidence_check(evidence=evidence)
+    except EvidenceTampered:
+        with transaction.atomic():
+            _custody(evidence=evidence, action=CustodyAction.TAMPER_DETECTED, actor=acting_user, purpose=purpose)
+        return False
+    with transaction.atomic():
+        _custody(evidence=evidence, action=CustodyAction.VERIFIED, actor=acting_user, purpose=purpose, sha256=evidence.sha256_stored)
+    return True
+
+
 @transaction.atomic
 def evidence_delete(*, evidence: EvidenceFile, acting_user: Any | None, purpose: str = "") -> None:
     """Destroy the content of a file (withdrawn report, expired retention); the log remains."""
