@@ -264,6 +264,11 @@ class DocumentForm(forms.Form):
     description = forms.CharField(label=_("Description"), required=False, max_length=1000)
 
 
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label=_("File (photo, PDF, audio)"))
+    description = forms.CharField(label=_("Description"), required=False, max_length=1000, help_text=_("Encrypted."))
+
+
 class SecurityRecordForm(forms.Form):
     incident = forms.CharField(label=_("Incident reference"), max_length=24)
     defender = forms.ChoiceField(label=_("Activist or defender"))

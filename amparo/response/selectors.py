@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from amparo.accounts.models import Membership, Role
+from amparo.evidence.models import CustodyEvent, EvidenceFile
 from amparo.records.models import Incident, Person
 from amparo.response import conf
 from amparo.response.lib.procedure import PROTECTION_DECISION_WINDOW, Route, Stage
@@ -306,6 +308,36 @@ def case_document_get_for(*, membership: Membership, case: LegalCase, document_i
         return case.documents.select_related("evidence").get(pk=_int(document_id))
     except case.documents.model.DoesNotExist:
         raise Http404
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+def evidence_scope(*, membership: Membership) -> QuerySet[EvidenceFile]:
+    """Evidence files of incidents the member sees, and of cases the member sees."""
+    if membership.role not in (Role.ADMIN, Role.COORDINATOR, Role.DOCUMENTER, Role.LAWYER):
+        return EvidenceFile.objects.none()
+    base = EvidenceFile.objects.filter(organisation_id=membership.organisation_id, deleted_at__isnull=True)
+    if membership.role in (Role.ADMIN, Role.COORDINATOR):
+        return base
+    incidents = _incident_scope(membership).values("pk")
+    cases = case_scope(membership=membership).values("pk")
+    return base.filter(Q(incident_id__in=incidents) | Q(case_documents__case_id__in=cases)).distinct()
+
+
+def evidence_get_for(*, membership: Membership, evidence_uid: Any) -> EvidenceFile:
+    try:
+        return evidence_scope(membership=membership).get(uid=evidence_uid)
+    except (EvidenceFile.DoesNotExist, ValueError, ValidationError):
+        raise Http404
+
+
+def incident_evidence(*, membership: Membership, incident: Incident) -> QuerySet[EvidenceFile]:
+    return evidence_scope(membership=membership).filter(incident=incident).defer("original_name", "description").order_by("uploaded_at")
+
+
+def evidence_custody(*, evidence: EvidenceFile) -> QuerySet[CustodyEvent]:
+    return CustodyEvent.objects.filter(evidence=evidence).order_by("at", "pk")
 
 
 # --------------------------------------------------------------------------- security

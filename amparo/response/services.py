@@ -723,6 +723,19 @@ def case_document_add(
     return document
 
 
+@transaction.atomic
+def incident_evidence_add(
+    *, incident: Incident, membership: Membership, acting_user: User, uploaded: Any, description: str = ""
+) -> EvidenceFile:
+    """Attach a file to an incident the member can see: fingerprinted, stripped, encrypted, logged."""
+    _require(membership, CASE_WRITERS)
+    _same_org(membership, incident)
+    return evidence_services.evidence_store(
+        organisation=incident.organisation, uploaded=uploaded, acting_user=acting_user, incident=incident,
+        description=_text(description, "description", max_length=1000),
+    )
+
+
 # --------------------------------------------------------------------------- evidence bundle
 
 
@@ -797,16 +810,10 @@ def case_bundle_write(*, case: LegalCase, membership: Membership, acting_user: U
     if case.incidents.filter(consent_legal_action=False).exists():
         raise BundleRefused(_("A linked incident has no consent to legal action: the bundle cannot be made."), "consent")
     files = case_evidence(case)
-    # Check every file before exporting any, so a tampered file stops the whole bundle.
+    # Check every file before exporting any, so a tampered file stops the whole bundle and the
+    # custody log never claims an export that did not happen.
     for evidence in files:
-        try:
-            evidence_services.evidence_check(evidence=evidence)
-        except evidence_services.EvidenceTampered:
-            with transaction.atomic():
-                evidence_services._custody(
-                    evidence=evidence, action=CustodyAction.TAMPER_DETECTED, actor=acting_user,
-                    purpose=f"bundle {case.reference}",
-                )
+        if not evidence_services.evidence_verify(evidence=evidence, acting_user=acting_user, purpose=f"bundle {case.reference}"):
             raise BundleRefused(
                 _("A stored file does not match its fingerprint (uploaded %(when)s): it may have been altered. The bundle was not made.")
                 % {"when": timezone.localtime(evidence.uploaded_at).strftime("%Y-%m-%d %H:%M")},

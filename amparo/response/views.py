@@ -186,9 +186,72 @@ def incident_response(request: HttpRequest, incident_id: int) -> HttpResponse:
     cases = selectors.case_scope(membership=membership).filter(incident_links__incident=incident).defer("title", "summary", "perpetrator_details")
     return render(request, "response/incident_response.html", {
         "incident": incident, "referrals": referrals, "cases": cases,
+        "evidence": selectors.incident_evidence(membership=membership, incident=incident),
+        "evidence_form": forms.EvidenceForm(),
         "can_refer": membership.role in services.REFERRAL_WRITERS,
         "can_open_case": membership.role in services.CASE_WRITERS,
     })
+
+
+@role_required(*services.CASE_WRITERS)
+@require_POST
+def incident_evidence_add(request: HttpRequest, incident_id: int) -> HttpResponse:
+    membership = _membership(request)
+    incident = records_selectors.incident_get_for(membership=membership, incident_id=incident_id)
+    back = reverse("response:incident_response", args=[incident.pk])
+    form = forms.EvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _bad_post(request, form, back)
+    try:
+        services.incident_evidence_add(
+            incident=incident, membership=membership, acting_user=request.user,  # type: ignore[arg-type]
+            uploaded=form.cleaned_data["file"], description=form.cleaned_data["description"],
+        )
+    except ValidationError as exc:
+        _errors_into(form, exc)
+        return _bad_post(request, form, back)
+    messages.success(request, _("File stored, fingerprinted and encrypted."))
+    return _see_other(back)
+
+
+@role_required(*STAFF)
+def evidence_detail(request: HttpRequest, evidence_uid: str) -> HttpResponse:
+    """A file's fingerprints and its chain of custody (the file itself is not opened here)."""
+    membership = _membership(request)
+    evidence = selectors.evidence_get_for(membership=membership, evidence_uid=evidence_uid)
+    return render(request, "response/evidence_detail.html", {
+        "evidence": evidence, "custody": selectors.evidence_custody(evidence=evidence),
+    })
+
+
+@role_required(*STAFF)
+def evidence_download(request: HttpRequest, evidence_uid: str) -> HttpResponse:
+    membership = _membership(request)
+    evidence = selectors.evidence_get_for(membership=membership, evidence_uid=evidence_uid)
+    try:
+        data = evidence_services.evidence_read(
+            evidence=evidence, acting_user=request.user, purpose="download", action=CustodyAction.DOWNLOADED
+        )
+    except evidence_services.EvidenceTampered as exc:
+        return render(request, "response/action_error.html", {
+            "errors": [str(exc)], "back": reverse("response:evidence_detail", args=[evidence.uid]),
+        }, status=409)
+    response = HttpResponse(data, content_type=evidence.content_type)
+    response["Content-Disposition"] = f'attachment; filename="evidence-{evidence.uid.hex[:12]}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@role_required(*STAFF)
+@require_POST
+def evidence_verify(request: HttpRequest, evidence_uid: str) -> HttpResponse:
+    membership = _membership(request)
+    evidence = selectors.evidence_get_for(membership=membership, evidence_uid=evidence_uid)
+    if evidence_services.evidence_verify(evidence=evidence, acting_user=request.user, purpose="integrity check"):
+        messages.success(request, _("The stored file matches its fingerprint."))
+    else:
+        messages.error(request, _("The stored file does not match its fingerprint: it may have been altered."))
+    return _see_other(reverse("response:evidence_detail", args=[evidence.uid]))
 
 
 # --------------------------------------------------------------------------- referrals
@@ -551,8 +614,9 @@ def case_document_download(request: HttpRequest, case_id: int, document_id: int)
             evidence=document.evidence, acting_user=request.user, purpose=f"case {case.reference}", action=CustodyAction.DOWNLOADED
         )
     except evidence_services.EvidenceTampered as exc:
-        messages.error(request, str(exc))
-        return _see_other(reverse("response:case_detail", args=[case.pk]))
+        return render(request, "response/action_error.html", {
+            "errors": [str(exc)], "back": reverse("response:case_detail", args=[case.pk]),
+        }, status=409)
     response = HttpResponse(data, content_type=document.evidence.content_type)
     response["Content-Disposition"] = f'attachment; filename="evidence-{document.evidence.uid.hex[:12]}"'
     response["Cache-Control"] = "no-store"

@@ -84,8 +84,9 @@ def test_every_access_is_in_the_custody_log(personas, case, client):
     assert response.status_code == 200 and response.content == PDF
     bundle(personas, case)
     events = CustodyEvent.objects.filter(evidence=document.evidence).order_by("at", "pk")
-    assert [e.action for e in events] == ["stored", "downloaded", "exported"]
-    assert [e.actor_label for e in events] == ["carla", "lucia", "carla"]
+    # The bundle checks each file's integrity before it exports any.
+    assert [e.action for e in events] == ["stored", "downloaded", "verified", "exported"]
+    assert [e.actor_label for e in events] == ["carla", "lucia", "carla", "carla"]
     assert all(e.sha256 == document.evidence.sha256_stored for e in events)
 
 
@@ -141,7 +142,7 @@ def test_tampering_with_a_stored_file_is_detected_logged_and_stops_the_bundle(pe
     assert actions(evidence)[-1] == "tamper_detected"
     login(client, personas.carla)
     response = client.get(f"/respuesta/casos/{case.pk}/documentos/{document.pk}/")
-    assert response.status_code == 303  # nothing handed out
+    assert response.status_code == 409 and response.content != PDF  # nothing handed out
     assert actions(evidence)[-1] == "tamper_detected"
 
 
@@ -182,4 +183,64 @@ def test_uploads_that_are_not_evidence_files_are_refused_clearly(personas, case)
         add(personas, case, b"MZ\x90\x00 not a photo", "virus.exe", "other")
     with pytest.raises(ValidationError):
         add(personas, case, b"", "empty.pdf", "other")
+    assert not EvidenceFile.objects.exists()
+
+
+def test_files_are_attached_to_incidents_and_their_custody_is_shown(personas, client):
+    from conftest import login
+
+    incident, _p = incident_with_person(personas)
+    login(client, personas.dora)
+    response = client.post(f"/respuesta/incidentes/{incident.pk}/evidencia/",
+                           {"file": SimpleUploadedFile("lesion.jpg", jpeg_with_gps()), "description": "Foto de la lesión"})
+    assert response.status_code == 303
+    evidence = EvidenceFile.objects.get(incident=incident)
+    assert evidence.metadata_stripped and evidence.uploaded_by == personas.dora
+    assert evidence.description == "Foto de la lesión"
+    assert client.get(f"/respuesta/evidencia/{evidence.uid}/descargar/").status_code == 200
+    assert client.post(f"/respuesta/evidencia/{evidence.uid}/verificar/").status_code == 303
+    page = client.get(f"/respuesta/evidencia/{evidence.uid}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert evidence.sha256_original in page and evidence.sha256_stored in page
+    assert actions(evidence) == ["stored", "downloaded", "verified"]
+
+
+def test_evidence_pages_follow_the_record_scope(personas, client):
+    from conftest import login
+
+    incident, _p = incident_with_person(personas)
+    from amparo.evidence.services import evidence_store
+
+    evidence = evidence_store(organisation=personas.org, uploaded=PDF, acting_user=personas.dora, incident=incident)
+    for user, expected in ((personas.bruno, 404), (personas.diana, 404), (personas.lucia, 404), (personas.ana, 403), (personas.carla, 200)):
+        login(client, user)
+        assert client.get(f"/respuesta/evidencia/{evidence.uid}/").status_code == expected, user
+        assert client.get(f"/respuesta/evidencia/{evidence.uid}/descargar/").status_code == expected, user
+    assert client.get("/respuesta/evidencia/not-a-uuid/").status_code == 404
+    assert actions(evidence) == ["stored", "downloaded"]  # only Carla's download
+    login(client, personas.bruno)
+    assert client.post(f"/respuesta/incidentes/{incident.pk}/evidencia/", {"file": SimpleUploadedFile("a.pdf", PDF)}).status_code == 404
+    assert EvidenceFile.objects.count() == 1
+
+
+def test_a_check_of_a_tampered_file_is_logged_and_its_download_refused(personas, client):
+    from conftest import login
+
+    incident, _p = incident_with_person(personas)
+    from amparo.evidence.services import evidence_store
+
+    evidence = evidence_store(organisation=personas.org, uploaded=PDF, acting_user=personas.dora, incident=incident)
+    storage.path_for(evidence.storage_name).write_bytes(b"garbage")
+    login(client, personas.carla)
+    client.post(f"/respuesta/evidencia/{evidence.uid}/verificar/")
+    assert client.get(f"/respuesta/evidencia/{evidence.uid}/descargar/").status_code == 409
+    assert actions(evidence) == ["stored", "tamper_detected", "tamper_detected"]
+
+
+def test_a_bad_upload_to_an_incident_is_answered_400(personas, client):
+    from conftest import login
+
+    incident, _p = incident_with_person(personas)
+    login(client, personas.dora)
+    assert client.post(f"/respuesta/incidentes/{incident.pk}/evidencia/", {"file": SimpleUploadedFile("x.exe", b"MZ\x90")}).status_code == 400
+    assert client.post(f"/respuesta/incidentes/{incident.pk}/evidencia/", {}).status_code == 400
     assert not EvidenceFile.objects.exists()
