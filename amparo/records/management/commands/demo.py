@@ -848,7 +848,15 @@ class Command(BaseCommand):
             accounts=accounts, incidents=o["incidents"], people=o["people"], seed=o["seed"],
             progress=(lambda msg: self.stdout.write(msg)) if verbose else None,
         )
+        from amparo.response.demo import demo_response_load
+
+        response = demo_response_load(organisations=[a.organisation for a in accounts], seed=o["seed"])
         seconds = (timezone.now() - started).total_seconds()
         self.stdout.write(demo_summary(counts))
+        if o["verbosity"] > 0:
+            self.stdout.write(
+                f"Response: {response['services']} local contacts, {response['referrals']} referrals, "
+                f"{response['cases']} legal cases, {response['security']} security records."
+            )
         if o["verbosity"] > 0:
             self.stdout.write(f"({seconds:.1f} s)")
