@@ -27,3 +27,24 @@ def launch(playwright: Any, **kwargs: Any) -> Any:
     if path is None:
         raise RuntimeError("Debian's chromium is not installed: `make test` installs it (apt-get install chromium).")
     return playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True, **kwargs)
+
+
+def current_totp_code(user: Any) -> str:
+    """The code the user's authenticator app shows now (tests only: reads the device key)."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    return f"{totp(device.bin_key):06d}"
+
+
+def sign_in(page: Any, base_url: str, user: Any, password: str) -> None:
+    """Sign in through the real password and two-factor pages, as a person would."""
+    page.goto(f"{base_url}/cuenta/entrar/")
+    page.fill("#id_username", user.get_username())
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/cuenta/verificar/")
+    page.fill("#id_token", current_totp_code(user))
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/")

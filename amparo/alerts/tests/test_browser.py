@@ -12,12 +12,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-def current_code(user) -> str:  # type: ignore[no-untyped-def]
-    from django_otp.oath import totp
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.get(user=user, confirmed=True)
-    return f"{totp(device.bin_key):06d}"
 
 
 def test_the_alarm_button_and_the_emergency_form_on_a_phone(personas, live_server) -> None:
@@ -25,7 +19,7 @@ def test_the_alarm_button_and_the_emergency_form_on_a_phone(personas, live_serve
 
     from amparo.alerts import services
     from amparo.alerts.models import Alarm
-    from amparo.lib.browser import launch
+    from amparo.lib.browser import launch, sign_in
     from conftest import PASSWORD
 
     token = services.alert_settings_for(personas.org).emergency_token
@@ -37,14 +31,7 @@ def test_the_alarm_button_and_the_emergency_form_on_a_phone(personas, live_serve
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
-        page.goto(f"{live_server.url}/cuenta/entrar/")
-        page.fill("#id_username", "dora")
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/cuenta/verificar/")
-        page.fill("#id_token", current_code(personas.dora))
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
+        sign_in(page, live_server.url, personas.dora, PASSWORD)
 
         page.goto(f"{live_server.url}/alertas-equipo/")
         page.check("input[name=kind][value=raid]")

@@ -17,9 +17,8 @@ ARTIFACTS = Path(__file__).resolve().parents[3] / "test-results"
 def test_an_admin_sets_up_and_revokes_a_phone_on_a_small_screen(personas, live_server, monkeypatch):
     from playwright.sync_api import sync_playwright
 
-    from amparo.lib.browser import launch
+    from amparo.lib.browser import launch, sign_in
     from amparo.openrosa.models import Collector
-    from amparo.records.tests.test_browser import current_code
     from conftest import PASSWORD
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -28,14 +27,7 @@ def test_an_admin_sets_up_and_revokes_a_phone_on_a_small_screen(personas, live_s
         page = browser.new_page(viewport={"width": 360, "height": 740}, locale="es-PE", is_mobile=True, has_touch=True)
         outside: list[str] = []
         page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(live_server.url) and not r.url.startswith("data:") else None)
-        page.goto(f"{live_server.url}/cuenta/entrar/")
-        page.fill("#id_username", "alicia")
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/cuenta/verificar/")
-        page.fill("#id_token", current_code(personas.alicia))
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
+        sign_in(page, live_server.url, personas.alicia, PASSWORD)
 
         page.goto(f"{live_server.url}/odk/gestion/telefonos/")
         page.fill("#id_label", "Teléfono 7")

@@ -15,18 +15,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-results"
 
 
-def current_code(user) -> str:
-    from django_otp.oath import totp
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.get(user=user, confirmed=True)
-    return f"{totp(device.bin_key):06d}"
 
 
 def test_a_documenter_records_an_incident_on_a_phone(personas, live_server):
     from playwright.sync_api import sync_playwright
 
-    from amparo.lib.browser import launch
+    from amparo.lib.browser import launch, sign_in
     from amparo.records.models import Incident
     from conftest import PASSWORD
 
@@ -39,14 +33,7 @@ def test_a_documenter_records_an_incident_on_a_phone(personas, live_server):
         outside: list[str] = []
         page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(live_server.url) and not r.url.startswith("data:") else None)
 
-        page.goto(f"{live_server.url}/cuenta/entrar/")
-        page.fill("#id_username", "dora")
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/cuenta/verificar/")
-        page.fill("#id_token", current_code(personas.dora))
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
+        sign_in(page, live_server.url, personas.dora, PASSWORD)
 
         page.goto(f"{live_server.url}/casos/nuevo/")
         page.fill("#id_occurred_on", "2025-08-02")

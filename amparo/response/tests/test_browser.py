@@ -15,34 +15,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-results"
 
 
-def current_code(user) -> str:
-    from django_otp.oath import totp
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    device = TOTPDevice.objects.get(user=user, confirmed=True)
-    return f"{totp(device.bin_key):06d}"
-
-
-def sign_in(page, base: str, username: str, user) -> None:
-    from conftest import PASSWORD
-
-    page.goto(f"{base}/cuenta/entrar/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/cuenta/verificar/")
-    page.fill("#id_token", current_code(user))
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 def test_an_incident_goes_to_a_lawyer_a_case_a_deadline_and_a_verified_bundle(personas, live_server, tmp_path):
     from playwright.sync_api import sync_playwright
 
     from amparo.evidence.models import CustodyEvent
-    from amparo.lib.browser import launch
+    from amparo.lib.browser import launch, sign_in
     from amparo.response.lib.bundle import verify_bundle
     from amparo.response.models import Deadline, LegalCase, Referral, SigningKey
+    from conftest import PASSWORD
 
     ARTIFACTS.mkdir(exist_ok=True)
     base = live_server.url
@@ -52,7 +32,7 @@ def test_an_incident_goes_to_a_lawyer_a_case_a_deadline_and_a_verified_bundle(pe
         page = context.new_page()
         outside: list[str] = []
         page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) and not r.url.startswith("data:") else None)
-        sign_in(page, base, "carla", personas.carla)
+        sign_in(page, base, personas.carla, PASSWORD)
 
         # 1. The incident, with consent to legal action.
         page.goto(f"{base}/casos/nuevo/")
@@ -119,7 +99,7 @@ def test_an_incident_goes_to_a_lawyer_a_case_a_deadline_and_a_verified_bundle(pe
 
         # 6. Lucía sees the referral and the case as hers.
         context.clear_cookies()
-        sign_in(page, base, "lucia", personas.lucia)
+        sign_in(page, base, personas.lucia, PASSWORD)
         page.goto(f"{base}/respuesta/casos/")
         assert LegalCase.objects.get().reference in page.content()
         page.goto(f"{base}/respuesta/tareas/")

@@ -105,3 +105,19 @@ def test_the_access_log_filter_drops_anonymous_routes():
     anon = logging.LogRecord("django.server", logging.INFO, "", 0, '"%s" %s %s', ("POST /r/lima/ HTTP/1.1", "302", "0"), None)
     staff = logging.LogRecord("django.server", logging.INFO, "", 0, '"%s" %s %s', ("GET /casos/ HTTP/1.1", "200", "0"), None)
     assert f.filter(anon) is False and f.filter(staff) is True
+
+
+def test_the_menu_offers_each_role_what_it_may_open(personas, client):
+    expectations = {
+        personas.alicia: {"/triaje/": True, "/odk/gestion/telefonos/": True, "/auditoria/": True, "/casos/": True},
+        personas.carla: {"/triaje/": True, "/odk/gestion/telefonos/": False, "/auditoria/": False, "/casos/": True},
+        personas.dora: {"/triaje/": False, "/odk/gestion/envios/": False, "/casos/": True, "/alertas-equipo/": True},
+        personas.ana: {"/casos/": False, "/triaje/": False, "/alertas-equipo/": False},
+    }
+    for user, links in expectations.items():
+        login(client, user)
+        body = client.get("/").content.decode()
+        for href, shown in links.items():
+            assert (f'href="{href}"' in body) is shown, (user.username, href)
+            if shown:
+                assert client.get(href).status_code == 200, (user.username, href)
