@@ -1,0 +1,358 @@
+"""Server-rendered charts: one drawing, two outputs (SVG for pages, PNG for reports).
+
+A chart is built once as a small scene of shapes in a fixed coordinate space; `to_svg` writes
+accessible SVG (role="img", <title>, <desc>, a <title> on every mark) and `to_png` draws the
+same scene with Pillow, so reports need no browser. Every chart carries its data table, which
+templates show beside it. Values arrive already protected: `None` means hidden, and the
+display text ("<5", "*") is drawn instead of a bar or point.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+INK = "#1f2933"
+MUTED = "#6b7280"
+GRID = "#d1d5db"
+ACCENT = "#7c2d8e"  # the series colour, readable on white (contrast ≥ 7:1)
+ACCENT_2 = "#c2410c"
+MILESTONE = "#0f766e"
+HIDDEN_FILL = "#e5e7eb"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+FONT_DIR = Path(__file__).resolve().parent.parent / "data" / "fonts"
+
+
+@dataclass
+class Rect:
+    x: float
+    y: float
+    w: float
+    h: float
+    fill: str
+    title: str = ""
+    stroke: str = ""
+
+
+@dataclass
+class Line:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    stroke: str
+    width: float = 1.0
+    dash: bool = False
+
+
+@dataclass
+class Polyline:
+    points: list[tuple[float, float]]
+    stroke: str
+    width: float = 2.0
+
+
+@dataclass
+class Dot:
+    x: float
+    y: float
+    r: float
+    fill: str
+    title: str = ""
+
+
+@dataclass
+class Text:
+    x: float
+    y: float
+    text: str
+    size: float = 12
+    anchor: str = "start"  # start | middle | end
+    fill: str = INK
+    bold: bool = False
+
+
+@dataclass
+class Shape:
+    """Polygons (rings of points) drawn as one path, e.g. a department on a map."""
+
+    rings: list[list[tuple[float, float]]]
+    fill: str
+    title: str = ""
+    stroke: str = "#ffffff"
+    key: str = ""
+
+
+@dataclass
+class Chart:
+    slug: str
+    title: str
+    desc: str
+    width: int
+    height: int
+    items: list = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_svg(self) -> str:
+        return to_svg(self)
+
+    def to_png(self, scale: float = 2.0) -> bytes:
+        return to_png(self, scale=scale)
+
+
+def _text_width(text: str, size: float) -> float:
+    return len(text) * size * 0.56
+
+
+def _f(v: float) -> str:
+    return f"{v:.1f}".rstrip("0").rstrip(".")
+
+
+def to_svg(chart: Chart) -> str:
+    sid = escape(chart.slug)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {chart.width} {chart.height}" '
+        f'width="100%" role="img" aria-labelledby="{sid}-t {sid}-d" class="chart" '
+        f'font-family="{escape(FONT)}" preserveAspectRatio="xMidYMid meet">',
+        f'<title id="{sid}-t">{escape(chart.title)}</title>',
+        f'<desc id="{sid}-d">{escape(chart.desc)}</desc>',
+    ]
+    for item in chart.items:
+        if isinstance(item, Rect):
+            stroke = f' stroke="{item.stroke}"' if item.stroke else ""
+            body = f"<title>{escape(item.title)}</title>" if item.title else ""
+            out.append(
+                f'<rect x="{_f(item.x)}" y="{_f(item.y)}" width="{_f(item.w)}" height="{_f(item.h)}" '
+                f'fill="{item.fill}"{stroke}>{body}</rect>'
+            )
+        elif isinstance(item, Line):
+            dash = ' stroke-dasharray="4 3"' if item.dash else ""
+            out.append(
+                f'<line x1="{_f(item.x1)}" y1="{_f(item.y1)}" x2="{_f(item.x2)}" y2="{_f(item.y2)}" '
+                f'stroke="{item.stroke}" stroke-width="{_f(item.width)}"{dash}/>'
+            )
+        elif isinstance(item, Polyline):
+            pts = " ".join(f"{_f(x)},{_f(y)}" for x, y in item.points)
+            out.append(
+                f'<polyline points="{pts}" fill="none" stroke="{item.stroke}" stroke-width="{_f(item.width)}" '
+                'stroke-linejoin="round"/>'
+            )
+        elif isinstance(item, Dot):
+            body = f"<title>{escape(item.title)}</title>" if item.title else ""
+            out.append(f'<circle cx="{_f(item.x)}" cy="{_f(item.y)}" r="{_f(item.r)}" fill="{item.fill}">{body}</circle>')
+        elif isinstance(item, Text):
+            weight = ' font-weight="bold"' if item.bold else ""
+            out.append(
+                f'<text x="{_f(item.x)}" y="{_f(item.y)}" font-size="{_f(item.size)}" text-anchor="{item.anchor}" '
+                f'fill="{item.fill}"{weight}>{escape(item.text)}</text>'
+            )
+        elif isinstance(item, Shape):
+            d = "".join(
+                "M" + "L".join(f"{_f(x)} {_f(y)}" for x, y in ring) + "Z" for ring in item.rings if len(ring) >= 3
+            )
+            key = f' data-key="{escape(item.key)}"' if item.key else ""
+            body = f"<title>{escape(item.title)}</title>" if item.title else ""
+            out.append(f'<path d="{d}" fill="{item.fill}" stroke="{item.stroke}" stroke-width="0.6"{key}>{body}</path>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    c = colour.lstrip("#")
+    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
+
+
+def to_png(chart: Chart, *, scale: float = 2.0) -> bytes:
+    from PIL import Image, ImageDraw, ImageFont
+
+    img = Image.new("RGB", (int(chart.width * scale), int(chart.height * scale)), "white")
+    draw = ImageDraw.Draw(img)
+    fonts: dict[tuple[float, bool], ImageFont.FreeTypeFont | ImageFont.ImageFont] = {}
+
+    def font(size: float, bold: bool):
+        k = (size, bold)
+        if k not in fonts:
+            name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+            fonts[k] = ImageFont.truetype(str(FONT_DIR / name), size=max(6, int(size * scale * 0.92)))
+        return fonts[k]
+
+    def s(x: float) -> float:
+        return x * scale
+
+    for item in chart.items:
+        if isinstance(item, Rect):
+            draw.rectangle(
+                [s(item.x), s(item.y), s(item.x + item.w), s(item.y + item.h)],
+                fill=_rgb(item.fill),
+                outline=_rgb(item.stroke) if item.stroke else None,
+            )
+        elif isinstance(item, Line):
+            if item.dash:
+                length = math.hypot(item.x2 - item.x1, item.y2 - item.y1) or 1
+                steps = int(length // 7) + 1
+                for i in range(steps):
+                    a, b = i * 7 / length, min(1, (i * 7 + 4) / length)
+                    draw.line(
+                        [
+                            (s(item.x1 + (item.x2 - item.x1) * a), s(item.y1 + (item.y2 - item.y1) * a)),
+                            (s(item.x1 + (item.x2 - item.x1) * b), s(item.y1 + (item.y2 - item.y1) * b)),
+                        ],
+                        fill=_rgb(item.stroke),
+                        width=max(1, int(item.width * scale)),
+                    )
+            else:
+                draw.line(
+                    [(s(item.x1), s(item.y1)), (s(item.x2), s(item.y2))],
+                    fill=_rgb(item.stroke),
+                    width=max(1, int(item.width * scale)),
+                )
+        elif isinstance(item, Polyline):
+            if len(item.points) >= 2:
+                draw.line(
+                    [(s(x), s(y)) for x, y in item.points],
+                    fill=_rgb(item.stroke),
+                    width=max(1, int(item.width * scale)),
+                    joint="curve",
+                )
+        elif isinstance(item, Dot):
+            draw.ellipse(
+                [s(item.x - item.r), s(item.y - item.r), s(item.x + item.r), s(item.y + item.r)], fill=_rgb(item.fill)
+            )
+        elif isinstance(item, Text):
+            anchor = {"start": "ls", "middle": "ms", "end": "rs"}[item.anchor]
+            draw.text((s(item.x), s(item.y)), item.text, fill=_rgb(item.fill), font=font(item.size, item.bold), anchor=anchor)
+        elif isinstance(item, Shape):
+            for ring in item.rings:
+                if len(ring) >= 3:
+                    draw.polygon([(s(x), s(y)) for x, y in ring], fill=_rgb(item.fill), outline=_rgb(item.stroke))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+def _nice_max(value: float) -> int:
+    if value <= 5:
+        return 5
+    exp = 10 ** math.floor(math.log10(value))
+    for m in (1, 2, 2.5, 5, 10):
+        if value <= m * exp:
+            return int(m * exp)
+    return int(10 * exp)
+
+
+@dataclass(frozen=True)
+class Point:
+    value: int | None
+    display: str
+
+
+@dataclass(frozen=True)
+class Milestone:
+    index: float  # position on the x axis (0 = first label)
+    label: str
+
+
+def line_chart(
+    *,
+    slug: str,
+    title: str,
+    desc: str,
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[Point]]],
+    milestones: Sequence[Milestone] = (),
+    label_header: str = "",
+    hidden_note: str = "",
+    width: int = 640,
+    height: int = 280,
+) -> Chart:
+    """Counts over time; hidden points break the line and show their mark instead."""
+    left, right, top, bottom = 44, 12, 28, 42
+    chart = Chart(slug, title, desc, width, height)
+    n = max(1, len(labels))
+    peak = max((p.value or 0 for _, pts in series for p in pts), default=0)
+    ymax = _nice_max(peak)
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def x(i: float) -> float:
+        return left + (plot_w * (i + 0.5) / n)
+
+    def y(v: float) -> float:
+        return top + plot_h - plot_h * v / ymax
+
+    for k in range(5):
+        v = ymax * k / 4
+        chart.items.append(Line(left, y(v), width - right, y(v), GRID))
+        chart.items.append(Text(left - 6, y(v) + 4, f"{v:g}", 10, "end", MUTED))
+    step = max(1, math.ceil(n / 8))
+    for i, label in enumerate(labels):
+        if i % step == 0:
+            chart.items.append(Text(x(i), height - bottom + 16, label, 10, "middle", MUTED))
+    for m in milestones:
+        chart.items.append(Line(x(m.index), top - 6, x(m.index), top + plot_h, MILESTONE, 1.5, dash=True))
+        chart.items.append(Text(x(m.index) + 3, top - 10, m.label[:28], 10, "start", MILESTONE, bold=True))
+    colours = [ACCENT, ACCENT_2, MILESTONE, INK]
+    for s_i, (name, points) in enumerate(series):
+        colour = colours[s_i % len(colours)]
+        run: list[tuple[float, float]] = []
+        for i, p in enumerate(points):
+            if p.value is None:
+                if len(run) > 1:
+                    chart.items.append(Polyline(run, colour))
+                run = []
+                chart.items.append(Text(x(i), y(0) - 4, p.display, 9, "middle", MUTED))
+                continue
+            run.append((x(i), y(p.value)))
+            chart.items.append(Dot(x(i), y(p.value), 2.5, colour, f"{labels[i]}: {p.display}"))
+        if len(run) > 1:
+            chart.items.append(Polyline(run, colour))
+        if len(series) > 1:
+            lx = left + s_i * 150
+            chart.items.append(Rect(lx, height - 14, 10, 10, colour))
+            chart.items.append(Text(lx + 14, height - 5, name, 10))
+    chart.headers = [label_header, *[name for name, _ in series]]
+    chart.rows = [[label, *[pts[i].display for _, pts in series]] for i, label in enumerate(labels)]
+    if hidden_note:
+        chart.notes.append(hidden_note)
+    return chart
+
+
+def bar_chart(
+    *,
+    slug: str,
+    title: str,
+    desc: str,
+    bars: Sequence[tuple[str, Point]],
+    label_header: str = "",
+    value_header: str = "",
+    hidden_note: str = "",
+    width: int = 640,
+) -> Chart:
+    """Horizontal bars (long Spanish labels stay readable on a phone)."""
+    row_h, top = 26, 8
+    label_w = min(260, max((_text_width(label, 12) for label, _ in bars), default=60) + 8)
+    height = top + row_h * max(1, len(bars)) + 8
+    chart = Chart(slug, title, desc, width, int(height))
+    peak = max((p.value or 0 for _, p in bars), default=0) or 1
+    plot_w = width - label_w - 56
+    for i, (label, p) in enumerate(bars):
+        y0 = top + i * row_h
+        shown = label if _text_width(label, 12) <= label_w else label[: int(label_w / 6.7) - 1] + "…"
+        chart.items.append(Text(label_w - 6, y0 + 17, shown, 12, "end"))
+        if p.value is None:
+            chart.items.append(Rect(label_w, y0 + 5, 18, row_h - 10, HIDDEN_FILL, f"{label}: {p.display}"))
+            chart.items.append(Text(label_w + 24, y0 + 17, p.display, 12, "start", MUTED))
+        else:
+            w = plot_w * p.value / peak
+            chart.items.append(Rect(label_w, y0 + 5, max(w, 1 if p.value else 0), row_h - 10, ACCENT, f"{label}: {p.display}"))
+            chart.items.append(Text(label_w + w + 6, y0 + 17, p.display, 12, "start"))
+    chart.headers = [label_header, value_header]
+    chart.rows = [[label, p.display] for label, p in bars]
+    if hidden_note:
+        chart.notes.append(hidden_note)
+    return chart
