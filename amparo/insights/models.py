@@ -1,1 +1,107 @@
+"""Statistics: what each organisation agreed to share, its milestones, and precomputed aggregates.
 
+Public and network pages never read incidents: they read `PublishedSummary`, one protected
+JSON document per scope, rebuilt from the aggregate tables after writes. Their cost does not
+grow with the number of records.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SharingLevel(models.TextChoices):
+    NONE = "none", _("Nothing: our data stays with us")
+    AGGREGATES = "aggregates", _("Protected aggregates only")
+    RECORDS = "records", _("Aggregates and de-identified records")
+
+
+class SharingAgreement(models.Model):
+    """What one organisation agreed to share with the network, and whether it has a public page."""
+
+    organisation = models.OneToOneField("accounts.Organisation", on_delete=models.CASCADE, related_name="sharing")
+    level = models.CharField(_("sharing with the network"), max_length=12, choices=SharingLevel.choices, default=SharingLevel.NONE)
+    public_page = models.BooleanField(_("publish a public statistics page"), default=False)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+
+class MilestoneKind(models.TextChoices):
+    DIRECTIVE = "directive", _("Police or government directive")
+    TRAINING = "training", _("Training of officers")
+    AUTHORITY = "authority", _("New local authority")
+    CAMPAIGN = "campaign", _("Campaign")
+    OTHER = "other", _("Other")
+
+
+class Milestone(models.Model):
+    """An event the organisation wants to see on its trend charts (and compare before/after)."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="milestones")
+    happened_on = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=12, choices=MilestoneKind.choices, default=MilestoneKind.OTHER)
+    title = models.CharField(_("title"), max_length=120)
+    is_public = models.BooleanField(_("show on the public page"), default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["happened_on", "pk"]
+        indexes = [models.Index(fields=["organisation", "happened_on"], name="milestone_org_date")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AggregateCell(models.Model):
+    """Incidents and people affected per organisation × month × place × place type × state agent.
+
+    `shareable` is the consent to share in statistics: rows with False only feed the count of
+    records left out.
+    """
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    department_code = models.CharField(max_length=2, blank=True)
+    province_code = models.CharField(max_length=4, blank=True)
+    place_type = models.CharField(max_length=48, blank=True)
+    state_agent = models.BooleanField(default=False)
+    shareable = models.BooleanField(default=True)
+    incidents = models.PositiveIntegerField(default=0)
+    people = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "month"], name="aggcell_org_month")]
+
+
+class AggregateTerm(models.Model):
+    """Incidents per organisation × month × department × vocabulary term (violation, perpetrator,
+    right group). Multi-valued: one incident counts once under each of its terms."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    department_code = models.CharField(max_length=2, blank=True)
+    vocabulary = models.CharField(max_length=20)
+    code = models.CharField(max_length=48)
+    incidents = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "vocabulary"], name="aggterm_org_vocab")]
+
+
+class PublishedSummary(models.Model):
+    """The protected statistics of one scope ("org:<id>" or "network"), ready to render."""
+
+    scope = models.CharField(max_length=40, unique=True)
+    built_at = models.DateTimeField()
+    payload = models.JSONField()
+
+
+class RefreshState(models.Model):
+    """Which organisations have changed since their aggregates were last rebuilt."""
+
+    organisation = models.OneToOneField("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    dirty_since = models.DateTimeField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(null=True, blank=True)

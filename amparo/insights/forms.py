@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from amparo.insights.models import MilestoneKind, SharingLevel
+
+
+class MilestoneForm(forms.Form):
+    happened_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(label=_("Kind"), choices=MilestoneKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=120)
+    is_public = forms.BooleanField(label=_("Show on the public page"), required=False)
+
+
+class SharingForm(forms.Form):
+    level = forms.ChoiceField(label=_("What we share with the network"), choices=SharingLevel.choices, widget=forms.RadioSelect)
+    public_page = forms.BooleanField(label=_("Publish a public statistics page (protected numbers only)"), required=False)
+
+
+class ReportForm(forms.Form):
+    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    context = forms.CharField(label=_("Context"), widget=forms.Textarea, max_length=4000, required=False)
+    achievements = forms.CharField(label=_("What we achieved"), widget=forms.Textarea, max_length=4000, required=False)
+    challenges = forms.CharField(label=_("Challenges and next steps"), widget=forms.Textarea, max_length=4000, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["date_from"].initial = date(today.year - 1, 1, 1)
+        self.fields["date_to"].initial = today
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end of the period is before its start."))
+        return data

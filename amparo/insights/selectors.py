@@ -1,0 +1,299 @@
+"""Reads for statistics, always starting from the membership (or, for public pages, from what an
+organisation agreed to publish)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from amparo.accounts.models import Membership, Organisation, Role
+from amparo.insights.models import (
+    AggregateCell,
+    AggregateTerm,
+    Milestone,
+    PublishedSummary,
+    SharingAgreement,
+    SharingLevel,
+)
+from amparo.insights.summary import CellFact, Facts, TermFact, build_summary
+from amparo.records.models import (
+    GenderIdentity,
+    Incident,
+    IncidentPerpetrator,
+    IncidentPerson,
+    IncidentViolation,
+    MigrantStatus,
+)
+from amparo.vocab.models import Term, Vocabulary
+
+# Who reads an organisation's dashboard. Analysts get protected numbers only.
+DASHBOARD_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.ANALYST)
+RAW_ROLES = (Role.ADMIN, Role.COORDINATOR)
+EXPORT_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.ANALYST)
+NETWORK_SCOPE = "network"
+
+
+def org_scope(organisation_id: int) -> str:
+    return f"org:{organisation_id}"
+
+
+# --- Filters ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatsFilters:
+    date_from: date | None = None
+    date_to: date | None = None
+    department: str = ""
+    violation: str = ""
+    perpetrator: str = ""
+    gender_identity: str = ""
+    migrant_status: str = ""
+
+    @property
+    def any(self) -> bool:
+        return any(getattr(self, f) for f in self.__dataclass_fields__)
+
+    def as_query(self) -> dict[str, str]:
+        return {k: str(v) for k, v in self.__dict__.items() if v}
+
+
+FILTER_FIELDS = ("date_from", "date_to", "department", "violation", "perpetrator", "gender_identity", "migrant_status")
+
+
+def parse_filters(params: Any) -> StatsFilters:
+    """Read filters from a query string; unknown values raise ValidationError (answered 400)."""
+    errors: dict[str, str] = {}
+    unknown = sorted(set(params.keys()) - set(FILTER_FIELDS) - {"granularity", "format", "lang"})
+    if unknown:
+        errors["__all__"] = _("Unknown filters: %(names)s") % {"names": ", ".join(unknown)}
+
+    def one(name: str) -> str:
+        value = params.get(name, "") or ""
+        if len(value) > 60:
+            errors[name] = _("Too long.")
+            return ""
+        return value.strip()
+
+    dates: dict[str, date | None] = {}
+    for name in ("date_from", "date_to"):
+        raw = one(name)
+        dates[name] = None
+        if raw:
+            try:
+                dates[name] = date.fromisoformat(raw)
+            except ValueError:
+                errors[name] = _("Use a date like 2024-01-31.")
+    if dates["date_from"] and dates["date_to"] and dates["date_from"] > dates["date_to"]:
+        errors["date_to"] = _("The end of the period is before its start.")
+    department = one("department")
+    if department and not (len(department) == 2 and department.isdigit() and "01" <= department <= "25"):
+        errors["department"] = _("Unknown region.")
+    violation, perpetrator = one("violation"), one("perpetrator")
+    for name, vocabulary, code in (("violation", Vocabulary.VIOLATION, violation), ("perpetrator", Vocabulary.PERPETRATOR, perpetrator)):
+        if code and not Term.objects.filter(vocabulary=vocabulary, code=code).exists():
+            errors[name] = _("Unknown choice.")
+    gender, migrant = one("gender_identity"), one("migrant_status")
+    if gender and gender not in GenderIdentity.values:
+        errors["gender_identity"] = _("Unknown choice.")
+    if migrant and migrant not in MigrantStatus.values:
+        errors["migrant_status"] = _("Unknown choice.")
+    if errors:
+        raise ValidationError(errors)
+    return StatsFilters(dates["date_from"], dates["date_to"], department, violation, perpetrator, gender, migrant)
+
+
+def filtered_incidents(qs: QuerySet[Incident], f: StatsFilters) -> QuerySet[Incident]:
+    if f.date_from:
+        qs = qs.filter(occurred_on__gte=f.date_from)
+    if f.date_to:
+        qs = qs.filter(occurred_on__lte=f.date_to)
+    if f.department:
+        qs = qs.filter(department_id=f.department)
+    if f.violation:
+        qs = qs.filter(Exists(IncidentViolation.objects.filter(incident=OuterRef("pk"), term__code=f.violation)))
+    if f.perpetrator:
+        qs = qs.filter(Exists(IncidentPerpetrator.objects.filter(incident=OuterRef("pk"), term__code=f.perpetrator)))
+    person_q = Q()
+    if f.gender_identity:
+        person_q &= Q(person__gender_identity=f.gender_identity)
+    if f.migrant_status:
+        person_q &= Q(person__migrant_status=f.migrant_status)
+    if person_q:
+        qs = qs.filter(Exists(IncidentPerson.objects.filter(person_q, incident=OuterRef("pk"))))
+    return qs
+
+
+# --- Facts --------------------------------------------------------------------------------
+
+
+def facts_from_incidents(qs: QuerySet[Incident]) -> Facts:
+    """Aggregate live incidents in the database (GROUP BY), never loading a record."""
+    facts = Facts()
+    rows = (
+        qs.annotate(m=TruncMonth("occurred_on"))
+        .values("m", "department_id", "province_id", "place_type__code", "involves_state_agent", "consent_share_stats")
+        .annotate(n=Count("id"), p=Sum("people_affected"))
+        .order_by()
+    )
+    for r in rows:
+        if not r["consent_share_stats"]:
+            facts.left_out += r["n"]
+            continue
+        facts.cells.append(
+            CellFact(
+                month=_as_date(r["m"]),
+                department=r["department_id"] or "",
+                province=r["province_id"] or "",
+                place_type=r["place_type__code"] or "",
+                state_agent=bool(r["involves_state_agent"]),
+                incidents=r["n"],
+                people=r["p"] or 0,
+            )
+        )
+    shareable = qs.filter(consent_share_stats=True)
+    for model, vocabulary in ((IncidentViolation, "violation"), (IncidentPerpetrator, "perpetrator")):
+        links = (
+            model.objects.filter(incident__in=shareable.values("pk"))
+            .annotate(m=TruncMonth("incident__occurred_on"))
+            .values("m", "incident__department_id", "term__code")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for r in links:
+            facts.terms.append(TermFact(_as_date(r["m"]), r["incident__department_id"] or "", vocabulary, r["term__code"], r["n"]))
+    groups = (
+        IncidentViolation.objects.filter(incident__in=shareable.values("pk"))
+        .exclude(term__right_group="")
+        .annotate(m=TruncMonth("incident__occurred_on"))
+        .values("m", "incident__department_id", "term__right_group")
+        .annotate(n=Count("incident_id", distinct=True))
+        .order_by()
+    )
+    for r in groups:
+        facts.terms.append(TermFact(_as_date(r["m"]), r["incident__department_id"] or "", "right_group", r["term__right_group"], r["n"]))
+    return facts
+
+
+def _as_date(value: Any) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def facts_from_aggregates(organisation_ids: list[int]) -> Facts:
+    facts = Facts()
+    cells = (
+        AggregateCell.objects.filter(organisation_id__in=organisation_ids)
+        .values("month", "department_code", "province_code", "place_type", "state_agent", "shareable")
+        .annotate(n=Sum("incidents"), p=Sum("people"))
+        .order_by()
+    )
+    for r in cells:
+        if not r["shareable"]:
+            facts.left_out += r["n"]
+            continue
+        facts.cells.append(
+            CellFact(r["month"], r["department_code"], r["province_code"], r["place_type"], r["state_agent"], r["n"], r["p"])
+        )
+    terms = (
+        AggregateTerm.objects.filter(organisation_id__in=organisation_ids)
+        .values("month", "department_code", "vocabulary", "code")
+        .annotate(n=Sum("incidents"))
+        .order_by()
+    )
+    for r in terms:
+        facts.terms.append(TermFact(r["month"], r["department_code"], r["vocabulary"], r["code"], r["n"]))
+    return facts
+
+
+# --- Dashboards ---------------------------------------------------------------------------
+
+
+def require_dashboard(membership: Membership) -> None:
+    if membership is None or membership.role not in DASHBOARD_ROLES:
+        raise PermissionDenied
+
+
+def milestones_for(organisation_ids: list[int], *, public_only: bool) -> list[dict]:
+    qs = Milestone.objects.filter(organisation_id__in=organisation_ids)
+    if public_only:
+        qs = qs.filter(is_public=True)
+    return [
+        {"id": m.pk, "date": m.happened_on.isoformat(), "kind": m.kind, "title": m.title, "public": m.is_public}
+        for m in qs.order_by("happened_on", "pk")
+    ]
+
+
+def dashboard_for(*, membership: Membership, filters: StatsFilters) -> dict[str, Any]:
+    """The organisation's dashboard: raw for coordinators and admins, protected for analysts."""
+    require_dashboard(membership)
+    qs = filtered_incidents(Incident.objects.filter(organisation_id=membership.organisation_id), filters)
+    protected = membership.role not in RAW_ROLES
+    summary = build_summary(
+        facts_from_incidents(qs),
+        protected=protected,
+        milestones=milestones_for([membership.organisation_id], public_only=False),
+    )
+    summary["scope"] = {"kind": "organisation", "organisations": [membership.organisation.name]}
+    return summary
+
+
+def sharing_for(organisation: Organisation) -> SharingAgreement:
+    agreement = SharingAgreement.objects.filter(organisation=organisation).first()
+    return agreement or SharingAgreement(organisation=organisation)
+
+
+def network_organisations() -> QuerySet[Organisation]:
+    """Organisations that share at least protected aggregates with the network."""
+    return Organisation.objects.filter(
+        sharing__level__in=[SharingLevel.AGGREGATES, SharingLevel.RECORDS]
+    ).order_by("name")
+
+
+def can_see_network(membership: Membership | None, user: Any) -> bool:
+    if getattr(user, "is_network_admin", False):
+        return True
+    return (
+        membership is not None
+        and membership.role in DASHBOARD_ROLES
+        and network_organisations().filter(pk=membership.organisation_id).exists()
+    )
+
+
+def network_summary_for(*, membership: Membership | None, user: Any) -> dict[str, Any]:
+    if not can_see_network(membership, user):
+        raise PermissionDenied
+    return published_summary(NETWORK_SCOPE)
+
+
+def published_summary(scope: str) -> dict[str, Any]:
+    row = PublishedSummary.objects.filter(scope=scope).only("payload", "built_at").first()
+    if row is None:
+        raise Http404
+    payload = dict(row.payload)
+    payload["built_at"] = row.built_at.isoformat()
+    return payload
+
+
+def public_organisation(slug: str) -> Organisation:
+    """The organisation behind a public page: 404 unless it chose to publish one."""
+    try:
+        return Organisation.objects.get(slug=slug, sharing__public_page=True)
+    except Organisation.DoesNotExist:
+        raise Http404
+
+
+def public_summary_for_org(slug: str) -> tuple[Organisation, dict[str, Any]]:
+    org = public_organisation(slug)
+    return org, published_summary(org_scope(org.pk))
+
+
+def network_record_organisations() -> QuerySet[Organisation]:
+    """Only organisations that agreed to share de-identified records contribute record rows."""
+    return Organisation.objects.filter(sharing__level=SharingLevel.RECORDS)

@@ -1,0 +1,43 @@
+"""Background refresh of aggregates and published summaries (huey).
+
+Tasks take ids, re-check state and claim the work atomically, so running one twice (or two
+at once) does no harm: the second finds nothing dirty and returns.
+"""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+
+@db_task()
+def refresh_organisation(organisation_id: int) -> bool:
+    from amparo.insights import services
+    from amparo.insights.models import RefreshState
+    from amparo.insights.selectors import network_organisations
+
+    claimed = RefreshState.objects.filter(organisation_id=organisation_id, dirty_since__isnull=False).update(dirty_since=None)
+    if claimed != 1:
+        return False
+    services.aggregates_refresh(organisation_id=organisation_id)
+    if network_organisations().filter(pk=organisation_id).exists():
+        services.network_publish()
+    return True
+
+
+@db_task()
+def refresh_network() -> None:
+    from amparo.insights import services
+
+    services.network_publish()
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def refresh_dirty() -> int:
+    """Catch-up for changes whose task was lost (a restarted worker, Redis down)."""
+    from amparo.insights.models import RefreshState
+
+    done = 0
+    for org_id in RefreshState.objects.filter(dirty_since__isnull=False).values_list("organisation_id", flat=True):
+        done += bool(refresh_organisation.call_local(org_id))
+    return done

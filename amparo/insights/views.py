@@ -1,0 +1,392 @@
+"""Statistics pages: thin views over selectors, services and presentation."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from amparo.accounts.decorators import role_required
+from amparo.accounts.models import Role
+from amparo.audit import services as audit
+from amparo.insights import exports, selectors, services
+from amparo.insights.forms import MilestoneForm, ReportForm, SharingForm
+from amparo.insights.lib.pdf import ReportSpec, build_report_pdf
+from amparo.insights.models import Milestone
+from amparo.insights.presentation import (
+    CHART_NAMES,
+    GRANULARITIES,
+    Labels,
+    build_charts,
+    comparison_texts,
+    coverage_note,
+    department_rows,
+)
+from amparo.insights.sudo import sudo_grant, sudo_required
+from amparo.places.models import Department
+from amparo.records.models import GenderIdentity, Incident, MigrantStatus
+from amparo.vocab.models import Term, Vocabulary
+
+DASHBOARD = (Role.ADMIN, Role.COORDINATOR, Role.ANALYST)
+
+
+def _granularity(request: HttpRequest) -> str:
+    value = request.GET.get("granularity", "month") or "month"
+    if value not in GRANULARITIES:
+        raise ValidationError({"granularity": _("Choose month, quarter or year.")})
+    return value
+
+
+def _page_context(summary: dict[str, Any], granularity: str, slug_prefix: str = "") -> dict[str, Any]:
+    labels = Labels.load(summary)
+    charts = build_charts(summary, labels, granularity=granularity, slug_prefix=slug_prefix)
+    return {
+        "summary": summary,
+        "charts": charts,
+        "coverage": coverage_note(summary, labels),
+        "comparisons": comparison_texts(summary),
+        "regions": department_rows(summary, labels),
+        "granularity": granularity,
+        "granularities": [("month", _("Month")), ("quarter", _("Quarter")), ("year", _("Year"))],
+    }
+
+
+def _downloads(charts: dict, url_name: str, query: str = "", **kwargs: Any) -> dict[str, dict[str, str]]:
+    from django.urls import reverse
+
+    suffix = f"?{query}" if query else ""
+    return {
+        name: {fmt: reverse(url_name, kwargs={"name": name, "fmt": fmt, **kwargs}) + suffix for fmt in ("svg", "png")}
+        for name in charts
+    }
+
+
+def _filter_choices() -> dict[str, Any]:
+    return {
+        "departments": Department.objects.order_by("name"),
+        "violations": Term.objects.filter(vocabulary=Vocabulary.VIOLATION, is_active=True),
+        "perpetrators": Term.objects.filter(vocabulary=Vocabulary.PERPETRATOR, is_active=True),
+        "genders": GenderIdentity.choices,
+        "migrants": MigrantStatus.choices,
+    }
+
+
+def _bad_filters(request: HttpRequest, template: str, exc: ValidationError, extra: dict | None = None) -> HttpResponse:
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    ctx = {"filter_errors": errors, "params": request.GET, **_filter_choices(), **(extra or {})}
+    return render(request, template, ctx, status=400)
+
+
+def _chart_response(chart, fmt: str, filename: str) -> HttpResponse:
+    if fmt == "svg":
+        response = HttpResponse(chart.to_svg(), content_type="image/svg+xml; charset=utf-8")
+    elif fmt == "png":
+        response = HttpResponse(chart.to_png(), content_type="image/png")
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
+# --- Organisation dashboard ---------------------------------------------------------------
+
+
+@role_required(*DASHBOARD)
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    try:
+        filters = selectors.parse_filters(request.GET)
+        granularity = _granularity(request)
+    except ValidationError as exc:
+        return _bad_filters(request, "insights/dashboard.html", exc)
+    summary = selectors.dashboard_for(membership=request.membership, filters=filters)  # type: ignore[attr-defined]
+    ctx = _page_context(summary, granularity)
+    ctx.update(_filter_choices())
+    base = request.GET.copy()
+    base.pop("granularity", None)
+    ctx.update({"params": request.GET, "filters": filters, "query": request.GET.urlencode(), "query_base": base.urlencode()})
+    ctx["downloads"] = _downloads(ctx["charts"], "insights:dashboard_chart", request.GET.urlencode())
+    return render(request, "insights/dashboard.html", ctx)
+
+
+@role_required(*DASHBOARD)
+@require_GET
+def dashboard_chart(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
+    if name not in CHART_NAMES:
+        raise Http404
+    try:
+        filters = selectors.parse_filters(request.GET)
+        granularity = _granularity(request)
+    except ValidationError as exc:
+        return HttpResponseBadRequest("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
+    summary = selectors.dashboard_for(membership=request.membership, filters=filters)  # type: ignore[attr-defined]
+    charts = build_charts(summary, Labels.load(summary), granularity=granularity)
+    if name not in charts:
+        raise Http404
+    return _chart_response(charts[name], fmt, f"amparo-{name}")
+
+
+# --- Network ------------------------------------------------------------------------------
+
+
+@role_required()
+@require_GET
+def network(request: HttpRequest) -> HttpResponse:
+    try:
+        granularity = _granularity(request)
+    except ValidationError as exc:
+        return HttpResponseBadRequest("; ".join(exc.messages))
+    try:
+        summary = selectors.network_summary_for(membership=request.membership, user=request.user)  # type: ignore[attr-defined]
+    except Http404:
+        summary = None
+    ctx = _page_context(summary, granularity, "net-") if summary else {"summary": None}
+    ctx["organisations"] = selectors.network_organisations()
+    return render(request, "insights/network.html", ctx)
+
+
+# --- Milestones and sharing -------------------------------------------------------------------
+
+
+@role_required(Role.ADMIN, Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def milestones(request: HttpRequest) -> HttpResponse:
+    form = MilestoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.milestone_create(organisation=request.organisation, acting_user=request.user, **form.cleaned_data)  # type: ignore[attr-defined]
+            return redirect("insights:milestones")
+        except ValidationError as exc:
+            for field, errs in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+    items = Milestone.objects.filter(organisation=request.organisation)  # type: ignore[attr-defined]
+    status = 400 if request.method == "POST" else 200
+    return render(request, "insights/milestones.html", {"form": form, "items": items}, status=status)
+
+
+@role_required(Role.ADMIN, Role.COORDINATOR)
+@require_POST
+def milestone_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    milestone = get_object_or_404(Milestone, pk=pk, organisation=request.organisation)  # type: ignore[attr-defined]
+    services.milestone_delete(milestone=milestone, acting_user=request.user)  # type: ignore[arg-type]
+    return redirect("insights:milestones")
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def sharing(request: HttpRequest) -> HttpResponse:
+    agreement = selectors.sharing_for(request.organisation)  # type: ignore[attr-defined]
+    form = SharingForm(request.POST or None, initial={"level": agreement.level, "public_page": agreement.public_page})
+    if request.method == "POST" and form.is_valid():
+        services.sharing_update(organisation=request.organisation, acting_user=request.user, **form.cleaned_data)  # type: ignore[attr-defined]
+        services.enqueue_refresh(request.organisation.pk)  # type: ignore[attr-defined]
+        return redirect("insights:sharing")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "insights/sharing.html", {"form": form, "agreement": agreement}, status=status)
+
+
+# --- Sudo mode and exports ------------------------------------------------------------------
+
+
+@role_required()
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "POST"])
+def sudo(request: HttpRequest) -> HttpResponse:
+    nxt = request.GET.get("next") or request.POST.get("next") or ""
+    if not nxt.startswith("/") or nxt.startswith("//"):
+        nxt = ""
+    error = ""
+    if request.method == "POST":
+        user = authenticate(request, username=request.user.get_username(), password=request.POST.get("password", ""))
+        if user is not None and user.pk == request.user.pk:
+            sudo_grant(request)
+            audit.record(actor=request.user, action="insights.sudo_confirmed", organisation=request.organisation)  # type: ignore[attr-defined]
+            return redirect(nxt or "insights:exports")
+        error = _("That password is not right.")
+    return render(request, "insights/sudo.html", {"next": nxt, "error": error}, status=400 if error else 200)
+
+
+@role_required(*DASHBOARD)
+@require_GET
+def exports_page(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "insights/exports.html",
+        {"form": ReportForm(), "network_records": selectors.can_see_network(request.membership, request.user)},  # type: ignore[attr-defined]
+    )
+
+
+def _send(export: exports.Export, fmt: str, stem: str) -> HttpResponse:
+    if fmt == "xlsx":
+        response = HttpResponse(
+            exports.to_xlsx(export), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
+    elif fmt == "csv":
+        response = HttpResponse(exports.to_csv_zip(export, stem=stem), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{stem}-csv.zip"'
+    else:
+        raise Http404
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _filtered_for_export(request: HttpRequest):
+    filters = selectors.parse_filters(request.GET)
+    qs = selectors.filtered_incidents(Incident.objects.filter(organisation_id=request.organisation.pk), filters)  # type: ignore[attr-defined]
+    return filters, qs
+
+
+@role_required(*DASHBOARD)
+@sudo_required
+@require_GET
+def export_records(request: HttpRequest, fmt: str) -> HttpResponse:
+    try:
+        filters, qs = _filtered_for_export(request)
+    except ValidationError as exc:
+        return _bad_filters(request, "insights/exports.html", exc, {"form": ReportForm()})
+    export = exports.record_export(qs)
+    services.export_recorded(
+        acting_user=request.user, organisation=request.organisation, kind="records", fmt=fmt,  # type: ignore[arg-type, attr-defined]
+        filters=filters.as_query(), rows=len(export.data.rows),
+    )
+    return _send(export, fmt, "amparo-registros")
+
+
+@role_required(*DASHBOARD)
+@sudo_required
+@require_GET
+def export_observatory(request: HttpRequest, fmt: str) -> HttpResponse:
+    try:
+        filters, qs = _filtered_for_export(request)
+    except ValidationError as exc:
+        return _bad_filters(request, "insights/exports.html", exc, {"form": ReportForm()})
+    export = exports.observatory_export(qs)
+    services.export_recorded(
+        acting_user=request.user, organisation=request.organisation, kind="observatory", fmt=fmt,  # type: ignore[arg-type, attr-defined]
+        filters=filters.as_query(), rows=len(export.data.rows),
+    )
+    return _send(export, fmt, "amparo-observatorio")
+
+
+@role_required(*DASHBOARD)
+@sudo_required
+@require_GET
+def export_network_records(request: HttpRequest, fmt: str) -> HttpResponse:
+    """De-identified records of the organisations that share records; never of those that share
+    only aggregates."""
+    if not selectors.can_see_network(request.membership, request.user):  # type: ignore[attr-defined]
+        raise PermissionDenied
+    qs = Incident.objects.filter(organisation__in=selectors.network_record_organisations())
+    export = exports.record_export(qs)
+    services.export_recorded(
+        acting_user=request.user, organisation=request.organisation, kind="network_records", fmt=fmt,  # type: ignore[arg-type, attr-defined]
+        filters={}, rows=len(export.data.rows),
+    )
+    return _send(export, fmt, "amparo-red-registros")
+
+
+@role_required(*DASHBOARD)
+@sudo_required
+@require_POST
+def funder_report(request: HttpRequest) -> HttpResponse:
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        return render(request, "insights/exports.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    filters = selectors.StatsFilters(date_from=data["date_from"], date_to=data["date_to"])
+    # A report leaves the organisation: it is always protected, whoever asks.
+    qs = selectors.filtered_incidents(Incident.objects.filter(organisation_id=request.organisation.pk), filters)  # type: ignore[attr-defined]
+    from amparo.insights.selectors import facts_from_incidents, milestones_for
+    from amparo.insights.summary import build_summary
+
+    summary = build_summary(
+        facts_from_incidents(qs), protected=True, milestones=milestones_for([request.organisation.pk], public_only=False)  # type: ignore[attr-defined]
+    )
+    summary["scope"] = {"kind": "organisation", "organisations": [request.organisation.name]}  # type: ignore[attr-defined]
+    labels = Labels.load(summary)
+    charts = build_charts(summary, labels, granularity="month" if (data["date_to"] - data["date_from"]).days < 800 else "quarter")
+    figures = [(_("Incidents reported"), summary["total"]["display"])]
+    if summary.get("people"):
+        figures.append((_("People affected"), summary["people"]["display"]))
+    if summary.get("state_agent"):
+        share = summary["state_agent"]["share"]
+        figures.append((_("Involving state agents"), f"{summary['state_agent']['yes']['display']}" + (f" ({share}%)" if share is not None else "")))
+    spec = ReportSpec(
+        title=_("Monitoring report"),
+        subtitle=f"{request.organisation.name} · {data['date_from']:%Y-%m-%d} – {data['date_to']:%Y-%m-%d}",  # type: ignore[attr-defined]
+        generated=_("Generated on %(date)s with Amparo") % {"date": timezone.localdate().isoformat()},
+        figures=figures,
+        charts=[charts[n] for n in ("trend", "map", "violations", "perpetrators") if n in charts],
+        milestones=[(m["date"], m["title"]) for m in summary["milestones"]],
+        comparisons=[f"{m['title']}: {text}" for m, text in comparison_texts(summary)],
+        narrative=[(_("Context"), data["context"]), (_("What we achieved"), data["achievements"]), (_("Challenges and next steps"), data["challenges"])],
+        notes=coverage_note(summary, labels),
+        labels={"figures": _("Key figures"), "milestones": _("Milestones and before/after"), "notes": _("About these figures")},
+    )
+    pdf = build_report_pdf(spec)
+    services.export_recorded(
+        acting_user=request.user, organisation=request.organisation, kind="report", fmt="pdf",  # type: ignore[arg-type, attr-defined]
+        filters=filters.as_query(), rows=0,
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="amparo-informe.pdf"'
+    return response
+
+
+# --- Public pages (no account, no trace) ------------------------------------------------------------
+
+
+def _public_lang(request: HttpRequest) -> str:
+    lang = request.GET.get("lang", "")
+    return lang if lang in ("es", "en") else (translation.get_language() or "es")[:2]
+
+
+def _public(request: HttpRequest, scope_slug: str | None) -> tuple[Any, dict[str, Any]]:
+    if scope_slug is None:
+        return None, selectors.published_summary(selectors.NETWORK_SCOPE)
+    return selectors.public_summary_for_org(scope_slug)
+
+
+@require_GET
+def public_page(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    lang = _public_lang(request)
+    with translation.override(lang):
+        try:
+            granularity = _granularity(request)
+        except ValidationError as exc:
+            return render(request, "insights/public_error.html", {"errors": exc.messages, "lang": lang}, status=400)
+        org, summary = _public(request, slug)
+        ctx = _page_context(summary, granularity, "pub-")
+        ctx.update({"org": org, "lang": lang, "slug": slug, "today": date.today()})
+        query = f"granularity={granularity}&lang={lang}"
+        if slug is None:
+            ctx["downloads"] = _downloads(ctx["charts"], "insights:public_network_chart", query)
+        else:
+            ctx["downloads"] = _downloads(ctx["charts"], "insights:public_org_chart", query, slug=slug)
+        return render(request, "insights/public.html", ctx)
+
+
+@require_GET
+def public_chart(request: HttpRequest, name: str, fmt: str, slug: str | None = None) -> HttpResponse:
+    if name not in CHART_NAMES:
+        raise Http404
+    lang = _public_lang(request)
+    with translation.override(lang):
+        try:
+            granularity = _granularity(request)
+        except ValidationError as exc:
+            return HttpResponseBadRequest("; ".join(exc.messages))
+        _org, summary = _public(request, slug)
+        charts = build_charts(summary, Labels.load(summary), granularity=granularity, slug_prefix="pub-")
+        if name not in charts:
+            raise Http404
+        return _chart_response(charts[name], fmt, f"amparo-{slug or 'red'}-{name}")
