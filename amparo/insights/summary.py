@@ -88,9 +88,11 @@ class _Table:
 
 
 def _table(net_values: dict, builder, *, protected: bool, threshold: int, fixed=(), force=()) -> _Table:
+    net = builder(net_values)
+    values = {k: a.value for k, a in net.arcs.items()}
     if not protected:
-        return _Table(None, net_values)
-    return _Table(protect(builder(net_values), threshold=threshold, fixed=fixed, force=force), net_values)
+        return _Table(None, values)
+    return _Table(protect(net, threshold=threshold, fixed=fixed, force=force), values)
 
 
 def _standalone(values: dict[str, int], *, protected: bool, threshold: int) -> _Table:
