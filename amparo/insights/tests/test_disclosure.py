@@ -31,11 +31,21 @@ from amparo.insights.lib.disclosure import (
 T = 5
 
 
-def feasible_values(protected) -> dict:
-    """Brute force: every value each hidden number can take, given everything published."""
+BRUTE_FORCE_BUDGET = 60_000
+
+
+def feasible_values(protected) -> dict | None:
+    """Brute force: every value each hidden number can take, given everything published.
+    None when the search space is too large to enumerate quickly."""
     net, marks = protected.net, protected.marks
     bounds = attacker_bounds(net, marks, protected.threshold)
     hidden = [k for k in net.arcs if marks[k] is not Mark.PUBLISHED]
+    space = 1
+    for k in hidden:
+        lo, hi = bounds[k]
+        space *= hi - lo + 1
+    if space > BRUTE_FORCE_BUDGET:
+        return None
     by_node: dict = defaultdict(list)
     for key, arc in net.arcs.items():
         if arc.tail != arc.head:
@@ -71,9 +81,16 @@ def feasible_values(protected) -> dict:
 def assert_nothing_recovered(protected) -> None:
     seen = feasible_values(protected)
     for key, mark in protected.marks.items():
-        if net_value := protected.net.arcs[key].value:
-            pass
+        net_value = protected.net.arcs[key].value
         if mark is Mark.PRIMARY or (protected.withheld and 0 < net_value < T):
+            if seen is None:
+                # Too many combinations to enumerate: the exact max-flow attacker (checked
+                # against brute force on small tables below) decides.
+                lo, hi = attacker_range(protected.net, protected.marks, protected.threshold, key)
+                assert lo < hi, f"{key!r} recovered as {lo}"
+                if not protected.withheld:
+                    assert (lo, hi) == (1, T - 1)
+                continue
             values = seen[key]
             assert protected.net.arcs[key].value in values
             assert len(values) >= 2, f"{key!r} recovered as {values}"
@@ -217,8 +234,7 @@ def test_attack_on_two_way_tables_with_margins_fails(n_rows, n_cols, data):
     }
     p = protect(two_way(cells), threshold=T, fixed=[TOTAL])
     # Bound the brute force: a table that hides too many numbers is checked by max-flow only.
-    if sum(1 for m in p.marks.values() if m is not Mark.PUBLISHED) <= 7:
-        assert_nothing_recovered(p)
+    assert_nothing_recovered(p)
     for key, mark in p.marks.items():
         if mark is Mark.PRIMARY:
             lo, hi = attacker_range(p.net, p.marks, T, key)
@@ -234,8 +250,7 @@ def test_attack_on_nested_tables_fails(groups):
         for i, v in enumerate(leaves):
             values[(g, i)] = v
     p = protect(nested(values), threshold=T, fixed=[()])
-    if sum(1 for m in p.marks.values() if m is not Mark.PUBLISHED) <= 7:
-        assert_nothing_recovered(p)
+    assert_nothing_recovered(p)
 
 
 @fast
@@ -259,5 +274,7 @@ def test_attack_across_two_cuts_sharing_the_total_fails(by_place, by_type):
 def test_max_flow_attacker_agrees_with_brute_force(values):
     p = protect(one_way(dict(enumerate(values))), threshold=T, fixed=[TOTAL])
     seen = feasible_values(p)
+    if seen is None:
+        return
     for key, options in seen.items():
         assert attacker_range(p.net, p.marks, T, key) == (min(options), max(options))

@@ -331,6 +331,7 @@ def test_record_export_is_de_identified_k_anonymous_and_audited(lima_data, clien
     from amparo.audit.models import AuditEvent
 
     login(client, lima_data.ana)
+    client.cookies.load({"amparo_lang": "en"})
     client.post("/estadisticas/confirmar/", {"password": "correct horse battery staple"})
     r = client.get("/estadisticas/exportar/registros.csv")
     rows = _csv_from_zip(r.content, "amparo-registros.csv")
