@@ -56,7 +56,8 @@ class Milestone(models.Model):
 
 
 class AggregateCell(models.Model):
-    """Incidents and people affected per organisation × month × place × place type × state agent.
+    """Incidents, people affected and incidents involving state agents per organisation × month ×
+    province. Its size is bounded by months × provinces, whatever the number of incidents.
 
     `shareable` is the consent to share in statistics: rows with False only feed the count of
     records left out.
@@ -66,11 +67,10 @@ class AggregateCell(models.Model):
     month = models.DateField()
     department_code = models.CharField(max_length=2, blank=True)
     province_code = models.CharField(max_length=4, blank=True)
-    place_type = models.CharField(max_length=48, blank=True)
-    state_agent = models.BooleanField(default=False)
     shareable = models.BooleanField(default=True)
     incidents = models.PositiveIntegerField(default=0)
     people = models.PositiveIntegerField(default=0)
+    state_agent = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["organisation", "month"], name="aggcell_org_month")]
@@ -78,7 +78,8 @@ class AggregateCell(models.Model):
 
 class AggregateTerm(models.Model):
     """Incidents per organisation × month × department × vocabulary term (violation, perpetrator,
-    right group). Multi-valued: one incident counts once under each of its terms."""
+    right group, place type). Violations and perpetrators are multi-valued: one incident counts
+    once under each of its terms."""
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     month = models.DateField()

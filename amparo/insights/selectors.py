@@ -139,8 +139,8 @@ def facts_from_incidents(qs: QuerySet[Incident]) -> Facts:
     facts = Facts()
     rows = (
         qs.annotate(m=TruncMonth("occurred_on"))
-        .values("m", "department_id", "province_id", "place_type__code", "involves_state_agent", "consent_share_stats")
-        .annotate(n=Count("id"), p=Sum("people_affected"))
+        .values("m", "department_id", "province_id", "consent_share_stats")
+        .annotate(n=Count("id"), p=Sum("people_affected"), s=Count("id", filter=Q(involves_state_agent=True)))
         .order_by()
     )
     for r in rows:
@@ -152,13 +152,20 @@ def facts_from_incidents(qs: QuerySet[Incident]) -> Facts:
                 month=_as_date(r["m"]),
                 department=r["department_id"] or "",
                 province=r["province_id"] or "",
-                place_type=r["place_type__code"] or "",
-                state_agent=bool(r["involves_state_agent"]),
                 incidents=r["n"],
                 people=r["p"] or 0,
+                state_agent=r["s"],
             )
         )
     shareable = qs.filter(consent_share_stats=True)
+    places = (
+        shareable.annotate(m=TruncMonth("occurred_on"))
+        .values("m", "department_id", "place_type__code")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for r in places:
+        facts.terms.append(TermFact(_as_date(r["m"]), r["department_id"] or "", "place_type", r["place_type__code"] or "", r["n"]))
     for model, vocabulary in ((IncidentViolation, "violation"), (IncidentPerpetrator, "perpetrator")):
         links = (
             model.objects.filter(incident__in=shareable.values("pk"))
@@ -190,8 +197,8 @@ def facts_from_aggregates(organisation_ids: list[int]) -> Facts:
     facts = Facts()
     cells = (
         AggregateCell.objects.filter(organisation_id__in=organisation_ids)
-        .values("month", "department_code", "province_code", "place_type", "state_agent", "shareable")
-        .annotate(n=Sum("incidents"), p=Sum("people"))
+        .values("month", "department_code", "province_code", "shareable")
+        .annotate(n=Sum("incidents"), p=Sum("people"), s=Sum("state_agent"))
         .order_by()
     )
     for r in cells:
@@ -199,7 +206,7 @@ def facts_from_aggregates(organisation_ids: list[int]) -> Facts:
             facts.left_out += r["n"]
             continue
         facts.cells.append(
-            CellFact(r["month"], r["department_code"], r["province_code"], r["place_type"], r["state_agent"], r["n"], r["p"])
+            CellFact(r["month"], r["department_code"], r["province_code"], r["n"], r["p"], r["s"])
         )
     terms = (
         AggregateTerm.objects.filter(organisation_id__in=organisation_ids)
@@ -270,6 +277,13 @@ def network_summary_for(*, membership: Membership | None, user: Any) -> dict[str
     if not can_see_network(membership, user):
         raise PermissionDenied
     return published_summary(NETWORK_SCOPE)
+
+
+def summary_built_at(scope: str) -> datetime:
+    built = PublishedSummary.objects.filter(scope=scope).values_list("built_at", flat=True).first()
+    if built is None:
+        raise Http404
+    return built
 
 
 def published_summary(scope: str) -> dict[str, Any]:

@@ -93,7 +93,7 @@ def aggregates_refresh(*, organisation_id: int) -> int:
     cells = [
         AggregateCell(
             organisation_id=organisation_id, month=c.month, department_code=c.department, province_code=c.province,
-            place_type=c.place_type, state_agent=c.state_agent, shareable=True, incidents=c.incidents, people=c.people,
+            shareable=True, incidents=c.incidents, people=c.people, state_agent=c.state_agent,
         )
         for c in facts.cells
     ]

@@ -33,17 +33,16 @@ class CellFact:
     month: date
     department: str
     province: str
-    place_type: str
-    state_agent: bool
     incidents: int
     people: int
+    state_agent: int  # incidents involving a state agent
 
 
 @dataclass(frozen=True)
 class TermFact:
     month: date
     department: str
-    vocabulary: str  # "violation", "perpetrator" or "right_group"
+    vocabulary: str  # "violation", "perpetrator", "right_group" or "place_type"
     code: str
     incidents: int
 
@@ -187,10 +186,11 @@ def build_summary(
 
     # Place type and state agents: each record in exactly one cell.
     place_types: dict[str, int] = defaultdict(int)
-    agent = {"yes": 0, "no": 0}
-    for c in facts.cells:
-        place_types[c.place_type] += c.incidents
-        agent["yes" if c.state_agent else "no"] += c.incidents
+    for term in facts.terms:
+        if term.vocabulary == "place_type":
+            place_types[term.code] += term.incidents
+    agent_yes = sum(c.state_agent for c in facts.cells)
+    agent = {"yes": agent_yes, "no": total - agent_yes}
     pt = _table(dict(place_types), lambda v: one_way(v, total=total), protected=protected, threshold=t, fixed=[TOTAL])
     doc["place_types"] = [{"code": k, "cell": pt.cell(k)} for k in sorted(place_types, key=lambda k: (-place_types[k], k))]
     sa = _table(agent, lambda v: one_way(v, total=total), protected=protected, threshold=t, fixed=[TOTAL])

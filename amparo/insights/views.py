@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -350,10 +350,25 @@ def _public_lang(request: HttpRequest) -> str:
     return lang if lang in ("es", "en") else (translation.get_language() or "es")[:2]
 
 
-def _public(request: HttpRequest, scope_slug: str | None) -> tuple[Any, dict[str, Any]]:
-    if scope_slug is None:
-        return None, selectors.published_summary(selectors.NETWORK_SCOPE)
-    return selectors.public_summary_for_org(scope_slug)
+def _public_scope(slug: str | None) -> tuple[Any, str]:
+    if slug is None:
+        return None, selectors.NETWORK_SCOPE
+    org = selectors.public_organisation(slug)
+    return org, selectors.org_scope(org.pk)
+
+
+def _cached(scope: str, parts: tuple, build) -> Any:  # type: ignore[no-untyped-def]
+    """Public output depends only on the published summary, so it is cached under the time that
+    summary was built: a refresh changes the key, and no request ever reads the incidents."""
+    from django.core.cache import cache
+
+    built_at = selectors.summary_built_at(scope)
+    key = "insights:pub:" + ":".join(str(p) for p in (scope, built_at.timestamp(), *parts))
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, 3600)
+    return value
 
 
 @require_GET
@@ -364,15 +379,20 @@ def public_page(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             granularity = _granularity(request)
         except ValidationError as exc:
             return render(request, "insights/public_error.html", {"errors": exc.messages, "lang": lang}, status=400)
-        org, summary = _public(request, slug)
-        ctx = _page_context(summary, granularity, "pub-")
-        ctx.update({"org": org, "lang": lang, "slug": slug, "today": date.today()})
-        query = f"granularity={granularity}&lang={lang}"
-        if slug is None:
-            ctx["downloads"] = _downloads(ctx["charts"], "insights:public_network_chart", query)
-        else:
-            ctx["downloads"] = _downloads(ctx["charts"], "insights:public_org_chart", query, slug=slug)
-        return render(request, "insights/public.html", ctx)
+        org, scope = _public_scope(slug)
+
+        def build() -> str:
+            summary = selectors.published_summary(scope)
+            ctx = _page_context(summary, granularity, "pub-")
+            ctx.update({"org": org, "lang": lang, "slug": slug})
+            query = f"granularity={granularity}&lang={lang}"
+            if slug is None:
+                ctx["downloads"] = _downloads(ctx["charts"], "insights:public_network_chart", query)
+            else:
+                ctx["downloads"] = _downloads(ctx["charts"], "insights:public_org_chart", query, slug=slug)
+            return render_to_string("insights/public.html", ctx)
+
+        return HttpResponse(_cached(scope, ("page", lang, granularity), build))
 
 
 @require_GET
@@ -385,8 +405,14 @@ def public_chart(request: HttpRequest, name: str, fmt: str, slug: str | None = N
             granularity = _granularity(request)
         except ValidationError as exc:
             return HttpResponseBadRequest("; ".join(exc.messages))
-        _org, summary = _public(request, slug)
-        charts = build_charts(summary, Labels.load(summary), granularity=granularity, slug_prefix="pub-")
-        if name not in charts:
+        _org, scope = _public_scope(slug)
+
+        def build() -> dict[str, Any]:
+            summary = selectors.published_summary(scope)
+            charts = build_charts(summary, Labels.load(summary), granularity=granularity, slug_prefix="pub-")
+            return {"chart": charts.get(name)}
+
+        chart = _cached(scope, ("chart", lang, granularity, name), build)["chart"]
+        if chart is None:
             raise Http404
-        return _chart_response(charts[name], fmt, f"amparo-{slug or 'red'}-{name}")
+        return _chart_response(chart, fmt, f"amparo-{slug or 'red'}-{name}")
