@@ -4,7 +4,7 @@ organisation agreed to publish)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +19,7 @@ from amparo.insights.models import (
     AggregateTerm,
     Milestone,
     PublishedSummary,
+    RefreshState,
     SharingAgreement,
     SharingLevel,
 )
@@ -193,10 +194,19 @@ def _as_date(value: Any) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-def facts_from_aggregates(organisation_ids: list[int]) -> Facts:
+def facts_from_aggregates(organisation_ids: list[int], filters: StatsFilters | None = None) -> Facts:
+    """Facts read from the aggregate tables (optionally for whole months and one department)."""
     facts = Facts()
+    where = Q(organisation_id__in=organisation_ids)
+    if filters is not None:
+        if filters.date_from:
+            where &= Q(month__gte=filters.date_from)
+        if filters.date_to:
+            where &= Q(month__lte=filters.date_to)
+        if filters.department:
+            where &= Q(department_code=filters.department)
     cells = (
-        AggregateCell.objects.filter(organisation_id__in=organisation_ids)
+        AggregateCell.objects.filter(where)
         .values("month", "department_code", "province_code", "shareable")
         .annotate(n=Sum("incidents"), p=Sum("people"), s=Sum("state_agent"))
         .order_by()
@@ -209,7 +219,7 @@ def facts_from_aggregates(organisation_ids: list[int]) -> Facts:
             CellFact(r["month"], r["department_code"], r["province_code"], r["n"], r["p"], r["s"])
         )
     terms = (
-        AggregateTerm.objects.filter(organisation_id__in=organisation_ids)
+        AggregateTerm.objects.filter(where)
         .values("month", "department_code", "vocabulary", "code")
         .annotate(n=Sum("incidents"))
         .order_by()
@@ -237,13 +247,33 @@ def milestones_for(organisation_ids: list[int], *, public_only: bool) -> list[di
     ]
 
 
+def _whole_months(f: StatsFilters) -> bool:
+    if f.date_from and f.date_from.day != 1:
+        return False
+    return not (f.date_to and (f.date_to + timedelta(days=1)).day != 1)
+
+
+def aggregates_fresh(organisation_id: int) -> bool:
+    return RefreshState.objects.filter(
+        organisation_id=organisation_id, dirty_since__isnull=True, refreshed_at__isnull=False
+    ).exists()
+
+
+def dashboard_facts(organisation_id: int, filters: StatsFilters) -> Facts:
+    """Fast path: fresh aggregates answer period (whole months) and region filters. Anything
+    else, or aggregates not yet rebuilt after a change, is counted live from the incidents."""
+    aggregate_only = not (filters.violation or filters.perpetrator or filters.gender_identity or filters.migrant_status)
+    if aggregate_only and _whole_months(filters) and aggregates_fresh(organisation_id):
+        return facts_from_aggregates([organisation_id], filters)
+    return facts_from_incidents(filtered_incidents(Incident.objects.filter(organisation_id=organisation_id), filters))
+
+
 def dashboard_for(*, membership: Membership, filters: StatsFilters) -> dict[str, Any]:
     """The organisation's dashboard: raw for coordinators and admins, protected for analysts."""
     require_dashboard(membership)
-    qs = filtered_incidents(Incident.objects.filter(organisation_id=membership.organisation_id), filters)
     protected = membership.role not in RAW_ROLES
     summary = build_summary(
-        facts_from_incidents(qs),
+        dashboard_facts(membership.organisation_id, filters),
         protected=protected,
         milestones=milestones_for([membership.organisation_id], public_only=False),
     )

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +26,7 @@ from amparo.insights.models import (
 )
 from amparo.insights.selectors import (
     NETWORK_SCOPE,
+    _as_date,
     facts_from_aggregates,
     facts_from_incidents,
     milestones_for,
@@ -97,9 +100,21 @@ def aggregates_refresh(*, organisation_id: int) -> int:
         )
         for c in facts.cells
     ]
-    if facts.left_out:
-        # Records without consent: counted, never described.
-        cells.append(AggregateCell(organisation_id=organisation_id, month=date(1970, 1, 1), shareable=False, incidents=facts.left_out))
+    # Records without consent: counted (so pages can say how many are left out), never described.
+    withheld = (
+        Incident.objects.filter(organisation_id=organisation_id, consent_share_stats=False)
+        .annotate(m=TruncMonth("occurred_on"))
+        .values("m", "department_id", "province_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    cells += [
+        AggregateCell(
+            organisation_id=organisation_id, month=_as_date(r["m"]), department_code=r["department_id"] or "",
+            province_code=r["province_id"] or "", shareable=False, incidents=r["n"],
+        )
+        for r in withheld
+    ]
     AggregateCell.objects.bulk_create(cells, batch_size=2000)
     AggregateTerm.objects.bulk_create(
         [

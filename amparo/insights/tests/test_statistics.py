@@ -500,3 +500,40 @@ def test_public_api_matches_the_public_page(lima_data, client):
     assert json.loads(json.dumps(page, default=str))["departments"] == api["departments"]
     assert client.get("/api/v1/public/insights/network").status_code == 200
     assert client.get("/api/v1/public/insights/nobody").status_code == 404
+
+
+# --- Aggregates agree with the incidents ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"department": "07"}, {"date_from": "2023-02-01", "date_to": "2023-06-30"}, {"department": "15", "date_from": "2023-03-01"}]
+)
+def test_dashboard_from_fresh_aggregates_matches_the_live_count(lima_data, params):
+    from django.http import QueryDict
+
+    from amparo.insights.selectors import (
+        aggregates_fresh,
+        facts_from_aggregates,
+        facts_from_incidents,
+        filtered_incidents,
+        parse_filters,
+    )
+    from amparo.insights.summary import build_summary
+    from amparo.records.models import Incident
+
+    services.aggregates_refresh(organisation_id=lima_data.org.pk)
+    assert aggregates_fresh(lima_data.org.pk)
+    q = QueryDict(mutable=True)
+    q.update(params)
+    f = parse_filters(q)
+    live = build_summary(facts_from_incidents(filtered_incidents(Incident.objects.filter(organisation=lima_data.org), f)), protected=True)
+    stored = build_summary(facts_from_aggregates([lima_data.org.pk], f), protected=True)
+    assert stored == live
+
+
+def test_dashboard_counts_live_while_aggregates_are_stale(lima_data, client):
+    services.aggregates_refresh(organisation_id=lima_data.org.pk)
+    make_incident(lima_data.org, lima_data.carla)
+    services.mark_dirty(lima_data.org.pk)
+    login(client, lima_data.carla)
+    assert client.get("/estadisticas/").context["summary"]["total"]["value"] == 43
