@@ -83,7 +83,7 @@ class Shape:
     rings: list[list[tuple[float, float]]]
     fill: str
     title: str = ""
-    stroke: str = "#ffffff"
+    stroke: str = "#8b8595"  # borders stay visible between white (zero) regions
     key: str = ""
 
 
