@@ -259,25 +259,50 @@ def aggregates_fresh(organisation_id: int) -> bool:
     ).exists()
 
 
-def dashboard_facts(organisation_id: int, filters: StatsFilters) -> Facts:
-    """Fast path: fresh aggregates answer period (whole months) and region filters. Anything
-    else, or aggregates not yet rebuilt after a change, is counted live from the incidents."""
-    aggregate_only = not (filters.violation or filters.perpetrator or filters.gender_identity or filters.migrant_status)
-    if aggregate_only and _whole_months(filters) and aggregates_fresh(organisation_id):
-        return facts_from_aggregates([organisation_id], filters)
-    return facts_from_incidents(filtered_incidents(Incident.objects.filter(organisation_id=organisation_id), filters))
-
-
-def dashboard_for(*, membership: Membership, filters: StatsFilters) -> dict[str, Any]:
-    """The organisation's dashboard: raw for coordinators and admins, protected for analysts."""
-    require_dashboard(membership)
-    protected = membership.role not in RAW_ROLES
-    summary = build_summary(
-        dashboard_facts(membership.organisation_id, filters),
-        protected=protected,
-        milestones=milestones_for([membership.organisation_id], public_only=False),
+def dashboard_version(organisation_id: int, filters: StatsFilters) -> str | None:
+    """A key for the organisation's data as the aggregates last saw it, when they can answer these
+    filters (whole months and/or a region) and nothing changed since; None means count live."""
+    if filters.violation or filters.perpetrator or filters.gender_identity or filters.migrant_status:
+        return None
+    if not _whole_months(filters):
+        return None
+    refreshed = (
+        RefreshState.objects.filter(organisation_id=organisation_id, dirty_since__isnull=True)
+        .values_list("refreshed_at", flat=True)
+        .first()
     )
-    summary["scope"] = {"kind": "organisation", "organisations": [membership.organisation.name]}
+    return f"{refreshed.timestamp():.6f}" if refreshed else None
+
+
+def dashboard_for(*, membership: Membership, filters: StatsFilters, version: str | None = "") -> dict[str, Any]:
+    """The organisation's dashboard: raw for coordinators and admins, protected for analysts.
+
+    Fresh aggregates answer period and region filters, and the result is cached under their
+    version; anything else is counted live from the incidents (in the database)."""
+    from django.core.cache import cache
+
+    require_dashboard(membership)
+    org_id = membership.organisation_id
+    protected = membership.role not in RAW_ROLES
+    if version == "":
+        version = dashboard_version(org_id, filters)
+
+    def build() -> dict[str, Any]:
+        if version is not None:
+            facts = facts_from_aggregates([org_id], filters)
+        else:
+            facts = facts_from_incidents(filtered_incidents(Incident.objects.filter(organisation_id=org_id), filters))
+        summary = build_summary(facts, protected=protected, milestones=milestones_for([org_id], public_only=False))
+        summary["scope"] = {"kind": "organisation", "organisations": [membership.organisation.name]}
+        return summary
+
+    if version is None:
+        return build()
+    key = f"insights:dash:{org_id}:{version}:{int(protected)}:{sorted(filters.as_query().items())}"
+    summary = cache.get(key)
+    if summary is None:
+        summary = build()
+        cache.set(key, summary, 3600)
     return summary
 
 

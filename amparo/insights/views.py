@@ -99,6 +99,21 @@ def _chart_response(chart, fmt: str, filename: str) -> HttpResponse:
 # --- Organisation dashboard ---------------------------------------------------------------
 
 
+def _dashboard_fragment(build, version: str | None, key_parts: tuple) -> str:  # type: ignore[no-untyped-def]
+    """The statistics part of the dashboard, cached when it came from fresh aggregates (the rest
+    of the page carries per-session CSRF tokens and is rendered each time)."""
+    from django.core.cache import cache
+
+    if version is None:
+        return build()
+    key = "insights:dashfrag:" + ":".join(str(p) for p in (version, *key_parts))
+    html = cache.get(key)
+    if html is None:
+        html = build()
+        cache.set(key, html, 3600)
+    return html
+
+
 @role_required(*DASHBOARD)
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -107,13 +122,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         granularity = _granularity(request)
     except ValidationError as exc:
         return _bad_filters(request, "insights/dashboard.html", exc)
-    summary = selectors.dashboard_for(membership=request.membership, filters=filters)  # type: ignore[attr-defined]
-    ctx = _page_context(summary, granularity)
-    ctx.update(_filter_choices())
+    membership = request.membership  # type: ignore[attr-defined]
+    version = selectors.dashboard_version(membership.organisation_id, filters)
+    summary = selectors.dashboard_for(membership=membership, filters=filters, version=version)
     base = request.GET.copy()
     base.pop("granularity", None)
-    ctx.update({"params": request.GET, "filters": filters, "query": request.GET.urlencode(), "query_base": base.urlencode()})
-    ctx["downloads"] = _downloads(ctx["charts"], "insights:dashboard_chart", request.GET.urlencode())
+
+    def build() -> str:
+        ctx = _page_context(summary, granularity)
+        ctx["query_base"] = base.urlencode()
+        ctx["downloads"] = _downloads(ctx["charts"], "insights:dashboard_chart", request.GET.urlencode())
+        return render_to_string("insights/_summary.html", ctx)
+
+    parts = (membership.organisation_id, summary["protected"], translation.get_language(), granularity, request.GET.urlencode())
+    ctx = {"summary": summary, "summary_html": _dashboard_fragment(build, version, parts), "params": request.GET, "filters": filters}
+    ctx.update(_filter_choices())
     return render(request, "insights/dashboard.html", ctx)
 
 
