@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Organisation, Role, User
 from amparo.audit import services as audit
+from amparo.insights.lib.disclosure import threshold_default
 from amparo.insights.models import (
     AggregateCell,
     AggregateTerm,
@@ -33,7 +34,7 @@ from amparo.insights.selectors import (
     network_organisations,
     org_scope,
 )
-from amparo.insights.summary import build_summary
+from amparo.insights.summary import build_joint, build_summary
 from amparo.records.models import Incident
 
 ADMIN_ROLES = (Role.ADMIN, Role.COORDINATOR)
@@ -123,7 +124,7 @@ def aggregates_refresh(*, organisation_id: int) -> int:
         ],
         batch_size=2000,
     )
-    summary_publish(scope=org_scope(organisation_id), organisation_ids=[organisation_id])
+    summaries_publish()
     RefreshState.objects.update_or_create(organisation_id=organisation_id, defaults={"dirty_since": None, "refreshed_at": timezone.now()})
     return len(cells)
 
@@ -133,22 +134,46 @@ def _coverage(organisation_ids: list[int]) -> dict[str, Any]:
     return {"organisations": names}
 
 
-@transaction.atomic
-def summary_publish(*, scope: str, organisation_ids: list[int]) -> PublishedSummary:
-    """Protect and store the statistics of one scope; public pages read only this row."""
-    summary = build_summary(
-        facts_from_aggregates(organisation_ids),
-        protected=True,
-        milestones=milestones_for(organisation_ids, public_only=True),
-    )
+def _store(scope: str, summary: dict[str, Any], organisation_ids: list[int], now) -> None:  # type: ignore[no-untyped-def]
     summary["scope"] = {"kind": "network" if scope == NETWORK_SCOPE else "organisation", **_coverage(organisation_ids)}
-    row, _created = PublishedSummary.objects.update_or_create(scope=scope, defaults={"payload": summary, "built_at": timezone.now()})
-    return row
+    PublishedSummary.objects.update_or_create(scope=scope, defaults={"payload": summary, "built_at": now})
 
 
-def network_publish() -> PublishedSummary:
-    ids = list(network_organisations().values_list("pk", flat=True))
-    return summary_publish(scope=NETWORK_SCOPE, organisation_ids=ids)
+@transaction.atomic
+def summaries_publish() -> None:
+    """Protect and store every published scope; public pages read only these rows.
+
+    The network and the public pages of its organisations are protected together (one set of
+    tables), so that no page can be subtracted from another. Organisations with a public page
+    outside the network share no records with any other page and are protected alone.
+    """
+    now = timezone.now()
+    network_ids = list(network_organisations().values_list("pk", flat=True))
+    public_ids = set(Organisation.objects.filter(sharing__public_page=True).values_list("pk", flat=True))
+    facts = {o: facts_from_aggregates([o]) for o in set(network_ids) | public_ids}
+    milestones = {o: milestones_for([o], public_only=True) for o in facts}
+    if network_ids:
+        network, orgs = build_joint(
+            {o: facts[o] for o in network_ids},
+            shown=public_ids & set(network_ids),
+            milestones_by_org=milestones,
+            network_milestones=milestones_for(network_ids, public_only=True),
+        )
+        threshold = threshold_default()
+        included = [o for o in network_ids if sum(c.incidents for c in facts[o].cells) >= threshold]
+        _store(NETWORK_SCOPE, network, included, now)
+        for o, summary in orgs.items():
+            _store(org_scope(o), summary, [o], now)
+        alone = (public_ids & set(network_ids)) - set(orgs)  # too few records to show anything
+    else:
+        _store(NETWORK_SCOPE, build_summary(facts_from_aggregates([]), protected=True), [], now)
+        alone = set()
+    for o in (public_ids - set(network_ids)) | alone:
+        _store(org_scope(o), build_summary(facts[o], protected=True, milestones=milestones[o]), [o], now)
+
+
+def network_publish() -> None:
+    summaries_publish()
 
 
 def mark_dirty(organisation_id: int) -> None:

@@ -107,7 +107,10 @@ def build_summary(
     threshold: int | None = None,
     milestones: Sequence[dict] = (),
     today: date | None = None,
+    views: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """`views` (from `build_joint`) replaces this scope's own protection with its view of tables
+    protected together with other scopes."""
     t = threshold_default() if threshold is None else threshold
     today = today or date.today()
     total = sum(c.incidents for c in facts.cells)
@@ -158,7 +161,7 @@ def build_summary(
     for c in facts.cells:
         for key in ((c.month.year,), (c.month.year, _quarter(c.month)), (c.month.year, _quarter(c.month), c.month.month)):
             time_values[key] += c.incidents
-    time = _table(dict(time_values), nested, protected=protected, threshold=t, fixed=[()])
+    time = views["time"] if views else _table(dict(time_values), nested, protected=protected, threshold=t, fixed=[()])
     doc["months"] = [{"key": _month_key(m), "cell": time.cell((m.year, _quarter(m), m.month))} for m in months]
     quarters = sorted({(m.year, _quarter(m)) for m in months})
     doc["quarters"] = [{"key": f"{y}-Q{q}", "cell": time.cell((y, q))} for y, q in quarters]
@@ -171,7 +174,7 @@ def build_summary(
     for c in facts.cells:
         place_values[(c.department,)] += c.incidents
         place_values[(c.department, c.province)] += c.incidents
-    place = _table(dict(place_values), nested, protected=protected, threshold=t, fixed=[()])
+    place = views["place"] if views else _table(dict(place_values), nested, protected=protected, threshold=t, fixed=[()])
     departments = sorted({k[0] for k in place_values if len(k) == 1})
     for d in departments:
         provinces = sorted(k[1] for k in place_values if len(k) == 2 and k[0] == d)
@@ -191,9 +194,9 @@ def build_summary(
             place_types[term.code] += term.incidents
     agent_yes = sum(c.state_agent for c in facts.cells)
     agent = {"yes": agent_yes, "no": total - agent_yes}
-    pt = _table(dict(place_types), lambda v: one_way(v, total=total), protected=protected, threshold=t, fixed=[TOTAL])
+    pt = views["place_type"] if views else _table(dict(place_types), lambda v: one_way(v, total=total), protected=protected, threshold=t, fixed=[TOTAL])
     doc["place_types"] = [{"code": k, "cell": pt.cell(k)} for k in sorted(place_types, key=lambda k: (-place_types[k], k))]
-    sa = _table(agent, lambda v: one_way(v, total=total), protected=protected, threshold=t, fixed=[TOTAL])
+    sa = views["agent"] if views else _table(agent, lambda v: one_way(v, total=total), protected=protected, threshold=t, fixed=[TOTAL])
     yes = sa.cell("yes")
     doc["state_agent"] = {
         "yes": yes,
@@ -207,7 +210,7 @@ def build_summary(
         for term in facts.terms:
             if term.vocabulary == vocabulary:
                 counts[term.code] += term.incidents
-        table = _standalone(dict(counts), protected=protected, threshold=t)
+        table = views[vocabulary] if views else _standalone(dict(counts), protected=protected, threshold=t)
         doc[out_key] = [{"code": k, "cell": table.cell(k)} for k in sorted(counts, key=lambda k: (-counts[k], k))]
 
     # People affected: total, and by year hiding the years whose incident count is hidden.
@@ -215,6 +218,11 @@ def build_summary(
     people_by_year: dict[int, int] = defaultdict(int)
     for c in facts.cells:
         people_by_year[c.month.year] += c.people
+    if views:
+        # Jointly protected scopes publish the total of people affected only.
+        doc["people"] = views["people"].cell(TOTAL)
+        doc["milestones"] = [dict(m, comparison=compare_around(doc["quarters"], m["date"], today=today)) for m in milestones]
+        return doc
     hidden_years = [y for y in years if time.cell((y,))["value"] is None]
     pe = _table(
         dict(people_by_year),
@@ -276,3 +284,138 @@ def merge_facts(parts: Iterable[Facts]) -> Facts:
         out.terms.extend(p.terms)
         out.left_out += p.left_out
     return out
+
+
+# --- Several scopes at once: the network and its organisations ------------------------------------
+
+
+class _View:
+    """One scope's window on a jointly protected table: maps its keys to the joint keys."""
+
+    def __init__(self, protected: Protected, mapping) -> None:  # type: ignore[no-untyped-def]
+        self.protected, self.mapping = protected, mapping
+
+    def cell(self, key: Any) -> dict[str, Any]:
+        return self.protected.cell(self.mapping(key))
+
+
+def _time_values(facts: Facts) -> dict[tuple, int]:
+    values: dict[tuple, int] = defaultdict(int)
+    values[()] = sum(c.incidents for c in facts.cells)
+    for c in facts.cells:
+        q = _quarter(c.month)
+        for key in ((c.month.year,), (c.month.year, q), (c.month.year, q, c.month.month)):
+            values[key] += c.incidents
+    return dict(values)
+
+
+def _place_values(facts: Facts) -> dict[tuple, int]:
+    values: dict[tuple, int] = defaultdict(int)
+    values[()] = sum(c.incidents for c in facts.cells)
+    for c in facts.cells:
+        values[(c.department,)] += c.incidents
+        values[(c.department, c.province)] += c.incidents
+    return dict(values)
+
+
+def build_joint(
+    facts_by_org: dict[int, Facts],
+    *,
+    shown: set[int],
+    milestones_by_org: dict[int, list[dict]],
+    network_milestones: Sequence[dict],
+    threshold: int | None = None,
+    today: date | None = None,
+) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
+    """The network's summary and the summaries of its organisations that have public pages,
+    protected as one set of tables, so that no page can be subtracted from another to reveal a
+    small number. Organisations without a page take part in the sums but none of their numbers
+    is shown; organisations with fewer records than the threshold are left out."""
+    from amparo.insights.lib.disclosure import WHOLE, glued, parts_of_counts, two_way
+
+    t = threshold_default() if threshold is None else threshold
+    totals = {o: sum(c.incidents for c in f.cells) for o, f in facts_by_org.items()}
+    # An organisation with fewer records than the threshold would be the difference between the
+    # network and the others: it joins the network once it has enough.
+    facts_by_org = {o: f for o, f in facts_by_org.items() if totals[o] >= t}
+    public = {o for o in shown if o in facts_by_org}
+    private_orgs = set(facts_by_org) - public
+    fixed_parts = [("part", o, ()) for o in public]
+
+    def joint(net, fixed, private_keys, totals_keys=()):  # type: ignore[no-untyped-def]
+        return protect(net, threshold=t, fixed=fixed, private=private_keys, private_totals=totals_keys)
+
+    def private_of(net, index: int):  # type: ignore[no-untyped-def]
+        return [k for k in net.arcs if isinstance(k, tuple) and len(k) > index and k[index] in private_orgs and (index != 1 or k[0] == "part")]
+
+    if not facts_by_org:
+        return build_summary(Facts(), protected=True, threshold=t), {}
+    org_totals = [("part", o, ()) for o in private_orgs]
+    time_net = glued({o: _time_values(f) for o, f in facts_by_org.items()})
+    time = joint(time_net, [("whole", ()), *fixed_parts], private_of(time_net, 1), org_totals)
+    place_net = glued({o: _place_values(f) for o, f in facts_by_org.items()})
+    place = joint(place_net, [("whole", ()), *fixed_parts], private_of(place_net, 1), org_totals)
+
+    def crossed(categories_by_org: dict[int, dict[str, int]]) -> Protected:
+        cells = {(o, c): n for o, cats in categories_by_org.items() for c, n in cats.items()}
+        net = two_way(cells, rows=list(facts_by_org))
+        private_keys = [k for k in net.arcs if (k[0] == "row" and k[1] in private_orgs) or (k[0] in private_orgs)]
+        return joint(net, [TOTAL, *[("row", o) for o in public]], private_keys, [("row", o) for o in private_orgs])
+
+    place_types, agents = {}, {}
+    for o, f in facts_by_org.items():
+        pts: dict[str, int] = defaultdict(int)
+        for term in f.terms:
+            if term.vocabulary == "place_type":
+                pts[term.code] += term.incidents
+        place_types[o] = dict(pts)
+        yes = sum(c.state_agent for c in f.cells)
+        agents[o] = {"yes": yes, "no": totals[o] - yes}
+    pt, sa = crossed(place_types), crossed(agents)
+
+    def standalone(vocabulary: str) -> Protected:
+        counts: dict[int, dict[str, int]] = {}
+        for o, f in facts_by_org.items():
+            c: dict[str, int] = defaultdict(int)
+            for term in f.terms:
+                if term.vocabulary == vocabulary:
+                    c[term.code] += term.incidents
+            counts[o] = dict(c)
+        net = parts_of_counts(counts)
+        return joint(net, [], [k for k in net.arcs if k[1] in private_orgs])
+
+    terms = {v: standalone(v) for v in ("violation", "perpetrator", "right_group")}
+    people_net = parts_of_counts({o: {"people": sum(c.people for c in f.cells)} for o, f in facts_by_org.items()})
+    people = joint(people_net, [], [k for k in people_net.arcs if k[1] in private_orgs])
+
+    def views_for(o: int | None) -> dict[str, Any]:
+        if o is None:
+            return {
+                "time": _View(time, lambda k: ("whole", k)),
+                "place": _View(place, lambda k: ("whole", k)),
+                "place_type": _View(pt, lambda k: TOTAL if k == TOTAL else ("col", k)),
+                "agent": _View(sa, lambda k: TOTAL if k == TOTAL else ("col", k)),
+                **{v: _View(terms[v], lambda k: (k, WHOLE)) for v in terms},
+                "people": _View(people, lambda k: ("people", WHOLE)),
+            }
+        return {
+            "time": _View(time, lambda k: ("part", o, k)),
+            "place": _View(place, lambda k: ("part", o, k)),
+            "place_type": _View(pt, lambda k: ("row", o) if k == TOTAL else (o, k)),
+            "agent": _View(sa, lambda k: ("row", o) if k == TOTAL else (o, k)),
+            **{v: _View(terms[v], lambda k: (k, o)) for v in terms},
+            "people": _View(people, lambda k: ("people", o)),
+        }
+
+    network = build_summary(
+        merge_facts(facts_by_org.values()), protected=True, threshold=t, milestones=network_milestones, today=today,
+        views=views_for(None),
+    )
+    orgs = {
+        o: build_summary(
+            facts_by_org[o], protected=True, threshold=t, milestones=milestones_by_org.get(o, []), today=today,
+            views=views_for(o),
+        )
+        for o in public
+    }
+    return network, orgs

@@ -14,14 +14,12 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 def refresh_organisation(organisation_id: int) -> bool:
     from amparo.insights import services
     from amparo.insights.models import RefreshState
-    from amparo.insights.selectors import network_organisations
 
     claimed = RefreshState.objects.filter(organisation_id=organisation_id, dirty_since__isnull=False).update(dirty_since=None)
     if claimed != 1:
         return False
+    # Rebuilds this organisation's aggregates, then every published summary (they are protected together).
     services.aggregates_refresh(organisation_id=organisation_id)
-    if network_organisations().filter(pk=organisation_id).exists():
-        services.network_publish()
     return True
 
 

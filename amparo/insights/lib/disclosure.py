@@ -145,12 +145,13 @@ def attacker_bounds(net: Network, marks: Mapping[Key, Mark], threshold: int) -> 
     """What someone who reads the published table knows about each number."""
     upper = max((a.value for a in net.arcs.values()), default=0)
     withheld = bool(getattr(marks, "withheld", False))
+    private = getattr(marks, "private", ())
     bounds: dict[Key, tuple[int, int]] = {}
     for key, arc in net.arcs.items():
         mark = marks[key]
         if mark is Mark.PUBLISHED:
             bounds[key] = (arc.value, arc.value)
-        elif withheld:
+        elif withheld or key in private:
             bounds[key] = (0, upper)
         elif mark is Mark.PRIMARY:
             bounds[key] = (1, threshold - 1)
@@ -241,6 +242,9 @@ def attacker_range(net: Network, marks: Mapping[Key, Mark], threshold: int, key:
 
 class Marks(dict):
     withheld: bool = False
+    # Numbers that take part in the sums but are shown nowhere (e.g. an organisation without a
+    # public page inside the network): the attacker knows only that they are 0 or more.
+    private: frozenset = frozenset()
 
 
 @dataclass
@@ -283,20 +287,30 @@ def protect(
     threshold: int | None = None,
     fixed: Iterable[Key] = (),
     force: Iterable[Key] = (),
+    private: Iterable[Key] = (),
+    private_totals: Iterable[Key] = (),
 ) -> Protected:
     """Primary and complementary suppression of one table.
 
     `fixed` numbers are never chosen as complements (the grand total shown on every table of
     a page must read the same everywhere); `force` hides more numbers (e.g. people affected
-    where the incident count is hidden).
+    where the incident count is hidden); `private` numbers are part of the sums but shown
+    nowhere, and small ones among them are protected like shown ones, except
+    `private_totals` (an organisation's overall count, which the published totals determine
+    anyway and which describes no one).
     """
     t = threshold_default() if threshold is None else threshold
     if t < 2:
         raise ValueError("the suppression threshold must be at least 2")
-    fixed_set = set(fixed) & set(net.arcs)
+    private_set = frozenset(private) & frozenset(net.arcs)
+    fixed_set = (set(fixed) & set(net.arcs)) - private_set
     marks = Marks()
+    marks.private = private_set
     for key, arc in net.arcs.items():
-        marks[key] = Mark.PRIMARY if 0 < arc.value < t else Mark.PUBLISHED
+        if key in private_set:
+            marks[key] = Mark.HIDDEN
+        else:
+            marks[key] = Mark.PRIMARY if 0 < arc.value < t else Mark.PUBLISHED
     forced = []
     for key in force:
         if key in marks and marks[key] is Mark.PUBLISHED and net.arcs[key].value > 0 and key not in fixed_set:
@@ -309,12 +323,21 @@ def protect(
             continue
         for direction in ("up", "down"):
             _protect_direction(net, marks, t, key, direction, fixed_set)
+    # Small numbers shown nowhere must not be derivable either: the whole 1 … t-1 stays open.
+    exempt = set(private_totals)
+    private_small = sorted((k for k in private_set if 0 < net.arcs[k].value < t and k not in exempt), key=repr)
+    for key in private_small:
+        value = net.arcs[key].value
+        if t - 1 - value > 0:
+            _protect_direction(net, marks, t, key, "up", fixed_set, enough=t - 1 - value)
+        if value - 1 > 0:
+            _protect_direction(net, marks, t, key, "down", fixed_set, enough=value - 1)
     # A number hidden on purpose need not hide its whole range, but must not be solvable.
     for key in forced:
         if not _protect_direction(net, marks, t, key, "down", fixed_set, enough=1):
             _protect_direction(net, marks, t, key, "up", fixed_set, enough=1)
 
-    if any(_pinned(net, marks, t, key) for key in primaries if key not in fixed_set) or any(
+    if any(_pinned(net, marks, t, key) for key in [*primaries, *private_small] if key not in fixed_set) or any(
         _solvable(net, marks, t, key) for key in forced
     ) or any(
         marks[k] is not Mark.PUBLISHED for k in fixed_set
@@ -337,6 +360,7 @@ def _withhold(net: Network, fixed: set[Key], t: int) -> Marks:
     """Hide every number but the fixed ones (or all of them when a fixed one is small)."""
     marks = Marks()
     marks.withheld = True
+    marks.private = frozenset()
     fixed_ok = all(not 0 < net.arcs[k].value < t for k in fixed)
     for key in net.arcs:
         marks[key] = Mark.PUBLISHED if key in fixed and fixed_ok else Mark.HIDDEN
@@ -407,6 +431,49 @@ def _cheapest_path(
         if tag is not None:
             keys.append(tag)
     return keys
+
+
+def glued(values_by_part: Mapping[Hashable, Mapping[tuple, int]]) -> Network:
+    """Several parts (organisations) of one hierarchy and the whole (the network), as one table.
+
+    Keys: ("part", p, path) for part p and ("whole", path) for the network; every path of every
+    part is present (0 where absent). Organisation › region › province cells flow into the
+    network's province, region and total, so publishing the network's page and each
+    organisation's page cannot be differenced: it is one table, protected once.
+    """
+    paths = sorted({path for values in values_by_part.values() for path in values}, key=lambda p: (len(p), repr(p)))
+    if () not in paths:
+        raise ValueError("glued tables need the grand total under the key ()")
+    has_children = {path[:-1] for path in paths if path}
+    whole: dict[tuple, int] = {path: sum(v.get(path, 0) for v in values_by_part.values()) for path in paths}
+    net = Network()
+    for part, values in values_by_part.items():
+        net.add(("part", part, ()), _SOURCE, ("o", part, ()), values.get((), 0))
+        for path in paths:
+            if not path:
+                continue
+            head = ("o", part, path) if path in has_children else ("w", path)
+            net.add(("part", part, path), ("o", part, path[:-1]), head, values.get(path, 0))
+    for path in paths:
+        head = ("w", path[:-1]) if path else _SOURCE
+        net.add(("whole", path), ("w", path), head, whole[path])
+    net.check_balanced()
+    return net
+
+
+def parts_of_counts(values_by_part: Mapping[Hashable, Mapping[Key, int]]) -> Network:
+    """Stand-alone counts (one per category) of several parts and their sum per category.
+    Keys: (category, part) and (category, WHOLE)."""
+    net = Network()
+    categories = sorted({c for values in values_by_part.values() for c in values}, key=repr)
+    for c in categories:
+        for part, values in values_by_part.items():
+            net.add((c, part), ("a", c), ("b", c), values.get(c, 0))
+        net.add((c, WHOLE), ("b", c), ("a", c), sum(v.get(c, 0) for v in values_by_part.values()))
+    return net
+
+
+WHOLE = ("__whole__",)
 
 
 def protect_cells(values: Mapping[Key, int], *, threshold: int | None = None) -> Protected:

@@ -12,16 +12,19 @@ import itertools
 from collections import defaultdict
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from amparo.insights.lib.disclosure import (
     TOTAL,
+    WHOLE,
     Mark,
     attacker_bounds,
     attacker_range,
+    glued,
     nested,
     one_way,
+    parts_of_counts,
     protect,
     protect_cells,
     suppress_count,
@@ -78,23 +81,26 @@ def feasible_values(protected) -> dict | None:
     return seen
 
 
-def assert_nothing_recovered(protected) -> None:
+def assert_nothing_recovered(protected, *, exempt=()) -> None:
     seen = feasible_values(protected)
+    private = getattr(protected.marks, "private", frozenset())
     for key, mark in protected.marks.items():
         net_value = protected.net.arcs[key].value
-        if mark is Mark.PRIMARY or (protected.withheld and 0 < net_value < T):
+        if key in exempt:
+            continue
+        if mark is Mark.PRIMARY or ((protected.withheld or key in private) and 0 < net_value < T):
             if seen is None:
                 # Too many combinations to enumerate: the exact max-flow attacker (checked
                 # against brute force on small tables below) decides.
                 lo, hi = attacker_range(protected.net, protected.marks, protected.threshold, key)
                 assert lo < hi, f"{key!r} recovered as {lo}"
-                if not protected.withheld:
+                if not protected.withheld and key not in private:
                     assert (lo, hi) == (1, T - 1)
                 continue
             values = seen[key]
             assert protected.net.arcs[key].value in values
             assert len(values) >= 2, f"{key!r} recovered as {values}"
-            if not protected.withheld:
+            if not protected.withheld and key not in private:
                 # Stronger than "not recovered": every small value stays possible.
                 assert values >= set(range(1, T)), f"{key!r} narrowed to {sorted(values)}"
 
@@ -278,3 +284,34 @@ def test_max_flow_attacker_agrees_with_brute_force(values):
         return
     for key, options in seen.items():
         assert attacker_range(p.net, p.marks, T, key) == (min(options), max(options))
+
+
+@fast
+@given(st.lists(st.lists(counts, min_size=1, max_size=2), min_size=1, max_size=2), st.lists(st.lists(counts, min_size=1, max_size=2), min_size=1, max_size=2), st.booleans())
+def test_attack_across_organisation_pages_and_the_network_page_fails(org_a, org_b, b_has_page):
+    # Two organisations' region › province tables and the network's, glued: the network page
+    # minus one organisation's page must not reveal the other's small cells.
+    def tree(groups):
+        values = {(): sum(map(sum, groups))}
+        for g, leaves in enumerate(groups):
+            values[(g,)] = sum(leaves)
+            for i, v in enumerate(leaves):
+                values[(g, i)] = v
+        return values
+
+    # Organisations with fewer records than the threshold are kept out of the network (below).
+    assume(sum(map(sum, org_b)) >= T)
+    net = glued({"a": tree(org_a), "b": tree(org_b)})
+    fixed = [("whole", ()), ("part", "a", ())] + ([("part", "b", ())] if b_has_page else [])
+    private = [] if b_has_page else [k for k in net.arcs if k[0] == "part" and k[1] == "b"]
+    b_total = [("part", "b", ())]  # fixed by the published totals: describes an organisation, no one
+    p = protect(net, threshold=T, fixed=fixed, private=private, private_totals=b_total)
+    assert_nothing_recovered(p, exempt=b_total)
+
+
+def test_an_organisation_without_a_page_is_not_revealed_by_the_network_minus_the_others():
+    net = parts_of_counts({"a": {"extortion": 20}, "b": {"extortion": 3}})
+    p = protect(net, threshold=T, private=[("extortion", "b")])
+    # The network shows 23 and "a" shows 20 would give b = 3: one of them must hide.
+    assert p.display(("extortion", WHOLE)) == "*" or p.display(("extortion", "a")) == "*"
+    assert_nothing_recovered(p)

@@ -537,3 +537,32 @@ def test_dashboard_counts_live_while_aggregates_are_stale(lima_data, client):
     services.mark_dirty(lima_data.org.pk)
     login(client, lima_data.carla)
     assert client.get("/estadisticas/").context["summary"]["total"]["value"] == 43
+
+
+def test_network_page_minus_an_organisation_page_reveals_no_small_number(network, client):
+    # Lima publishes a page, Arequipa does not; both are in the network. Every number Lima's page
+    # and the network page show together must leave Lima's hidden cells as uncertain as alone.
+    from amparo.insights.lib.disclosure import attacker_range, glued, protect
+    from amparo.insights.selectors import facts_from_aggregates
+    from amparo.insights.summary import _place_values
+
+    services.sharing_update(organisation=network.other_org, acting_user=network.bruno, level=SharingLevel.AGGREGATES, public_page=False)
+    services.summaries_publish()
+    lima = client.get("/estadisticas/publico/lima/").context["summary"]
+    net = client.get("/estadisticas/publico/red/").context["summary"]
+    shown_lima = {(d["code"],): d["cell"] for d in lima["departments"]}
+    shown_net = {(d["code"],): d["cell"] for d in net["departments"]}
+    # Callao (2, only Lima's) is small on both pages, and hidden consistently.
+    assert shown_lima[("07",)]["display"] == "<5" and shown_net[("07",)]["display"] == "<5"
+    # Rebuild the same joint table and let the exact attacker read both pages at once.
+    facts = {o.pk: facts_from_aggregates([o.pk]) for o in (network.org, network.other_org)}
+    joint = glued({o: _place_values(f) for o, f in facts.items()})
+    p = protect(
+        joint, threshold=5, fixed=[("whole", ()), ("part", network.org.pk, ())],
+        private=[k for k in joint.arcs if k[0] == "part" and k[1] == network.other_org.pk],
+        private_totals=[("part", network.other_org.pk, ())],
+    )
+    assert p.display(("part", network.org.pk, ("07",))) == "<5"
+    assert attacker_range(p.net, p.marks, 5, ("part", network.org.pk, ("07",))) == (1, 4)
+    for d in lima["departments"]:
+        assert d["cell"]["display"] == p.display(("part", network.org.pk, (d["code"],)))
