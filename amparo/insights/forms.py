@@ -35,7 +35,7 @@ class ReportForm(forms.Form):
         self.fields["date_to"].initial = today
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("The end of the period is before its start."))

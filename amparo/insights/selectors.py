@@ -165,8 +165,8 @@ def facts_from_incidents(qs: QuerySet[Incident]) -> Facts:
         .annotate(n=Count("id"))
         .order_by()
     )
-    for r in places:
-        facts.terms.append(TermFact(_as_date(r["m"]), r["department_id"] or "", "place_type", r["place_type__code"] or "", r["n"]))
+    for pr in places:
+        facts.terms.append(TermFact(_as_date(pr["m"]), pr["department_id"] or "", "place_type", pr["place_type__code"] or "", pr["n"]))
     for model, vocabulary in ((IncidentViolation, "violation"), (IncidentPerpetrator, "perpetrator")):
         links = (
             model.objects.filter(incident__in=shareable.values("pk"))
@@ -175,8 +175,8 @@ def facts_from_incidents(qs: QuerySet[Incident]) -> Facts:
             .annotate(n=Count("id"))
             .order_by()
         )
-        for r in links:
-            facts.terms.append(TermFact(_as_date(r["m"]), r["incident__department_id"] or "", vocabulary, r["term__code"], r["n"]))
+        for lr in links:
+            facts.terms.append(TermFact(_as_date(lr["m"]), lr["incident__department_id"] or "", vocabulary, lr["term__code"], lr["n"]))
     groups = (
         IncidentViolation.objects.filter(incident__in=shareable.values("pk"))
         .exclude(term__right_group="")
@@ -185,8 +185,8 @@ def facts_from_incidents(qs: QuerySet[Incident]) -> Facts:
         .annotate(n=Count("incident_id", distinct=True))
         .order_by()
     )
-    for r in groups:
-        facts.terms.append(TermFact(_as_date(r["m"]), r["incident__department_id"] or "", "right_group", r["term__right_group"], r["n"]))
+    for gr in groups:
+        facts.terms.append(TermFact(_as_date(gr["m"]), gr["incident__department_id"] or "", "right_group", gr["term__right_group"], gr["n"]))
     return facts
 
 
@@ -224,8 +224,8 @@ def facts_from_aggregates(organisation_ids: list[int], filters: StatsFilters | N
         .annotate(n=Sum("incidents"))
         .order_by()
     )
-    for r in terms:
-        facts.terms.append(TermFact(r["month"], r["department_code"], r["vocabulary"], r["code"], r["n"]))
+    for tr in terms:
+        facts.terms.append(TermFact(tr["month"], tr["department_code"], tr["vocabulary"], tr["code"], tr["n"]))
     return facts
 
 

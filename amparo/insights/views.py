@@ -171,7 +171,7 @@ def network(request: HttpRequest) -> HttpResponse:
         summary = selectors.network_summary_for(membership=request.membership, user=request.user)  # type: ignore[attr-defined]
     except Http404:
         summary = None
-    ctx = _page_context(summary, granularity, "net-") if summary else {"summary": None}
+    ctx: dict[str, Any] = _page_context(summary, granularity, "net-") if summary else {"summary": None}
     ctx["organisations"] = selectors.network_organisations()
     return render(request, "insights/network.html", ctx)
 
@@ -185,7 +185,7 @@ def milestones(request: HttpRequest) -> HttpResponse:
     form = MilestoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.milestone_create(organisation=request.organisation, acting_user=request.user, **form.cleaned_data)  # type: ignore[attr-defined]
+            services.milestone_create(organisation=request.organisation, acting_user=request.user, **form.cleaned_data)  # type: ignore[attr-defined, arg-type]
             return redirect("insights:milestones")
         except ValidationError as exc:
             for field, errs in exc.message_dict.items():
@@ -209,7 +209,7 @@ def sharing(request: HttpRequest) -> HttpResponse:
     agreement = selectors.sharing_for(request.organisation)  # type: ignore[attr-defined]
     form = SharingForm(request.POST or None, initial={"level": agreement.level, "public_page": agreement.public_page})
     if request.method == "POST" and form.is_valid():
-        services.sharing_update(organisation=request.organisation, acting_user=request.user, **form.cleaned_data)  # type: ignore[attr-defined]
+        services.sharing_update(organisation=request.organisation, acting_user=request.user, **form.cleaned_data)  # type: ignore[attr-defined, arg-type]
         services.enqueue_refresh(request.organisation.pk)  # type: ignore[attr-defined]
         return redirect("insights:sharing")
     status = 400 if request.method == "POST" else 200

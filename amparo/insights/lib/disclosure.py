@@ -26,15 +26,16 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict, deque
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
 
-Key = Hashable
-Node = Hashable
+# Keys and nodes are any hashable values (strings, codes, tuples of them).
+Key = Any
+Node = Any
 
 _SOURCE = ("__source__",)
 _SINK = ("__sink__",)
@@ -433,7 +434,7 @@ def _cheapest_path(
     return keys
 
 
-def glued(values_by_part: Mapping[Hashable, Mapping[tuple, int]]) -> Network:
+def glued(values_by_part: Mapping[Key, Mapping[tuple, int]]) -> Network:
     """Several parts (organisations) of one hierarchy and the whole (the network), as one table.
 
     Keys: ("part", p, path) for part p and ("whole", path) for the network; every path of every
@@ -455,13 +456,13 @@ def glued(values_by_part: Mapping[Hashable, Mapping[tuple, int]]) -> Network:
             head = ("o", part, path) if path in has_children else ("w", path)
             net.add(("part", part, path), ("o", part, path[:-1]), head, values.get(path, 0))
     for path in paths:
-        head = ("w", path[:-1]) if path else _SOURCE
-        net.add(("whole", path), ("w", path), head, whole[path])
+        top: Node = ("w", path[:-1]) if path else _SOURCE
+        net.add(("whole", path), ("w", path), top, whole[path])
     net.check_balanced()
     return net
 
 
-def parts_of_counts(values_by_part: Mapping[Hashable, Mapping[Key, int]]) -> Network:
+def parts_of_counts(values_by_part: Mapping[Key, Mapping[Key, int]]) -> Network:
     """Stand-alone counts (one per category) of several parts and their sum per category.
     Keys: (category, part) and (category, WHOLE)."""
     net = Network()

@@ -59,7 +59,8 @@ def department_shapes(tolerance: float = 0.02) -> dict[str, tuple[str, list[list
     """{INEI code: (name, rings in SVG coordinates)} for the 25 departments (Callao included)."""
     data = json.loads(GEOJSON.read_text(encoding="utf-8"))
     raw: dict[str, tuple[str, list[list[tuple[float, float]]]]] = {}
-    lons, lats = [], []
+    lons: list[float] = []
+    lats: list[float] = []
     for feature in data["features"]:
         geometry = feature["geometry"]
         polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
@@ -92,7 +93,7 @@ def classes(values: list[int], n: int = len(SCALE)) -> list[int]:
     vals = sorted(v for v in values if v > 0)
     if not vals:
         return []
-    bounds = []
+    bounds: list[int] = []
     for i in range(1, n + 1):
         b = vals[min(len(vals) - 1, math.ceil(i * len(vals) / n) - 1)]
         if not bounds or b > bounds[-1]:
