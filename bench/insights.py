@@ -197,8 +197,8 @@ def _refresh(world: dict) -> None:
     from amparo.insights import services
 
     for org in world["orgs"]:
-        services.aggregates_refresh(organisation_id=org.pk)
-    services.network_publish()
+        services.aggregates_refresh(organisation_id=org.pk, publish=False)
+    services.summaries_publish()
 
 
 def _client_for(user):  # type: ignore[no-untyped-def]

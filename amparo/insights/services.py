@@ -89,8 +89,9 @@ def milestone_delete(*, milestone: Milestone, acting_user: User) -> None:
 
 
 @transaction.atomic
-def aggregates_refresh(*, organisation_id: int) -> int:
-    """Rebuild one organisation's aggregate rows from its incidents. Idempotent."""
+def aggregates_refresh(*, organisation_id: int, publish: bool = True) -> int:
+    """Rebuild one organisation's aggregate rows from its incidents, then (unless told not to,
+    when many organisations are rebuilt in a row) every published summary. Idempotent."""
     facts = facts_from_incidents(Incident.objects.filter(organisation_id=organisation_id))
     AggregateCell.objects.filter(organisation_id=organisation_id).delete()
     AggregateTerm.objects.filter(organisation_id=organisation_id).delete()
@@ -124,7 +125,8 @@ def aggregates_refresh(*, organisation_id: int) -> int:
         ],
         batch_size=2000,
     )
-    summaries_publish()
+    if publish:
+        summaries_publish()
     RefreshState.objects.update_or_create(organisation_id=organisation_id, defaults={"dirty_since": None, "refreshed_at": timezone.now()})
     return len(cells)
 

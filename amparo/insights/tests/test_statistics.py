@@ -566,3 +566,17 @@ def test_network_page_minus_an_organisation_page_reveals_no_small_number(network
     assert attacker_range(p.net, p.marks, 5, ("part", network.org.pk, ("07",))) == (1, 4)
     for d in lima["departments"]:
         assert d["cell"]["display"] == p.display(("part", network.org.pk, (d["code"],)))
+
+
+def test_refresh_command_rebuilds_everything(lima_data, client):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    services.sharing_update(organisation=lima_data.org, acting_user=lima_data.alicia, level=SharingLevel.RECORDS, public_page=True)
+    out = StringIO()
+    call_command("insights_refresh", "--dry-run", stdout=out)
+    assert "would rebuild Colectiva Lima" in out.getvalue()
+    assert not PublishedSummary.objects.filter(scope=f"org:{lima_data.org.pk}").exists()
+    call_command("insights_refresh", stdout=StringIO())
+    assert client.get("/estadisticas/publico/lima/").status_code == 200
