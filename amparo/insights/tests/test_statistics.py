@@ -450,7 +450,7 @@ def test_a_new_incident_refreshes_the_public_page_through_the_queue(personas, cl
     monkeypatch.setattr(HUEY, "immediate", True)
     services.sharing_update(organisation=personas.org, acting_user=personas.alicia, level=SharingLevel.AGGREGATES, public_page=True)
     with django_capture_on_commit_callbacks(execute=True):
-        seed(personas.org, personas.carla, 6)
+        seed(personas.org, personas.carla, 6, via_service=True)
     assert PublishedSummary.objects.get(scope=f"org:{personas.org.pk}").payload["total"]["value"] == 6
     assert RefreshState.objects.get(organisation=personas.org).dirty_since is None
 
