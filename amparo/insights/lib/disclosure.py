@@ -73,6 +73,11 @@ class Network:
             raise ValueError(f"counts must be non-negative integers, got {value!r} for {key!r}")
         self.arcs[key] = Arc(key, tail, head, value)
 
+    @property
+    def upper(self) -> int:
+        """The largest number in the table: a bound the attacker may be assumed to know."""
+        return max((a.value for a in self.arcs.values()), default=0)
+
     def check_balanced(self) -> None:
         balance: dict[Node, int] = defaultdict(int)
         for arc in self.arcs.values():
@@ -144,15 +149,21 @@ def two_way(cells: Mapping[tuple[Key, Key], int], *, rows: Iterable[Key] = (), c
 
 def attacker_bounds(net: Network, marks: Mapping[Key, Mark], threshold: int) -> dict[Key, tuple[int, int]]:
     """What someone who reads the published table knows about each number."""
-    upper = max((a.value for a in net.arcs.values()), default=0)
+    bounds = {key: (arc.value, arc.value) for key, arc in net.arcs.items() if marks[key] is Mark.PUBLISHED}
+    bounds.update(_hidden_bounds(net, marks, threshold))
+    return bounds
+
+
+def _hidden_bounds(net: Network, marks: Mapping[Key, Mark], threshold: int) -> dict[Key, tuple[int, int]]:
+    """Bounds of the numbers that are not published (the only ones an attacker can move)."""
+    upper = net.upper
     withheld = bool(getattr(marks, "withheld", False))
     private = getattr(marks, "private", ())
     bounds: dict[Key, tuple[int, int]] = {}
-    for key, arc in net.arcs.items():
-        mark = marks[key]
+    for key, mark in marks.items():
         if mark is Mark.PUBLISHED:
-            bounds[key] = (arc.value, arc.value)
-        elif withheld or key in private:
+            continue
+        if withheld or key in private:
             bounds[key] = (0, upper)
         elif mark is Mark.PRIMARY:
             bounds[key] = (1, threshold - 1)
@@ -198,19 +209,20 @@ def _max_flow(arcs: Iterable[tuple[Node, Node, int]], source: Node, target: Node
 
 def _residual(net: Network, bounds: Mapping[Key, tuple[int, int]], exclude: Key) -> list[tuple[Node, Node, int]]:
     out = []
-    for key, arc in net.arcs.items():
-        lo, hi = bounds[key]
+    for key, (lo, hi) in bounds.items():
         if key == exclude or lo == hi:
             continue
+        arc = net.arcs[key]
         out.append((arc.tail, arc.head, hi - arc.value))
         out.append((arc.head, arc.tail, arc.value - lo))
     return out
 
 
 def _push(net: Network, bounds: Mapping[Key, tuple[int, int]], key: Key, direction: str) -> tuple[int, int, Capacities, Node, Node]:
-    """How far one number can move in one direction: (wanted, found, residual, start, goal)."""
+    """How far one number can move in one direction: (wanted, found, residual, start, goal).
+    `bounds` covers the hidden numbers; published ones cannot move."""
     arc = net.arcs[key]
-    lo, hi = bounds[key]
+    lo, hi = bounds.get(key, (arc.value, arc.value))
     if direction == "up":
         start, goal, want = arc.head, arc.tail, hi - arc.value
     else:
@@ -231,7 +243,7 @@ def attacker_range(net: Network, marks: Mapping[Key, Mark], threshold: int, key:
     every additive relation still holds, which for a network means pushing flow around
     cycles. Network matrices are totally unimodular, so these bounds are integral and tight.
     """
-    bounds = attacker_bounds(net, marks, threshold)
+    bounds = _hidden_bounds(net, marks, threshold)
     value = net.arcs[key].value
     _, up, *_ = _push(net, bounds, key, "up")
     _, down, *_ = _push(net, bounds, key, "down")
@@ -374,7 +386,7 @@ def _protect_direction(
     """Hide more numbers until `key` can move `enough` units (default: its whole range) in
     `direction`; returns whether that was reached."""
     for _ in range(len(net.arcs) + 1):
-        bounds = attacker_bounds(net, marks, t)
+        bounds = _hidden_bounds(net, marks, t)
         want, found, cap, start, goal = _push(net, bounds, key, direction)
         if found >= (want if enough is None else min(want, enough)):
             return True
@@ -393,7 +405,7 @@ def _cheapest_path(
     """Dijkstra over what is left of the residual graph, where hidden numbers cost nothing and
     published numbers of at least the threshold cost their value (what hiding them takes
     from readers). Returns the published keys to hide, or [] when no path exists."""
-    upper = max(a.value for a in net.arcs.values())
+    upper = net.upper
     adj: dict[Node, list[tuple[Node, int, Key | None]]] = defaultdict(list)
     for u, row in cap.items():
         for v, c in row.items():
