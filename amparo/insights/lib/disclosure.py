@@ -330,30 +330,36 @@ def protect(
             marks[key] = Mark.HIDDEN
             forced.append(key)
 
+    # Hiding more only widens what an attacker must allow, so a number that reached its goal
+    # keeps it; only the ones that did not are checked again at the end.
+    unmet: set[Key] = set()
     primaries = sorted((k for k, m in marks.items() if m is Mark.PRIMARY), key=repr)
     for key in primaries:
         if key in fixed_set:
             continue
         for direction in ("up", "down"):
-            _protect_direction(net, marks, t, key, direction, fixed_set)
+            if not _protect_direction(net, marks, t, key, direction, fixed_set):
+                unmet.add(key)
     # Small numbers shown nowhere must not be derivable either: the whole 1 … t-1 stays open.
     exempt = set(private_totals)
     private_small = sorted((k for k in private_set if 0 < net.arcs[k].value < t and k not in exempt), key=repr)
     for key in private_small:
         value = net.arcs[key].value
-        if t - 1 - value > 0:
-            _protect_direction(net, marks, t, key, "up", fixed_set, enough=t - 1 - value)
-        if value - 1 > 0:
-            _protect_direction(net, marks, t, key, "down", fixed_set, enough=value - 1)
+        if t - 1 - value > 0 and not _protect_direction(net, marks, t, key, "up", fixed_set, enough=t - 1 - value):
+            unmet.add(key)
+        if value - 1 > 0 and not _protect_direction(net, marks, t, key, "down", fixed_set, enough=value - 1):
+            unmet.add(key)
     # A number hidden on purpose need not hide its whole range, but must not be solvable.
-    for key in forced:
-        if not _protect_direction(net, marks, t, key, "down", fixed_set, enough=1):
-            _protect_direction(net, marks, t, key, "up", fixed_set, enough=1)
+    unsolved = [
+        key for key in forced
+        if not _protect_direction(net, marks, t, key, "down", fixed_set, enough=1)
+        and not _protect_direction(net, marks, t, key, "up", fixed_set, enough=1)
+    ]
 
-    if any(_pinned(net, marks, t, key) for key in [*primaries, *private_small] if key not in fixed_set) or any(
-        _solvable(net, marks, t, key) for key in forced
-    ) or any(
-        marks[k] is not Mark.PUBLISHED for k in fixed_set
+    if (
+        any(_pinned(net, marks, t, key) for key in unmet)
+        or any(_solvable(net, marks, t, key) for key in unsolved)
+        or any(marks[k] is not Mark.PUBLISHED for k in fixed_set)
     ):
         marks = _withhold(net, fixed_set, t)
     return Protected(net=net, marks=marks, threshold=t)
