@@ -580,3 +580,15 @@ def test_refresh_command_rebuilds_everything(lima_data, client):
     assert not PublishedSummary.objects.filter(scope=f"org:{lima_data.org.pk}").exists()
     call_command("insights_refresh", stdout=StringIO())
     assert client.get("/estadisticas/publico/lima/").status_code == 200
+
+
+def test_public_page_is_light_enough_for_a_phone_on_3g(personas, client):
+    from datetime import date
+
+    seed(personas.org, personas.carla, 300, start=date(2021, 1, 1))
+    seed(personas.org, personas.carla, 50, district="040101")
+    publish(personas.org, personas.alicia)
+    r = client.get("/estadisticas/publico/lima/")
+    # Five years of months, the map and five bar charts with their tables, and no scripts.
+    assert len(r.content) < 100_000
+    assert b"<script" not in r.content
