@@ -135,7 +135,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return render_to_string("insights/_summary.html", ctx)
 
     parts = (membership.organisation_id, summary["protected"], translation.get_language(), granularity, request.GET.urlencode())
+    from amparo.insights.response_stats import response_summary
+
     ctx = {"summary": summary, "summary_html": _dashboard_fragment(build, version, parts), "params": request.GET, "filters": filters}
+    ctx["response"] = response_summary(organisation_id=membership.organisation_id, protected=summary["protected"])
     ctx.update(_filter_choices())
     return render(request, "insights/dashboard.html", ctx)
 

@@ -592,3 +592,36 @@ def test_public_page_is_light_enough_for_a_phone_on_3g(personas, client):
     # Five years of months, the map and five bar charts with their tables, and no scripts.
     assert len(r.content) < 100_000
     assert b"<script" not in r.content
+
+
+# --- Response figures on the dashboard ---------------------------------------------------------------
+
+
+def test_dashboard_shows_referrals_cases_and_response_times(personas, client):
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from amparo.response.models import CaseRoute, LegalCase, Referral
+
+    now = timezone.now()
+    who = make_person(personas.org, personas.carla)
+    them = make_person(personas.other_org, personas.bruno, code_name="Luz")
+    for i in range(12):
+        Referral.objects.create(organisation=personas.org, created_by=personas.carla, lawyer=personas.lucia, person=who, shares_identifying_data=False, status="completed", sent_at=now - timedelta(days=10), answered_at=now - timedelta(days=10 - i), completed_at=now)
+    Referral.objects.create(organisation=personas.other_org, created_by=personas.bruno, lawyer=personas.lucia, person=them, shares_identifying_data=False, status="declined")  # Arequipa's: never counted here
+    Referral.objects.create(organisation=personas.org, created_by=personas.carla, lawyer=personas.lucia, person=who, shares_identifying_data=False, status="declined")
+    case = LegalCase.objects.create(organisation=personas.org, reference="C-1", opened_on=date(2024, 1, 1), created_by=personas.carla, lawyer=personas.lucia, status="closed", outcome="conviction")
+    CaseRoute.objects.create(organisation=personas.org, case=case, route="protection", stage="filed", started_on=date(2024, 1, 2), stage_changed_at=now, requested_at=now - timedelta(hours=96), decided_at=now)
+    client.cookies.load({"amparo_lang": "en"})
+    login(client, personas.carla)
+    response = client.get("/estadisticas/").context["response"]
+    referrals = next(t for t in response["tables"] if t["title"] == "Referrals by status")
+    assert dict(referrals["rows"]) == {"Completed": "12", "Declined": "1"} and referrals["total"] == "13"
+    assert response["times"][0][1] == "5.5 days (median of 12)"
+    login(client, personas.ana)
+    response = client.get("/estadisticas/").context["response"]
+    referrals = next(t for t in response["tables"] if t["title"] == "Referrals by status")
+    assert dict(referrals["rows"])["Declined"] == "<5"
+    # One case: the analyst sees no median that would describe it.
+    assert response["times"][2][1] == "fewer than 5 cases"
