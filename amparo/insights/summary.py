@@ -299,9 +299,14 @@ class _View:
         return self.protected.cell(self.mapping(key))
 
 
-def _time_values(facts: Facts) -> dict[tuple, int]:
+def _time_values(facts: Facts, months: list[date]) -> dict[tuple, int]:
+    """Counts by year › quarter › month, with explicit zeros for every month of the network's
+    range: pages list each month of that range, so an empty month must be a (published) zero."""
     values: dict[tuple, int] = defaultdict(int)
     values[()] = sum(c.incidents for c in facts.cells)
+    for m in months:
+        for key in ((m.year,), (m.year, _quarter(m)), (m.year, _quarter(m), m.month)):
+            values[key] += 0
     for c in facts.cells:
         q = _quarter(c.month)
         for key in ((c.month.year,), (c.month.year, q), (c.month.year, q, c.month.month)):
@@ -351,7 +356,9 @@ def build_joint(
     if not facts_by_org:
         return build_summary(Facts(), protected=True, threshold=t), {}
     org_totals = [("part", o, ()) for o in private_orgs]
-    time_net = glued({o: _time_values(f) for o, f in facts_by_org.items()})
+    all_months = [c.month for f in facts_by_org.values() for c in f.cells]
+    months = _months_between(min(all_months), max(all_months)) if all_months else []
+    time_net = glued({o: _time_values(f, months) for o, f in facts_by_org.items()})
     time = joint(time_net, [("whole", ()), *fixed_parts], private_of(time_net, 1), org_totals)
     place_net = glued({o: _place_values(f) for o, f in facts_by_org.items()})
     place = joint(place_net, [("whole", ()), *fixed_parts], private_of(place_net, 1), org_totals)

@@ -315,3 +315,22 @@ def test_an_organisation_without_a_page_is_not_revealed_by_the_network_minus_the
     # The network shows 23 and "a" shows 20 would give b = 3: one of them must hide.
     assert p.display(("extortion", WHOLE)) == "*" or p.display(("extortion", "a")) == "*"
     assert_nothing_recovered(p)
+
+
+def test_joint_pages_list_months_in_which_nobody_reported_anything():
+    """The network page lists every month of its range; an organisation's quiet months and the
+    network's empty months are published zeros, not missing cells (a regression from the demo)."""
+    from datetime import date
+
+    from amparo.insights.summary import CellFact, Facts, build_joint
+
+    def facts(*months: tuple[int, int, int]) -> Facts:
+        return Facts(cells=[CellFact(month=date(y, m, 1), department="15", province="1501", incidents=n, people=n, state_agent=0) for y, m, n in months])
+
+    network, orgs = build_joint(
+        {1: facts((2024, 1, 9), (2024, 5, 8)), 2: facts((2024, 3, 7), (2024, 8, 6))},
+        shown={1, 2}, milestones_by_org={}, network_milestones=[],
+    )
+    months = {m["key"]: m["cell"] for m in network["months"]}
+    assert "2024-04" in months and months["2024-04"]["display"] == "0"
+    assert len(network["months"]) == 8 and set(orgs) == {1, 2}

@@ -814,6 +814,24 @@ def demo_summary(counts: dict[str, tuple[int, int]]) -> str:
     return "\n".join(lines)
 
 
+def demo_statistics_publish(*, organisations: list[Any]) -> list[str]:
+    """Both demo organisations share protected aggregates and open a public page, then the
+    statistics are built once so the public and network pages have something to show."""
+    from amparo.accounts.models import Membership, Role
+    from amparo.insights import services as insights
+    from amparo.insights.models import SharingLevel
+
+    urls = []
+    for index, org in enumerate(organisations):
+        admin = Membership.objects.filter(organisation=org, role=Role.ADMIN).select_related("user").first()
+        level = SharingLevel.RECORDS if index == 0 else SharingLevel.AGGREGATES
+        insights.sharing_update(organisation=org, acting_user=admin.user if admin else None, level=level, public_page=True)  # type: ignore[arg-type]
+        insights.aggregates_refresh(organisation_id=org.pk, publish=False)
+        urls.append(f"/estadisticas/publico/{org.slug}/")
+    insights.summaries_publish()
+    return urls
+
+
 class Command(BaseCommand):
     help = (
         "Load synthetic demo data: two organisations (Lima, Arequipa), an account for every role with a public "
@@ -851,6 +869,7 @@ class Command(BaseCommand):
         from amparo.response.demo import demo_response_load
 
         response = demo_response_load(organisations=[a.organisation for a in accounts], seed=o["seed"])
+        shared = demo_statistics_publish(organisations=[a.organisation for a in accounts])
         seconds = (timezone.now() - started).total_seconds()
         self.stdout.write(demo_summary(counts))
         if o["verbosity"] > 0:
@@ -858,5 +877,6 @@ class Command(BaseCommand):
                 f"Response: {response['services']} local contacts, {response['referrals']} referrals, "
                 f"{response['cases']} legal cases, {response['security']} security records."
             )
+            self.stdout.write(f"Statistics: public pages at {', '.join(shared)} and /estadisticas/publico/red/.")
         if o["verbosity"] > 0:
             self.stdout.write(f"({seconds:.1f} s)")
