@@ -283,5 +283,8 @@ LOGGING = {
     },
 }
 
+# Minutes a password re-confirmation (sudo mode) lasts before exports, bundles and deletions.
+SUDO_SECONDS = envint("AMPARO_SUDO_MINUTES", 10) * 60
+
 # Small-cell suppression threshold for every published number.
 SUPPRESSION_THRESHOLD = envint("AMPARO_SUPPRESSION_THRESHOLD", 5)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("salir/", views.logout_view, name="logout"),
     path("verificar/", views.two_factor, name="two_factor"),
     path("verificar/configurar/", views.two_factor_enrol, name="two_factor_enrol"),
+    path("confirmar/", views.sudo_confirm, name="sudo"),
     path("seguridad/", views.security, name="security"),
     path("seguridad/salir-de-todo/", views.sign_out_everywhere_view, name="sign_out_everywhere"),
     path("seguridad/tokens/", views.api_token_create_view, name="api_token_create"),

@@ -25,7 +25,9 @@ from amparo.accounts.forms import (
 )
 from amparo.accounts.models import ApiToken, Invitation, Membership, Role
 from amparo.accounts.selectors import organisation_members
+from amparo.accounts.sudo import sudo_grant
 from amparo.accounts.totp import provisioning_qr_svg, provisioning_uri
+from amparo.audit import services as audit
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -104,6 +106,23 @@ def two_factor_enrol(request: HttpRequest) -> HttpResponse:
         "secret": provisioning_uri(device, secret_only=True),
     }
     return render(request, "accounts/two_factor_enrol.html", context, status=400 if form.errors else 200)
+
+
+@sensitive_post_parameters("password")
+@role_required()
+@require_http_methods(["GET", "POST"])
+def sudo_confirm(request: HttpRequest) -> HttpResponse:
+    """Re-enter the password before an export, a bundle or a deletion."""
+    nxt = _safe_next(request)
+    error = ""
+    if request.method == "POST":
+        user = authenticate(request, username=request.user.get_username(), password=request.POST.get("password", ""))
+        if user is not None and user.pk == request.user.pk:
+            sudo_grant(request)
+            audit.record(actor=request.user, action="user.sudo_confirmed", organisation=request.organisation)  # type: ignore[attr-defined]
+            return redirect(nxt or "web:home")
+        error = _("That password is not right.")
+    return render(request, "accounts/sudo.html", {"next": nxt, "error": error}, status=400 if error else 200)
 
 
 @role_required()

@@ -13,7 +13,6 @@ urlpatterns = [
     path("hitos/", views.milestones, name="milestones"),
     path("hitos/<int:pk>/borrar/", views.milestone_delete, name="milestone_delete"),
     path("compartir/", views.sharing, name="sharing"),
-    path("confirmar/", views.sudo, name="sudo"),
     path("exportar/", views.exports_page, name="exports"),
     path("exportar/registros.<str:fmt>", views.export_records, name="export_records"),
     path("exportar/observatorio.<str:fmt>", views.export_observatory, name="export_observatory"),

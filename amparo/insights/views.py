@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from amparo.accounts.decorators import role_required
 from amparo.accounts.models import Role
-from amparo.audit import services as audit
+from amparo.accounts.sudo import sudo_required
 from amparo.insights import exports, selectors, services
 from amparo.insights.forms import MilestoneForm, ReportForm, SharingForm
 from amparo.insights.lib.pdf import ReportSpec, build_report_pdf
@@ -30,7 +28,6 @@ from amparo.insights.presentation import (
     coverage_note,
     department_rows,
 )
-from amparo.insights.sudo import sudo_grant, sudo_required
 from amparo.places.models import Department
 from amparo.records.models import GenderIdentity, Incident, MigrantStatus
 from amparo.vocab.models import Term, Vocabulary
@@ -222,24 +219,6 @@ def sharing(request: HttpRequest) -> HttpResponse:
 # --- Sudo mode and exports ------------------------------------------------------------------
 
 
-@role_required()
-@sensitive_post_parameters("password")
-@require_http_methods(["GET", "POST"])
-def sudo(request: HttpRequest) -> HttpResponse:
-    nxt = request.GET.get("next") or request.POST.get("next") or ""
-    if not nxt.startswith("/") or nxt.startswith("//"):
-        nxt = ""
-    error = ""
-    if request.method == "POST":
-        user = authenticate(request, username=request.user.get_username(), password=request.POST.get("password", ""))
-        if user is not None and user.pk == request.user.pk:
-            sudo_grant(request)
-            audit.record(actor=request.user, action="insights.sudo_confirmed", organisation=request.organisation)  # type: ignore[attr-defined]
-            return redirect(nxt or "insights:exports")
-        error = _("That password is not right.")
-    return render(request, "insights/sudo.html", {"next": nxt, "error": error}, status=400 if error else 200)
-
-
 @role_required(*DASHBOARD)
 @require_GET
 def exports_page(request: HttpRequest) -> HttpResponse:
@@ -272,7 +251,7 @@ def _filtered_for_export(request: HttpRequest):
 
 
 @role_required(*DASHBOARD)
-@sudo_required
+@sudo_required(fallback="insights:exports")
 @require_GET
 def export_records(request: HttpRequest, fmt: str) -> HttpResponse:
     try:
@@ -288,7 +267,7 @@ def export_records(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @role_required(*DASHBOARD)
-@sudo_required
+@sudo_required(fallback="insights:exports")
 @require_GET
 def export_observatory(request: HttpRequest, fmt: str) -> HttpResponse:
     try:
@@ -304,7 +283,7 @@ def export_observatory(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @role_required(*DASHBOARD)
-@sudo_required
+@sudo_required(fallback="insights:exports")
 @require_GET
 def export_network_records(request: HttpRequest, fmt: str) -> HttpResponse:
     """De-identified records of the organisations that share records; never of those that share
@@ -321,7 +300,7 @@ def export_network_records(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @role_required(*DASHBOARD)
-@sudo_required
+@sudo_required(fallback="insights:exports")
 @require_POST
 def funder_report(request: HttpRequest) -> HttpResponse:
     form = ReportForm(request.POST)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from amparo.accounts.decorators import role_required
 from amparo.accounts.models import Membership, Role
+from amparo.accounts.sudo import sudo_required
 from amparo.records import selectors, services
 from amparo.records.forms import AssignForm, IncidentFilterForm, IncidentForm, PersonForm
 from amparo.records.models import Incident, Person
@@ -196,6 +197,7 @@ def incident_manage(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 @role_required(Role.ADMIN, Role.COORDINATOR)
 @require_POST
+@sudo_required(fallback="records:incident_list")
 def incident_delete_view(request: HttpRequest, incident_id: int) -> HttpResponse:
     membership = _membership(request)
     incident = selectors.incident_get_for(membership=membership, incident_id=incident_id)

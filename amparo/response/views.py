@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from amparo.accounts.decorators import role_required
 from amparo.accounts.models import Membership, Role
+from amparo.accounts.sudo import sudo_required
 from amparo.audit import services as audit
 from amparo.evidence import services as evidence_services
 from amparo.evidence.models import CustodyAction
@@ -625,6 +626,7 @@ def case_document_download(request: HttpRequest, case_id: int, document_id: int)
 
 @role_required(*services.CASE_WRITERS)
 @require_POST
+@sudo_required(fallback="response:case_list")
 def case_bundle(request: HttpRequest, case_id: int) -> HttpResponse:
     """Download the signed evidence bundle. POST: it writes to the custody log."""
     membership, case, back = _case_post(request, case_id)

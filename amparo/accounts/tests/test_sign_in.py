@@ -189,3 +189,26 @@ def test_next_redirects_stay_on_this_site(personas, client):
     client.post("/cuenta/entrar/?next=https://evil.example/", {"username": "carla", "password": PASSWORD, "next": "https://evil.example/"})
     r = client.post("/cuenta/verificar/", {"token": code_for(personas.carla)})
     assert r["Location"] == "/"
+
+
+def test_exports_bundles_and_deletions_ask_for_the_password_again(personas, client):
+    from conftest import make_incident
+
+    incident = make_incident(personas.org, personas.carla)
+    login(client, personas.carla)
+    back = f"/casos/{incident.pk}/"
+    r = client.post(f"/casos/{incident.pk}/eliminar/", {"back": back})
+    assert r.status_code == 302 and r["Location"].startswith("/cuenta/confirmar/?next=")
+    assert incident.__class__.objects.filter(pk=incident.pk).exists()
+    r = client.post("/cuenta/confirmar/", {"password": "wrong", "next": back})
+    assert r.status_code == 400
+    r = client.post("/cuenta/confirmar/", {"password": PASSWORD, "next": back})
+    assert r.status_code == 302 and r["Location"] == back
+    assert client.post(f"/casos/{incident.pk}/eliminar/").status_code == 302
+    assert not incident.__class__.objects.filter(pk=incident.pk).exists()
+
+
+def test_the_confirmation_only_returns_to_this_site(personas, client):
+    login(client, personas.carla)
+    r = client.post("/cuenta/confirmar/", {"password": PASSWORD, "next": "//evil.example/"})
+    assert r["Location"] == "/"

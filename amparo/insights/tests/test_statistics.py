@@ -283,7 +283,7 @@ def test_network_dashboard_for_members_of_sharing_organisations_only(network, cl
 
 def test_an_organisation_sharing_aggregates_only_never_contributes_a_record(network, client):
     login(client, network.carla)
-    client.post("/estadisticas/confirmar/", {"password": "correct horse battery staple"})
+    client.post("/cuenta/confirmar/", {"password": "correct horse battery staple"})
     r = client.get("/estadisticas/exportar/red-registros.csv")
     assert r.status_code == 200
     data = _csv_from_zip(r.content, "amparo-red-registros.csv")
@@ -309,18 +309,18 @@ def _csv_from_zip(content: bytes, name: str) -> list[dict]:
 def test_exports_need_the_password_again(lima_data, client):
     login(client, lima_data.carla)
     r = client.get("/estadisticas/exportar/registros.csv")
-    assert r.status_code == 302 and r["Location"].startswith("/estadisticas/confirmar/?next=")
-    r = client.post("/estadisticas/confirmar/", {"password": "wrong", "next": "/estadisticas/exportar/registros.csv"})
+    assert r.status_code == 302 and r["Location"].startswith("/cuenta/confirmar/?next=")
+    r = client.post("/cuenta/confirmar/", {"password": "wrong", "next": "/estadisticas/exportar/registros.csv"})
     assert r.status_code == 400
-    r = client.post("/estadisticas/confirmar/", {"password": "correct horse battery staple", "next": "/estadisticas/exportar/registros.csv"})
+    r = client.post("/cuenta/confirmar/", {"password": "correct horse battery staple", "next": "/estadisticas/exportar/registros.csv"})
     assert r.status_code == 302 and r["Location"] == "/estadisticas/exportar/registros.csv"
     assert client.get("/estadisticas/exportar/registros.csv").status_code == 200
 
 
 def test_the_confirmation_page_refuses_foreign_redirects(lima_data, client):
     login(client, lima_data.carla)
-    r = client.post("/estadisticas/confirmar/", {"password": "correct horse battery staple", "next": "//evil.example/"})
-    assert r["Location"] == "/estadisticas/exportar/"
+    r = client.post("/cuenta/confirmar/", {"password": "correct horse battery staple", "next": "//evil.example/"})
+    assert r["Location"] == "/"
 
 
 def test_record_export_is_de_identified_k_anonymous_and_audited(lima_data, client):
@@ -332,7 +332,7 @@ def test_record_export_is_de_identified_k_anonymous_and_audited(lima_data, clien
 
     login(client, lima_data.ana)
     client.cookies.load({"amparo_lang": "en"})
-    client.post("/estadisticas/confirmar/", {"password": "correct horse battery staple"})
+    client.post("/cuenta/confirmar/", {"password": "correct horse battery staple"})
     r = client.get("/estadisticas/exportar/registros.csv")
     rows = _csv_from_zip(r.content, "amparo-registros.csv")
     readme = zipfile.ZipFile(io.BytesIO(r.content)).read("README.txt").decode()
@@ -359,7 +359,7 @@ def test_xlsx_export_opens_in_openpyxl_with_its_dictionary(lima_data, client):
     from openpyxl import load_workbook
 
     login(client, lima_data.carla)
-    client.post("/estadisticas/confirmar/", {"password": "correct horse battery staple"})
+    client.post("/cuenta/confirmar/", {"password": "correct horse battery staple"})
     r = client.get("/estadisticas/exportar/registros.xlsx")
     wb = load_workbook(io.BytesIO(r.content))
     assert wb.sheetnames == ["data", "dictionary", "notes"]
@@ -375,7 +375,7 @@ def test_observatory_export_groups_by_right_affected(lima_data, client):
     from openpyxl import load_workbook
 
     login(client, lima_data.carla)
-    client.post("/estadisticas/confirmar/", {"password": "correct horse battery staple"})
+    client.post("/cuenta/confirmar/", {"password": "correct horse battery staple"})
     r = client.get("/estadisticas/exportar/observatorio.xlsx")
     ws = load_workbook(io.BytesIO(r.content))["observatory"]
     rows = {row[0].value: [c.value for c in row] for row in ws.iter_rows(min_row=2)}
@@ -391,7 +391,7 @@ def test_exports_refuse_documenters_and_bad_formats(lima_data, client):
     login(client, lima_data.dora)
     assert client.get("/estadisticas/exportar/registros.csv").status_code == 403
     login(client, lima_data.carla)
-    client.post("/estadisticas/confirmar/", {"password": "correct horse battery staple"})
+    client.post("/cuenta/confirmar/", {"password": "correct horse battery staple"})
     assert client.get("/estadisticas/exportar/registros.pdf").status_code == 404
     assert client.get("/estadisticas/exportar/registros.csv?department=xx").status_code == 400
 
@@ -400,7 +400,7 @@ def test_funder_report_is_a_pdf_with_protected_numbers(lima_data, client):
     from amparo.audit.models import AuditEvent
 
     login(client, lima_data.carla)
-    client.post("/estadisticas/confirmar/", {"password": "correct horse battery staple"})
+    client.post("/cuenta/confirmar/", {"password": "correct horse battery staple"})
     r = client.post(
         "/estadisticas/exportar/informe.pdf",
         {"date_from": "2023-01-01", "date_to": "2024-12-31", "context": "Operativos en Lima", "achievements": "", "challenges": ""},

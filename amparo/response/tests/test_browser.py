@@ -91,7 +91,15 @@ def test_an_incident_goes_to_a_lawyer_a_case_a_deadline_and_a_verified_bundle(pe
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         page.screenshot(path=str(ARTIFACTS / "case-detail-360.png"), full_page=True)
 
-        # 5. Download the evidence bundle.
+        # 5. Download the evidence bundle: evidence leaves Amparo, so the password is asked again
+        # and she comes back to the case to press the button once more.
+        with page.expect_navigation():
+            page.click("#download-bundle")
+        assert "/cuenta/confirmar/" in page.url
+        page.fill("#sudo-password", PASSWORD)
+        with page.expect_navigation():
+            page.click("form.card button[type=submit]")
+        assert "/respuesta/casos/" in page.url
         with page.expect_download() as download_info:
             page.click("#download-bundle")
         bundle_path = tmp_path / "bundle.zip"
