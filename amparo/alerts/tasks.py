@@ -6,37 +6,16 @@ SqliteHuey by default, RedisHuey in production (settings.HUEY). Run a worker wit
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
-from django.db import close_old_connections, connection
 from huey import crontab
 from huey.contrib.djhuey import periodic_task, task
 from huey.exceptions import RetryTask
 
 from amparo.alerts import conf, delivery, services
-
-
-def _fresh_connection(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Like djhuey's db_task, but leaves a surrounding transaction alone (tests run the queue inside one)."""
-
-    @wraps(fn)
-    def inner(*args: Any, **kwargs: Any) -> Any:
-        outside = not connection.in_atomic_block
-        if outside:
-            close_old_connections()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            if outside:
-                close_old_connections()
-
-    return inner
+from amparo.lib.jobs import fresh_connections
 
 
 @task()
-@_fresh_connection
+@fresh_connections
 def alarm_dispatch(alarm_id: int) -> int:
     ids = services.alarm_notifications_plan(alarm_id=alarm_id)
     for notification_id in ids:
@@ -45,7 +24,7 @@ def alarm_dispatch(alarm_id: int) -> int:
 
 
 @task(retries=5, retry_delay=20)
-@_fresh_connection
+@fresh_connections
 def alarm_notification_send(notification_id: int) -> str:
     result = delivery.notification_send(notification_id=notification_id)
     if result is not None and not result.ok and not result.permanent:
@@ -54,7 +33,7 @@ def alarm_notification_send(notification_id: int) -> str:
 
 
 @periodic_task(crontab(minute="*"))
-@_fresh_connection
+@fresh_connections
 def alarms_escalate() -> list[int]:
     escalated = services.alarms_escalate()
     for alarm_id in escalated:
@@ -63,7 +42,7 @@ def alarms_escalate() -> list[int]:
 
 
 @task()
-@_fresh_connection
+@fresh_connections
 def alert_fanout(alert_id: int, event: str) -> int:
     count = 0
     for ids in delivery.alert_fanout(alert_id=alert_id, event=event, batch_size=conf.delivery_batch_size()):
@@ -73,7 +52,7 @@ def alert_fanout(alert_id: int, event: str) -> int:
 
 
 @task(retries=4, retry_delay=60)
-@_fresh_connection
+@fresh_connections
 def deliveries_send(delivery_ids: list[int]) -> int:
     retry = delivery.deliveries_send(delivery_ids=delivery_ids)
     if retry:
@@ -82,14 +61,14 @@ def deliveries_send(delivery_ids: list[int]) -> int:
 
 
 @periodic_task(crontab(minute="*/5"))
-@_fresh_connection
+@fresh_connections
 def alerts_expire() -> int:
     services.deliveries_recover()
     return services.alerts_expire()
 
 
 @task(retries=3, retry_delay=60)
-@_fresh_connection
+@fresh_connections
 def subscriber_send_confirmation(subscriber_id: int) -> bool:
     result = delivery.confirmation_send(subscriber_id=subscriber_id)
     if result is not None and not result.ok and not result.permanent:

@@ -7,10 +7,13 @@ at once) does no harm: the second finds nothing dirty and returns.
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import periodic_task, task
+
+from amparo.lib.jobs import fresh_connections
 
 
-@db_task()
+@task()
+@fresh_connections
 def refresh_organisation(organisation_id: int) -> bool:
     from amparo.insights import services
     from amparo.insights.models import RefreshState
@@ -23,14 +26,16 @@ def refresh_organisation(organisation_id: int) -> bool:
     return True
 
 
-@db_task()
+@task()
+@fresh_connections
 def refresh_network() -> None:
     from amparo.insights import services
 
     services.network_publish()
 
 
-@db_periodic_task(crontab(minute="*/10"))
+@periodic_task(crontab(minute="*/10"))
+@fresh_connections
 def refresh_dirty() -> int:
     """Catch-up for changes whose task was lost (a restarted worker, Redis down)."""
     from amparo.insights.models import RefreshState

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import periodic_task
 
 from amparo.intake import abuse
+from amparo.lib.jobs import fresh_connections
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@periodic_task(crontab(minute="*/5"))
+@fresh_connections
 def intake_forget_expired() -> int:
     """Delete spent proofs, rate counters and double-tap receipts whose time is over.
 
