@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from amparo.accounts.decorators import role_required
 from amparo.accounts.models import Membership, Role
 from amparo.accounts.sudo import sudo_required
+from amparo.lib.pagination import IdsFirstPaginator
 from amparo.records import selectors, services
 from amparo.records.forms import AssignForm, IncidentFilterForm, IncidentForm, PersonForm
 from amparo.records.models import Incident, Person
@@ -55,7 +56,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     incidents = selectors.incident_list_for(membership=membership, filters=filters)
-    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = IdsFirstPaginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "records/incident_list.html", {"form": form, "page": page}, status=status)
 
 
