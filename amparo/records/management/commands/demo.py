@@ -814,6 +814,25 @@ def demo_summary(counts: dict[str, tuple[int, int]]) -> str:
     return "\n".join(lines)
 
 
+def demo_recorded_dates_spread() -> int:
+    """Bulk inserts stamp every incident with the load time; a documenter records an incident
+    within days of it happening, so "recorded this month" and response times look real."""
+    from datetime import datetime, time, timedelta
+
+    from amparo.records.models import Incident
+
+    rng = random.Random(7)
+    tz = timezone.get_current_timezone()
+    now = timezone.now()
+    changed = []
+    for incident in Incident.objects.only("pk", "occurred_on", "created_at").iterator(chunk_size=2000):
+        recorded = datetime.combine(incident.occurred_on, time(9), tz) + timedelta(days=rng.randint(0, 6), minutes=rng.randint(0, 600))
+        incident.created_at = min(recorded, now)
+        changed.append(incident)
+    Incident.objects.bulk_update(changed, ["created_at"], batch_size=1000)
+    return len(changed)
+
+
 def demo_statistics_publish(*, organisations: list[Any]) -> list[str]:
     """Both demo organisations share protected aggregates and open a public page, then the
     statistics are built once so the public and network pages have something to show."""
@@ -869,6 +888,7 @@ class Command(BaseCommand):
         from amparo.response.demo import demo_response_load
 
         response = demo_response_load(organisations=[a.organisation for a in accounts], seed=o["seed"])
+        demo_recorded_dates_spread()
         shared = demo_statistics_publish(organisations=[a.organisation for a in accounts])
         seconds = (timezone.now() - started).total_seconds()
         self.stdout.write(demo_summary(counts))
