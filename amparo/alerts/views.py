@@ -6,7 +6,6 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -38,20 +37,13 @@ from amparo.alerts.services import (
     RAISE_ROLES,
     RESPONDER_ROLES,
 )
+from amparo.lib.forms import errors_into
 
 STAFF_ROLES = RAISE_ROLES | RESPONDER_ROLES
 
 
 def _membership(request: HttpRequest) -> Membership:
     return request.membership  # type: ignore[attr-defined,no-any-return]
-
-
-def _errors_into(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @role_required(*STAFF_ROLES)
@@ -80,7 +72,7 @@ def alarm_create(request: HttpRequest) -> HttpResponse:
                     source=AlarmSource.BUTTON, **form.cleaned_data,
                 )
             except ValidationError as exc:
-                _errors_into(form, exc)
+                errors_into(form, exc)
             else:
                 messages.success(request, _("Alarm sent. The people on call are being notified."))
                 return redirect("alerts:alarm_detail", alarm.pk)
@@ -150,7 +142,7 @@ def detained_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.detained_add(alarm=alarm, membership=membership, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_into(form, exc)
+            errors_into(form, exc)
         else:
             return redirect("alerts:alarm_detail", pk)
     return render(request, "alerts/detained_form.html", {"form": form, "alarm": alarm}, status=400)
@@ -166,7 +158,7 @@ def detained_release(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.detained_release(detained=detained, membership=membership, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_into(form, exc)
+            errors_into(form, exc)
         else:
             return redirect("alerts:alarm_detail", detained.alarm_id)
     messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
@@ -194,7 +186,7 @@ def shift_list(request: HttpRequest) -> HttpResponse:
                     start=data["start"], end=data["end"], level=data["level"],
                 )
             except ValidationError as exc:
-                _errors_into(form, exc)
+                errors_into(form, exc)
             else:
                 messages.success(request, _("Shift added."))
                 return redirect("alerts:shift_list")
@@ -231,7 +223,7 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
             try:
                 services.alert_settings_update(membership=membership, **form.cleaned_data)
             except ValidationError as exc:
-                _errors_into(form, exc)
+                errors_into(form, exc)
             else:
                 messages.success(request, _("Settings saved."))
                 return redirect("alerts:settings")
@@ -295,7 +287,7 @@ def alert_create(request: HttpRequest) -> HttpResponse:
             try:
                 alert = services.alert_create(membership=membership, source_incident=incident, **data)
             except ValidationError as exc:
-                _errors_into(form, exc)
+                errors_into(form, exc)
             else:
                 messages.success(request, _("Alert proposed. A moderator will review it before anything is published."))
                 return redirect("alerts:alert_detail", alert.pk)
@@ -343,7 +335,7 @@ def alert_publish(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.alert_publish(alert=alert, membership=membership, **data)
         except ValidationError as exc:
-            _errors_into(form, exc)
+            errors_into(form, exc)
         else:
             messages.success(request, _("Alert published. Delivery has started."))
             return redirect("alerts:alert_detail", pk)

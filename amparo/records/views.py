@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from amparo.accounts.decorators import role_required
 from amparo.accounts.models import Membership, Role
 from amparo.accounts.sudo import sudo_required
+from amparo.lib.forms import errors_into
 from amparo.lib.pagination import IdsFirstPaginator
 from amparo.records import selectors, services
 from amparo.records.forms import AssignForm, IncidentFilterForm, IncidentForm, PersonForm
@@ -29,14 +29,6 @@ PAGE_SIZE = 25
 
 def _membership(request: HttpRequest) -> Membership:
     return request.membership  # type: ignore[attr-defined,no-any-return]
-
-
-def _form_errors_from(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @role_required(*RECORD_ROLES)
@@ -80,7 +72,7 @@ def incident_create(request: HttpRequest) -> HttpResponse:
             try:
                 incident = _create_incident_with_person(membership, form, person_form if wants_person else None, existing_person)
             except ValidationError as exc:
-                _form_errors_from(form, exc)
+                errors_into(form, exc)
             else:
                 messages.success(request, _("Incident %(ref)s saved.") % {"ref": incident.reference})
                 return redirect("records:incident_detail", incident_id=incident.pk)
@@ -169,7 +161,7 @@ def incident_edit(request: HttpRequest, incident_id: int) -> HttpResponse:
                 **form.service_kwargs(),
             )
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            errors_into(form, exc)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("records:incident_detail", incident_id=incident.pk)
@@ -269,7 +261,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
         try:
             services.person_update(person=person, acting_user=membership.user, **form.service_kwargs())
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            errors_into(form, exc)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("records:person_detail", person_id=person.pk)

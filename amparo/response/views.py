@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, time
 from typing import Any
 
@@ -22,6 +23,7 @@ from amparo.accounts.sudo import sudo_required
 from amparo.audit import services as audit
 from amparo.evidence import services as evidence_services
 from amparo.evidence.models import CustodyAction
+from amparo.lib.forms import errors_into
 from amparo.records import selectors as records_selectors
 from amparo.response import forms, selectors, services
 from amparo.response.lib.procedure import Route, Stage, protection_status
@@ -37,14 +39,6 @@ PAGE_SIZE = 25
 
 def _membership(request: HttpRequest) -> Membership:
     return request.membership  # type: ignore[attr-defined,no-any-return]
-
-
-def _errors_into(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _bad_post(request: HttpRequest, form: Form, back: str) -> HttpResponse:
@@ -136,7 +130,7 @@ def service_create(request: HttpRequest) -> HttpResponse:
             try:
                 service = services.service_create(membership=membership, acting_user=request.user, **form.service_kwargs())  # type: ignore[arg-type]
             except ValidationError as exc:
-                _errors_into(form, exc)
+                errors_into(form, exc)
             else:
                 messages.success(request, _("Contact added to the directory."))
                 return _see_other(reverse("response:service_detail", args=[service.pk]))
@@ -167,7 +161,7 @@ def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
             try:
                 services.service_update(service=service, membership=membership, acting_user=request.user, **kwargs)  # type: ignore[arg-type]
             except ValidationError as exc:
-                _errors_into(form, exc)
+                errors_into(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return _see_other(reverse("response:service_detail", args=[service.pk]))
@@ -209,7 +203,7 @@ def incident_evidence_add(request: HttpRequest, incident_id: int) -> HttpRespons
             uploaded=form.cleaned_data["file"], description=form.cleaned_data["description"],
         )
     except ValidationError as exc:
-        _errors_into(form, exc)
+        errors_into(form, exc)
         return _bad_post(request, form, back)
     messages.success(request, _("File stored, fingerprinted and encrypted."))
     return _see_other(back)
@@ -300,7 +294,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
             try:
                 referral = services.referral_create(membership=membership, acting_user=request.user, incident=incident, **kwargs)  # type: ignore[arg-type]
             except ValidationError as exc:
-                _errors_into(form, exc)
+                errors_into(form, exc)
             else:
                 messages.success(request, _("Referral recorded."))
                 return _see_other(reverse("response:referral_detail", args=[referral.pk]))
@@ -346,7 +340,7 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
             follow_up_on=form.cleaned_data["follow_up_on"],
         )
     except ValidationError as exc:
-        _errors_into(form, exc)
+        errors_into(form, exc)
         return _bad_post(request, form, back)
     messages.success(request, _("Status updated."))
     return _see_other(back)
@@ -367,7 +361,7 @@ def referral_feedback(request: HttpRequest, referral_id: int) -> HttpResponse:
             rating=form.cleaned_data["rating"], respectful=form.cleaned_data["respectful"], comment=form.cleaned_data["comment"],
         )
     except ValidationError as exc:
-        _errors_into(form, exc)
+        errors_into(form, exc)
         return _bad_post(request, form, back)
     messages.success(request, _("Thank you: her feedback is recorded."))
     return _see_other(back)
@@ -406,7 +400,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
                     incidents=[incident] if incident else [], persons=[person] if person else [],
                 )
             except ValidationError as exc:
-                _errors_into(form, exc)
+                errors_into(form, exc)
             else:
                 messages.success(request, _("Case opened."))
                 return _see_other(reverse("response:case_detail", args=[case.pk]))
@@ -457,23 +451,27 @@ def _case_post(request: HttpRequest, case_id: int) -> tuple[Membership, Any, str
     return membership, case, reverse("response:case_detail", args=[case.pk])
 
 
+def _case_action(request: HttpRequest, form: Form, back: str, action: Callable[[dict[str, Any]], Any]) -> HttpResponse:
+    """The shape of every small form on a case page: validate, call the service, go back;
+    on any refusal answer 400 with the reasons and nothing saved."""
+    if not form.is_valid():
+        return _bad_post(request, form, back)
+    try:
+        action(form.cleaned_data)
+    except ValidationError as exc:
+        errors_into(form, exc)
+        return _bad_post(request, form, back)
+    return _see_other(back)
+
+
 @role_required(*services.CASE_WRITERS)
 @require_POST
 def case_route_start(request: HttpRequest, case_id: int) -> HttpResponse:
     membership, case, back = _case_post(request, case_id)
-    form = forms.RouteStartForm(request.POST)
-    if not form.is_valid():
-        return _bad_post(request, form, back)
-    route, stage = form.cleaned_data["start"]
-    try:
-        services.case_route_start(
-            case=case, membership=membership, acting_user=request.user, route=route, stage=stage,  # type: ignore[arg-type]
-            forum=form.cleaned_data["forum"], case_number=form.cleaned_data["case_number"], started_on=form.cleaned_data["started_on"],
-        )
-    except ValidationError as exc:
-        _errors_into(form, exc)
-        return _bad_post(request, form, back)
-    return _see_other(back)
+    return _case_action(request, forms.RouteStartForm(request.POST), back, lambda d: services.case_route_start(
+        case=case, membership=membership, acting_user=request.user, route=d["start"][0], stage=d["start"][1],  # type: ignore[arg-type]
+        forum=d["forum"], case_number=d["case_number"], started_on=d["started_on"],
+    ))
 
 
 @role_required(*services.CASE_WRITERS)
@@ -482,48 +480,28 @@ def case_route_advance(request: HttpRequest, case_id: int, route_id: int) -> Htt
     membership, case, back = _case_post(request, case_id)
     case_route = selectors.case_route_get_for(membership=membership, case=case, route_id=route_id)
     form = forms.StageForm(request.POST, case_route=case_route, prefix=f"r{case_route.pk}")
-    if not form.is_valid():
-        return _bad_post(request, form, back)
-    d = form.cleaned_data
-    try:
-        services.case_route_advance(
-            case_route=case_route, membership=membership, acting_user=request.user, stage=d["stage"],  # type: ignore[arg-type]
-            occurred_at=d["occurred_at"], note=d["note"], outcome=d["outcome"], in_force_until=d["in_force_until"],
-        )
-    except ValidationError as exc:
-        _errors_into(form, exc)
-        return _bad_post(request, form, back)
-    return _see_other(back)
+    return _case_action(request, form, back, lambda d: services.case_route_advance(
+        case_route=case_route, membership=membership, acting_user=request.user, stage=d["stage"],  # type: ignore[arg-type]
+        occurred_at=d["occurred_at"], note=d["note"], outcome=d["outcome"], in_force_until=d["in_force_until"],
+    ))
 
 
 @role_required(*services.CASE_WRITERS)
 @require_POST
 def case_event_add(request: HttpRequest, case_id: int) -> HttpResponse:
     membership, case, back = _case_post(request, case_id)
-    form = forms.EventForm(request.POST)
-    if not form.is_valid():
-        return _bad_post(request, form, back)
-    try:
-        services.case_event_add(case=case, membership=membership, acting_user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        _errors_into(form, exc)
-        return _bad_post(request, form, back)
-    return _see_other(back)
+    return _case_action(request, forms.EventForm(request.POST), back, lambda d: services.case_event_add(
+        case=case, membership=membership, acting_user=request.user, **d,  # type: ignore[arg-type]
+    ))
 
 
 @role_required(*services.CASE_WRITERS)
 @require_POST
 def case_hearing_add(request: HttpRequest, case_id: int) -> HttpResponse:
     membership, case, back = _case_post(request, case_id)
-    form = forms.HearingForm(request.POST)
-    if not form.is_valid():
-        return _bad_post(request, form, back)
-    try:
-        services.hearing_add(case=case, membership=membership, acting_user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        _errors_into(form, exc)
-        return _bad_post(request, form, back)
-    return _see_other(back)
+    return _case_action(request, forms.HearingForm(request.POST), back, lambda d: services.hearing_add(
+        case=case, membership=membership, acting_user=request.user, **d,  # type: ignore[arg-type]
+    ))
 
 
 @role_required(*services.CASE_WRITERS)
@@ -544,7 +522,7 @@ def case_deadline_add(request: HttpRequest, case_id: int) -> HttpResponse:
             assigned_to=form.staff.get(d["assigned_to"]) if d["assigned_to"] else None,
         )
     except ValidationError as exc:
-        _errors_into(form, exc)
+        errors_into(form, exc)
         return _bad_post(request, form, back)
     messages.success(request, _("Deadline added."))
     return _see_other(back)
@@ -581,7 +559,7 @@ def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
     try:
         services.case_close(case=case, membership=membership, acting_user=request.user, outcome=form.cleaned_data["outcome"])  # type: ignore[arg-type]
     except ValidationError as exc:
-        _errors_into(form, exc)
+        errors_into(form, exc)
         return _bad_post(request, form, back)
     return _see_other(back)
 
@@ -599,7 +577,7 @@ def case_document_add(request: HttpRequest, case_id: int) -> HttpResponse:
             kind=form.cleaned_data["kind"], description=form.cleaned_data["description"],
         )
     except ValidationError as exc:
-        _errors_into(form, exc)
+        errors_into(form, exc)
         return _bad_post(request, form, back)
     messages.success(request, _("File stored, fingerprinted and encrypted."))
     return _see_other(back)
@@ -671,7 +649,7 @@ def security_create(request: HttpRequest) -> HttpResponse:
                         follow_up_on=d["follow_up_on"],
                     )
                 except ValidationError as exc:
-                    _errors_into(form, exc)
+                    errors_into(form, exc)
                 else:
                     return _see_other(reverse("response:security_detail", args=[record.pk]))
         return render(request, "response/security_form.html", {"form": form}, status=400)
