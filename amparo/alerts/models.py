@@ -80,6 +80,7 @@ class AlarmSource(models.TextChoices):
     BUTTON = "button", _("Alarm button")
     API = "api", _("API")
     PUBLIC_FORM = "public_form", _("Public emergency form")
+    FIELD_FORM = "field_form", _("Field phone (ODK)")
 
 
 class AlarmStatus(models.TextChoices):

@@ -230,8 +230,13 @@ def alarm_raise(
     description: str = "",
     contact: str = "",
     people_count: int = 1,
+    incident: Any = None,
 ) -> Alarm:
-    """Record an alarm and its incident, then notify the on-call roster after commit."""
+    """Record an alarm and its incident, then notify the on-call roster after commit.
+
+    `incident`: one already recorded for this emergency (a field phone's raid alarm), linked
+    instead of creating a second one, so it is counted once.
+    """
     if membership is not None:
         _require(membership, RAISE_ROLES)
         if membership.organisation_id != organisation.pk:
@@ -263,7 +268,12 @@ def alarm_raise(
         next_escalation_at=now + timedelta(minutes=settings_.escalation_minutes),
     )
     alarm.save()
-    if alarm.raised_by is not None:
+    if incident is not None:
+        if incident.organisation_id != organisation.pk:
+            raise PermissionDenied
+        alarm.incident = incident
+        alarm.save(update_fields=["incident"])
+    elif alarm.raised_by is not None:
         # An incident needs the staff member who records it. A public alarm becomes an incident
         # when the first responder acknowledges it (see alarm_acknowledge).
         alarm.incident = _alarm_incident(alarm, acting_user=alarm.raised_by)

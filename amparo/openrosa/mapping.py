@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from amparo.records.models import Incident, IncidentOrigin
@@ -116,6 +116,38 @@ def interview_to_incident(*, organisation: Any, acting_user: Any, answers: Answe
 
 
 def alarm_to_incident(*, organisation: Any, acting_user: Any, answers: Answers) -> Incident:
+    incident = _alarm_incident(organisation=organisation, acting_user=acting_user, answers=answers)
+    if answers.yes("needs_help_now") and answers.date("occurred_on") >= timezone.localdate() - dt.timedelta(days=1):
+        _raise_rapid_response(organisation=organisation, acting_user=acting_user, answers=answers, incident=incident)
+    return incident
+
+
+def _raise_rapid_response(*, organisation: Any, acting_user: Any, answers: Answers, incident: Incident) -> None:
+    """Urgent help asked for from the field: the on-call lawyers and coordinators are called,
+    as if the alarm button had been pressed. Old alarms sent late (a phone without signal
+    for days) only become incidents."""
+    from amparo.accounts.models import Membership
+    from amparo.alerts.models import AlarmKind, AlarmSource
+    from amparo.alerts.services import RAISE_ROLES, alarm_raise
+
+    membership = Membership.objects.filter(user=acting_user, organisation=organisation, is_active=True).first()
+    if membership is None or membership.role not in RAISE_ROLES:
+        return
+    detained = answers.integer("people_detained", 0)
+    alarm_raise(
+        organisation=organisation,
+        kind=AlarmKind.DETENTION if detained else AlarmKind.RAID,
+        source=AlarmSource.FIELD_FORM,
+        acting_user=acting_user,
+        membership=membership,
+        district=answers.get("district") or None,
+        description=answers.get("narrative")[:2000],
+        people_count=max(1, min(500, answers.integer("people_affected", 1))),
+        incident=incident,
+    )
+
+
+def _alarm_incident(*, organisation: Any, acting_user: Any, answers: Answers) -> Incident:
     narrative = answers.get("narrative")
     detained = answers.integer("people_detained", 0)
     # Written into the record in the organisation's language, whatever the phone's.

@@ -359,6 +359,29 @@ def test_a_raid_alarm_lands_for_triage_or_as_an_alarm_incident(personas, phone):
         assert submission.incident.origin == IncidentOrigin.ALARM and "3" in submission.incident.narrative
 
 
+def test_a_fresh_raid_alarm_asking_for_help_calls_the_on_call_roster(personas, phone):
+    """Urgent help from the field raises the same alarm as the button, tied to the one incident."""
+    from django.utils import timezone
+
+    from amparo.alerts.models import Alarm, AlarmSource
+
+    plain_forms(personas.org)
+    today = timezone.localdate().isoformat()
+    answers = {
+        "consent_store": "yes", "occurred_on": today, "department": "15", "perpetrators": "pnp_officer",
+        "violations": "raid", "people_affected": "4", "people_detained": "2", "narrative": "Operativo ahora en la cuadra 5.",
+    }
+    xml, urgent = fill_instance(phone.forms()["raid_alarm"], {**answers, "needs_help_now": "yes"})
+    assert phone.submit(xml).status_code == 201
+    alarm = Alarm.objects.get()
+    submission = Submission.objects.get(instance_id=urgent)
+    assert alarm.source == AlarmSource.FIELD_FORM and alarm.kind == "detention" and alarm.people_count == 4
+    assert alarm.incident == submission.incident and alarm.raised_by == submission.incident.created_by
+    xml, calm = fill_instance(phone.forms()["raid_alarm"], {**answers, "needs_help_now": "no"})
+    assert phone.submit(xml).status_code == 201
+    assert Alarm.objects.count() == 1 and Submission.objects.get(instance_id=calm).incident is not None
+
+
 def test_a_follow_up_visit_attaches_to_its_incident_and_an_unknown_reference_is_flagged(personas, phone):
     from conftest import make_incident
 
