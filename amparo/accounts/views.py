@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -28,6 +29,7 @@ from amparo.accounts.selectors import organisation_members
 from amparo.accounts.sudo import sudo_grant
 from amparo.accounts.totp import provisioning_qr_svg, provisioning_uri
 from amparo.audit import services as audit
+from amparo.web.responses import action_refused
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -225,13 +227,12 @@ def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
     member = _member(request, membership_id)
     form = RoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a valid role."))
-        return redirect("accounts:members")
+        return action_refused(request, errors=[_("Choose a valid role.")], back=reverse("accounts:members"))
     try:
         services.membership_change_role(membership=member, role=form.cleaned_data["role"], acting_user=request.user)  # type: ignore[arg-type]
-        messages.success(request, _("Role changed."))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        return action_refused(request, errors=exc.messages, back=reverse("accounts:members"))
+    messages.success(request, _("Role changed."))
     return redirect("accounts:members")
 
 
@@ -241,9 +242,9 @@ def member_deactivate(request: HttpRequest, membership_id: int) -> HttpResponse:
     member = _member(request, membership_id)
     try:
         services.membership_deactivate(membership=member, acting_user=request.user)  # type: ignore[arg-type]
-        messages.success(request, _("Access removed."))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        return action_refused(request, errors=exc.messages, back=reverse("accounts:members"))
+    messages.success(request, _("Access removed."))
     return redirect("accounts:members")
 
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -38,6 +39,7 @@ from amparo.alerts.services import (
     RESPONDER_ROLES,
 )
 from amparo.lib.forms import errors_into
+from amparo.web.responses import action_refused, form_errors
 
 STAFF_ROLES = RAISE_ROLES | RESPONDER_ROLES
 
@@ -161,8 +163,7 @@ def detained_release(request: HttpRequest, pk: int) -> HttpResponse:
             errors_into(form, exc)
         else:
             return redirect("alerts:alarm_detail", detained.alarm_id)
-    messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
-    return redirect("alerts:alarm_detail", detained.alarm_id)
+    return action_refused(request, errors=form_errors(form), back=reverse("alerts:alarm_detail", args=[detained.alarm_id]))
 
 
 # --- roster and settings -------------------------------------------------------------------
@@ -370,8 +371,7 @@ def alert_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Alert withdrawn. Everyone who received it is being told."))
         return redirect("alerts:alert_detail", pk)
-    messages.error(request, _("Say why the alert is withdrawn."))
-    return redirect("alerts:alert_detail", pk)
+    return action_refused(request, errors=[_("Say why the alert is withdrawn.")], back=reverse("alerts:alert_detail", args=[pk]))
 
 
 @role_required(*LOOKUP_ROLES)

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,6 +24,7 @@ from amparo.records import selectors, services
 from amparo.records.forms import AssignForm, IncidentFilterForm, IncidentForm, PersonForm
 from amparo.records.models import Incident, Person
 from amparo.records.selectors import RECORD_ROLES, WRITE_ROLES, IncidentFilters
+from amparo.web.responses import action_refused, form_errors
 
 PAGE_SIZE = 25
 
@@ -175,8 +177,8 @@ def incident_manage(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = selectors.incident_get_for(membership=membership, incident_id=incident_id)
     form = _assign_form(membership, incident, request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a valid person and status."))
-        return redirect("records:incident_detail", incident_id=incident.pk)
+        back = reverse("records:incident_detail", args=[incident.pk])
+        return action_refused(request, errors=[_("Choose a valid person and status.")], back=back)
     assignee_id = form.cleaned_data.get("assigned_to")
     assignee = next((m.user for m in membership.organisation.memberships.select_related("user") if str(m.user_id) == assignee_id), None) if assignee_id else None
     with transaction.atomic():
@@ -208,8 +210,9 @@ def incident_person_add(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = selectors.incident_get_for(membership=membership, incident_id=incident_id)
     person_form = PersonForm(request.POST, prefix="p")
     if not person_form.is_valid():
-        messages.error(request, _("The person could not be added: give at least a code name."))
-        return redirect("records:incident_detail", incident_id=incident.pk)
+        back = reverse("records:incident_detail", args=[incident.pk])
+        errors = [_("The person could not be added: give at least a code name."), *form_errors(person_form)]
+        return action_refused(request, errors=errors, back=back)
     with transaction.atomic():
         data = person_form.service_kwargs()
         person = selectors.person_find_for(membership=membership, phone=data.get("phone", ""), id_number=data.get("id_number", "")).first()

@@ -30,6 +30,7 @@ from amparo.response.lib.procedure import Route, Stage, protection_status
 from amparo.response.lib.referral_flow import ReferralStatus, referral_next_statuses
 from amparo.response.models import CaseStatus, Reminder
 from amparo.vocab.models import Term, Vocabulary
+from amparo.web.responses import action_refused, form_errors
 
 STAFF = (Role.ADMIN, Role.COORDINATOR, Role.DOCUMENTER, Role.LAWYER)
 ALL_ROLES = (*STAFF, Role.ANALYST)
@@ -43,8 +44,7 @@ def _membership(request: HttpRequest) -> Membership:
 
 def _bad_post(request: HttpRequest, form: Form, back: str) -> HttpResponse:
     """A small action form failed: say why (400, nothing saved), with the way back."""
-    errors = [str(e) for errs in form.errors.values() for e in errs] or [_("Some fields are not valid.")]
-    return render(request, "response/action_error.html", {"errors": errors, "back": back}, status=400)
+    return action_refused(request, errors=form_errors(form), back=back)
 
 
 def _see_other(to: str) -> HttpResponse:
@@ -228,9 +228,7 @@ def evidence_download(request: HttpRequest, evidence_uid: str) -> HttpResponse:
             evidence=evidence, acting_user=request.user, purpose="download", action=CustodyAction.DOWNLOADED
         )
     except evidence_services.EvidenceTampered as exc:
-        return render(request, "response/action_error.html", {
-            "errors": [str(exc)], "back": reverse("response:evidence_detail", args=[evidence.uid]),
-        }, status=409)
+        return action_refused(request, errors=[str(exc)], back=reverse("response:evidence_detail", args=[evidence.uid]), status=409)
     response = HttpResponse(data, content_type=evidence.content_type)
     response["Content-Disposition"] = f'attachment; filename="evidence-{evidence.uid.hex[:12]}"'
     response["Cache-Control"] = "no-store"
@@ -593,9 +591,7 @@ def case_document_download(request: HttpRequest, case_id: int, document_id: int)
             evidence=document.evidence, acting_user=request.user, purpose=f"case {case.reference}", action=CustodyAction.DOWNLOADED
         )
     except evidence_services.EvidenceTampered as exc:
-        return render(request, "response/action_error.html", {
-            "errors": [str(exc)], "back": reverse("response:case_detail", args=[case.pk]),
-        }, status=409)
+        return action_refused(request, errors=[str(exc)], back=reverse("response:case_detail", args=[case.pk]), status=409)
     response = HttpResponse(data, content_type=document.evidence.content_type)
     response["Content-Disposition"] = f'attachment; filename="evidence-{document.evidence.uid.hex[:12]}"'
     response["Cache-Control"] = "no-store"

@@ -140,9 +140,11 @@ def test_an_admin_changes_roles_but_keeps_one_admin(personas, client):
     carla.refresh_from_db()
     assert carla.role == Role.ANALYST
     own = Membership.objects.get(user=personas.alicia)
-    client.post(f"/cuenta/organizacion/miembros/{own.pk}/rol/", {"role": "documenter"})
+    r = client.post(f"/cuenta/organizacion/miembros/{own.pk}/rol/", {"role": "documenter"})
+    assert r.status_code == 400 and "administr" in r.content.decode().lower()
     own.refresh_from_db()
     assert own.role == Role.ADMIN
+    assert client.post(f"/cuenta/organizacion/miembros/{carla.pk}/rol/", {"role": "boss"}).status_code == 400
 
 
 def test_removed_members_lose_access_at_once(personas, client):

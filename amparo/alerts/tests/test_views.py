@@ -130,6 +130,10 @@ def test_a_lawyer_acknowledges_and_logs_a_detention(personas, login_as) -> None:
     person = DetainedPerson.objects.get()
     page = client.get(reverse("alerts:alarm_detail", args=[alarm.pk])).content.decode()
     assert "Girasol" in page and "detention-within" in page
+    bad = client.post(reverse("alerts:detained_release", args=[person.pk]), {"released_at": "ayer"})
+    assert bad.status_code == 400 and "errorlist" in bad.content.decode()
+    person.refresh_from_db()
+    assert person.released_at is None
     released = timezone.localtime(timezone.now()).strftime("%Y-%m-%dT%H:%M")
     client.post(reverse("alerts:detained_release", args=[person.pk]), {"released_at": released})
     person.refresh_from_db()
@@ -195,6 +199,9 @@ def test_an_alert_goes_from_proposal_to_publication_to_withdrawal(personas, logi
          "legal_reason": "Riesgo", "expires_on": expires},
     )
     assert response.status_code == 302
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.PUBLISHED
+    assert carla.post(reverse("alerts:alert_withdraw", args=[alert.pk]), {"reason": ""}).status_code == 400
     alert.refresh_from_db()
     assert alert.status == AlertStatus.PUBLISHED
     carla.post(reverse("alerts:alert_withdraw", args=[alert.pk]), {"reason": "Error"})

@@ -153,3 +153,14 @@ def test_district_search_finds_names_without_accents(personas, client):
     assert "San Juan de Lurigancho" in body
     body = client.get("/lugares/distritos/?district_q=cayma&department=04").content.decode()
     assert "Cayma" in body
+
+
+def test_bad_follow_up_and_person_forms_are_a_clear_400_and_change_nothing(personas, client):
+    incident = make_incident(personas.org, personas.dora)
+    login(client, personas.carla)
+    r = client.post(f"/casos/{incident.pk}/gestion/", {"status": "whatever", "assigned_to": "999999"})
+    assert r.status_code == 400 and "errorlist" in r.content.decode()
+    incident.refresh_from_db()
+    assert incident.status == "new" and incident.assigned_to is None
+    r = client.post(f"/casos/{incident.pk}/personas/", {"p-code_name": "", "p-gender_identity": "bogus"})
+    assert r.status_code == 400 and incident.people.count() == 0
