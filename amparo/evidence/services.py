@@ -155,15 +155,25 @@ def evidence_delete(*, evidence: EvidenceFile, acting_user: Any | None, purpose:
     _custody(evidence=evidence, action=CustodyAction.DELETED, actor=acting_user, purpose=purpose)
 
 
-def evidence_sweep_orphans() -> int:
-    """Remove blobs that no row refers to (left by a transaction that rolled back)."""
-    known = set(EvidenceFile.objects.values_list("storage_name", flat=True))
-    removed = 0
+ORPHAN_AGE_SECONDS = 3600
+
+
+def evidence_sweep_orphans(*, older_than_seconds: int = ORPHAN_AGE_SECONDS) -> int:
+    """Remove blobs that no row refers to (left by a transaction that rolled back).
+
+    Only blobs older than an hour: a younger one may belong to a transaction still running,
+    whose row this sweep cannot see yet.
+    """
+    import time
+
     base = storage.root()
     if not base.exists():
         return 0
-    for path in base.glob("*/*.bin"):
-        name = f"{path.parent.name}/{path.name}"
+    cutoff = time.time() - older_than_seconds
+    candidates = {f"{p.parent.name}/{p.name}": p for p in base.glob("*/*.bin") if p.stat().st_mtime < cutoff}
+    known = set(EvidenceFile.objects.filter(storage_name__in=list(candidates)).values_list("storage_name", flat=True))
+    removed = 0
+    for name, path in candidates.items():
         if name not in known:
             path.unlink(missing_ok=True)
             removed += 1

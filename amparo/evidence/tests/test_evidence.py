@@ -84,3 +84,22 @@ def test_oversized_files_are_refused(personas):
     with pytest.raises(ValidationError) as err:
         evidence_store(organisation=personas.org, uploaded=b"%PDF" + b"0" * 2048, acting_user=personas.dora, max_bytes=1024)
     assert err.value.code == "too_large"
+
+
+def test_the_nightly_sweep_removes_old_blobs_no_row_refers_to_and_nothing_else(personas):
+    import os
+    import time
+
+    from amparo.evidence.services import evidence_sweep_orphans
+
+    kept = evidence_store(organisation=personas.org, uploaded=b"%PDF-1.4 kept", acting_user=personas.dora)
+    orphan = storage.path_for(f"{personas.org.pk}/{'0' * 32}.bin")
+    young = storage.path_for(f"{personas.org.pk}/{'1' * 32}.bin")
+    orphan.write_bytes(b"left by a rolled-back upload")
+    young.write_bytes(b"an upload whose transaction is still running")
+    old = time.time() - 2 * 3600
+    for path in (orphan, storage.path_for(kept.storage_name)):
+        os.utime(path, (old, old))
+    assert evidence_sweep_orphans() == 1
+    assert not orphan.exists() and young.exists() and storage.path_for(kept.storage_name).exists()
+    young.unlink()
