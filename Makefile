@@ -7,7 +7,7 @@ export AMPARO_DATA_DIR ?= $(CURDIR)/var
 PG_URL ?= postgres://postgres@127.0.0.1:5432/amparo
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run demo test test-sqlite test-postgres lint typecheck chromium messages bench clean
+.PHONY: install run demo test test-sqlite test-postgres lint typecheck chromium tools messages bench clean
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,10 +27,21 @@ run: install
 		$(BIN)/amparo serve 127.0.0.1:8000
 
 # Browser tests drive Debian's Chromium; Playwright may not download browsers here.
-chromium:
-	@command -v chromium >/dev/null || { \
-		echo "Installing Debian's chromium for the browser tests…"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+chromium: tools
+
+# Tools nobody here wrote, checking our work: Chromium (browser tests), exiftool and ffmpeg (media
+# metadata), age (backups), nginx (the production test); axe-core from npm (accessibility).
+DEBIAN_TOOLS := chromium:chromium chromedriver:chromium-driver ffmpeg:ffmpeg exiftool:libimage-exiftool-perl age:age nginx:nginx
+tools: node_modules/.installed
+	@missing=""; for pair in $(DEBIAN_TOOLS); do \
+		command -v $${pair%%:*} >/dev/null || test -x /usr/sbin/$${pair%%:*} || missing="$$missing $${pair#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages for the tests:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund -q
+	@touch $@
 
 lint: install
 	$(BIN)/ruff check .
@@ -41,10 +52,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy amparo
 
-test-sqlite: install chromium
+test-sqlite: install tools
 	$(BIN)/pytest -n $(PYTEST_WORKERS) -q
 
-test-postgres: install
+test-postgres: install tools
 	AMPARO_DATABASE_URL=$(PG_URL) $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not browser"
 
 test: lint test-sqlite test-postgres
