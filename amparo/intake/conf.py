@@ -44,3 +44,6 @@ PASSPHRASE_WORDS = envint("AMPARO_INTAKE_PASSPHRASE_WORDS", 5)
 
 # Where the quick-exit button goes: a page nobody would find suspicious on a phone.
 QUICK_EXIT_URL = envstr("AMPARO_INTAKE_QUICK_EXIT_URL", "https://www.google.com/search?q=clima+hoy")
+
+# Spam and merge decisions can be undone this long; then the purge job deletes what they kept.
+UNDO_DAYS = envint("AMPARO_INTAKE_UNDO_DAYS", 30)

@@ -69,7 +69,7 @@ def add_information(page, text: str, photo: bytes | None = None) -> None:
     page.fill("textarea[name=text]", text)
     if photo is not None:
         # The file input has a label of its own (a screen reader says what it is for).
-        page.get_by_label("Fotos, documentos o audio (opcional)").set_input_files(
+        page.get_by_label("Fotos, documentos o audios (opcional)").set_input_files(
             files=[{"name": "placa.jpg", "mimeType": "image/jpeg", "buffer": photo}]
         )
     page.click("form[enctype] button[type=submit]")
