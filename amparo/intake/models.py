@@ -6,6 +6,8 @@ here records who sent a report: no address, no user agent, no cookie, no account
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -180,7 +182,7 @@ class TriageUndo(models.Model):
     action = models.CharField(max_length=8, choices=Action.choices)
     incident = models.ForeignKey("records.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # JSON of what a merge added (text blocks, violation and perpetrator codes, evidence ids).
-    snapshot = EncryptedJSONField(_("what can be undone"))
+    snapshot: Any = EncryptedJSONField(_("what can be undone"))
     acting_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True)

@@ -340,7 +340,7 @@ def report_merge(*, report: Report, incident: Any, acting_user: User) -> Report:
         added = incident_add_report(incident=incident, report=report, acting_user=acting_user)
         report.incident = incident
         report.save(update_fields=["status", "triaged_by", "triaged_at", "incident"])
-        TriageUndo.objects.create(
+        TriageUndo.objects.create(  # type: ignore[misc]  # EncryptedJSONField holds a dict
             organisation=report.organisation, report=report, action=TriageUndo.Action.MERGE, incident=incident,
             snapshot=added, acting_user=acting_user, expires_at=_undo_deadline(),
         )
