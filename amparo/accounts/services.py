@@ -15,7 +15,15 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from amparo.accounts.models import ApiToken, Invitation, Membership, Organisation, Role, User
+from amparo.accounts.models import (
+    PUBLIC_NAME_MAX,
+    ApiToken,
+    Invitation,
+    Membership,
+    Organisation,
+    Role,
+    User,
+)
 from amparo.audit import services as audit
 from amparo.vault import crypto
 from amparo.vault.models import OrganisationKey
@@ -41,13 +49,21 @@ def organisation_create(*, name: str, slug: str = "", department_code: str = "",
 
 
 @transaction.atomic
-def organisation_update(*, organisation: Organisation, acting_user: User, name: str, department_code: str) -> Organisation:
+def organisation_update(
+    *, organisation: Organisation, acting_user: User, name: str, department_code: str, public_name: str | None = None
+) -> Organisation:
     from amparo.places.models import Department
 
     if department_code and not Department.objects.filter(code=department_code).exists():
         raise ValidationError({"department_code": _("Unknown region.")})
-    changed = [f for f, v in (("name", name), ("department_code", department_code)) if getattr(organisation, f) != v]
-    organisation.name, organisation.department_code = name, department_code
+    if public_name is None:
+        public_name = organisation.public_name
+    public_name = " ".join(public_name.split())
+    if not public_name or len(public_name) > PUBLIC_NAME_MAX:
+        raise ValidationError({"public_name": _("Give a short name for public pages (up to %(n)d characters).") % {"n": PUBLIC_NAME_MAX}})
+    values = (("name", name), ("department_code", department_code), ("public_name", public_name))
+    changed = [f for f, v in values if getattr(organisation, f) != v]
+    organisation.name, organisation.department_code, organisation.public_name = name, department_code, public_name
     organisation.save(update_fields=changed or None)
     audit.record(actor=acting_user, action="organisation.updated", organisation=organisation, target=organisation, fields=changed)
     return organisation

@@ -29,6 +29,7 @@ from amparo.accounts.selectors import organisation_members
 from amparo.accounts.sudo import sudo_grant
 from amparo.accounts.totp import provisioning_qr_svg, provisioning_uri
 from amparo.audit import services as audit
+from amparo.lib.forms import errors_into
 from amparo.web.responses import action_refused
 
 
@@ -170,7 +171,7 @@ def _members_page(request: HttpRequest, *, invite_form: InvitationForm | None = 
     return render(request, "accounts/members.html", {
         "members": organisation_members(membership=membership), "invitations": invitations,
         "invite_form": invite_form or InvitationForm(), "roles": Role.choices,
-        "org_form": org_form or OrganisationForm(initial={"name": org.name, "department_code": org.department_code}),
+        "org_form": org_form or OrganisationForm(initial={"name": org.name, "public_name": org.public_name, "department_code": org.department_code}),
     }, status=status)
 
 
@@ -185,7 +186,14 @@ def organisation_settings(request: HttpRequest) -> HttpResponse:
     form = OrganisationForm(request.POST)
     if not form.is_valid():
         return _members_page(request, org_form=form, status=400)
-    services.organisation_update(organisation=request.organisation, acting_user=request.user, **form.cleaned_data)  # type: ignore[attr-defined,arg-type]
+    fields = dict(form.cleaned_data)
+    if "public_name" not in request.POST:
+        fields["public_name"] = None  # a client that does not know the field leaves it as it is
+    try:
+        services.organisation_update(organisation=request.organisation, acting_user=request.user, **fields)  # type: ignore[attr-defined,arg-type]
+    except ValidationError as exc:
+        errors_into(form, exc)
+        return _members_page(request, org_form=form, status=400)
     messages.success(request, _("Changes saved."))
     return redirect("accounts:members")
 

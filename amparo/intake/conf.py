@@ -5,7 +5,8 @@ Code reads them as `conf.NAME` at call time so tests can change them.
 
 from __future__ import annotations
 
-from amparo.lib.env import envint, envstr
+from amparo.lib.env import envint
+from amparo.web import public
 
 # Proof of work: the solver tries on average half of MAXNUMBER SHA-256 hashes. 50,000 takes
 # well under two seconds on a cheap Android phone and costs a bot the same for every report.
@@ -42,8 +43,8 @@ MAX_MESSAGE_CHARS = 4000
 
 PASSPHRASE_WORDS = envint("AMPARO_INTAKE_PASSPHRASE_WORDS", 5)
 
-# Where the quick-exit button goes: a page nobody would find suspicious on a phone.
-QUICK_EXIT_URL = envstr("AMPARO_INTAKE_QUICK_EXIT_URL", "https://www.google.com/search?q=clima+hoy")
+# Where the quick-exit button goes (shared by every public page, see amparo/web/public.py).
+QUICK_EXIT_URL = public.QUICK_EXIT_URL
 
 # Spam and merge decisions can be undone this long; then the purge job deletes what they kept.
 UNDO_DAYS = envint("AMPARO_INTAKE_UNDO_DAYS", 30)

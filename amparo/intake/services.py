@@ -382,7 +382,7 @@ def report_triage_undo(*, report: Report, acting_user: User) -> Undone:
     from amparo.intake.handover import incident_take_back_report
 
     with transaction.atomic():
-        report = Report.objects.select_for_update().select_related("organisation", "incident").get(pk=report.pk)
+        report = Report.objects.select_for_update(of=("self",)).select_related("organisation", "incident").get(pk=report.pk)
         undo = _open_undo(report, lock=True)
         if undo is None or report.status not in (Report.Status.SPAM, Report.Status.MERGED):
             raise ActionRefused("not_undoable", _("This decision can no longer be undone."))

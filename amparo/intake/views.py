@@ -43,11 +43,10 @@ from amparo.intake.selectors import (
     reports_waiting_count,
     status_for_reporter,
 )
+from amparo.web.public import public_chrome, public_language
 from amparo.web.responses import action_refused
 
 # --- Public pages --------------------------------------------------------------------------
-
-LANGS = ("es", "en")
 
 
 def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -57,17 +56,16 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     @csrf_exempt
     @wraps(view)
     def wrapper(request: HttpRequest, org_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        lang = request.GET.get("lang", "")
         try:
             organisation = organisation_by_slug(slug=org_slug)
         except Http404:
             # Our own tiny page: the staff 404 page would bring staff styles and a CSRF cookie.
-            with translation.override(lang if lang in LANGS else "es"):
-                return render(request, "intake/public/not_found.html", {"lang": lang if lang in LANGS else "es", "quick_exit_url": conf.QUICK_EXIT_URL}, status=404)
+            lang = public_language(request, read_post=False)
+            with translation.override(lang):
+                return render(request, "intake/public/not_found.html", public_chrome(lang=lang, quick_exit_url=conf.QUICK_EXIT_URL), status=404)
+        # A body too large is refused before it is parsed, so its `lang` field is not read either.
         too_big = request.method == "POST" and _content_length(request) > publicform.max_request_bytes()
-        if request.method == "POST" and not too_big:
-            lang = request.POST.get("lang", lang)
-        lang = lang if lang in LANGS else "es"
+        lang = public_language(request, read_post=not too_big)
         with translation.override(lang):
             if too_big:
                 response = _refused(request, organisation, lang, _("What you sent is too large. Send fewer or smaller files."), 413)
@@ -97,9 +95,7 @@ def _urls(organisation: Organisation, lang: str) -> dict[str, str]:
 def _public_context(organisation: Organisation, lang: str, **extra: Any) -> dict[str, Any]:
     return {
         "organisation": organisation,
-        "lang": lang,
-        "other_lang": "en" if lang == "es" else "es",
-        "quick_exit_url": conf.QUICK_EXIT_URL,
+        **public_chrome(lang=lang, organisation=organisation, quick_exit_url=conf.QUICK_EXIT_URL),
         **_urls(organisation, lang),
         **extra,
     }
