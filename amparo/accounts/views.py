@@ -30,6 +30,7 @@ from amparo.accounts.sudo import sudo_grant
 from amparo.accounts.totp import provisioning_qr_svg, provisioning_uri
 from amparo.audit import services as audit
 from amparo.lib.forms import errors_into
+from amparo.lib.urls import absolute_url
 from amparo.web.responses import action_refused
 
 
@@ -208,7 +209,7 @@ def invite(request: HttpRequest) -> HttpResponse:
     invitation, raw = services.invitation_create(
         organisation=membership.organisation, email=form.cleaned_data["email"], role=form.cleaned_data["role"], acting_user=request.user,  # type: ignore[arg-type]
     )
-    link = request.build_absolute_uri(f"/cuenta/invitacion/{raw}/")
+    link = absolute_url(reverse("accounts:invitation_accept", args=[raw]))
     return render(request, "accounts/invitation_created.html", {"invitation": invitation, "link": link})
 
 

@@ -24,6 +24,7 @@ from amparo.alerts import selectors, services
 from amparo.alerts.channels import feed
 from amparo.alerts.forms import PublicAlarmForm, SubscribeForm
 from amparo.alerts.models import AlarmSource, AlertSettings, CommunityAlert
+from amparo.lib.urls import absolute_url
 from amparo.places.models import Department
 from amparo.web.public import display_name, in_public_language, public_chrome
 
@@ -133,8 +134,8 @@ def region_feed(request: HttpRequest, org: str, region: str) -> HttpResponse:
     if department is None:
         raise Http404
     alerts = selectors.public_alerts_for(organisation=organisation, region_code=region)
-    self_url = request.build_absolute_uri()
-    page_url = request.build_absolute_uri(reverse("alerts_public:subscribe", args=[organisation.slug]))
+    self_url = absolute_url(reverse("alerts_public:feed", args=[organisation.slug, department.code]))
+    page_url = absolute_url(reverse("alerts_public:subscribe", args=[organisation.slug]))
     entries = [
         feed.FeedEntry(
             id=f"urn:uuid:{alert.uuid}",
