@@ -6,6 +6,8 @@ receipt code and passphrase and adds the serenazgo agent's badge number and a ph
 the first account and every follow-up message (sealed), the photo as evidence with its custody
 log, every detail (date, district, violations, perpetrators, consent, safe contact), and a link
 back to the report, so what the reporter adds later still reaches the incident and its staff.
+A second report about the same events is suggested with its reasons; merging and marking as spam
+each ask first, and each is undone from the report's page.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ LAPTOP = {"width": 1280, "height": 800}
 FIRST_ACCOUNT = "Dos serenos nos golpearon en el parque y se llevaron nuestros celulares."
 BADGE = "El agente de serenazgo tenía la placa SZ-4471 en el chaleco."
 LATER = "Hoy volví a ver al mismo agente en la esquina del parque."
+SECOND = "Vi cómo dos serenos golpeaban a dos chicas en el parque de Lince."
 
 
 def _sealed_in_database(table: str, column: str, pk: int) -> bytes:
@@ -86,13 +89,13 @@ def accept_report(page, base_url: str, report, code_name: str) -> None:
     page.wait_for_selector("#intake-reports")
 
 
-def test_an_anonymous_report_becomes_an_incident_with_every_message_and_file(personas, live_server, monkeypatch):
+def test_an_anonymous_report_becomes_an_incident_with_every_message_and_file(personas, live_server, monkeypatch, client):
     from playwright.sync_api import sync_playwright
 
     from amparo.evidence.models import CustodyAction
     from amparo.intake import conf
     from amparo.intake.models import Report, ReportMessage
-    from amparo.intake.tests.helpers import jpeg_with_gps
+    from amparo.intake.tests.helpers import jpeg_with_gps, submit
     from amparo.lib.browser import launch, sign_in
     from amparo.records.models import Incident, IncidentOrigin
     from conftest import PASSWORD
@@ -173,6 +176,41 @@ def test_an_anonymous_report_becomes_an_incident_with_every_message_and_file(per
         assert LATER in staff.inner_text("#intake-reports")
         assert staff.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]
         phone.close()
+
+        # 5. A second voice about the same events: suggested with its reasons, merged only after
+        #    confirming, and the merge undone from the report's page.
+        monkeypatch.setattr(conf, "POW_MAXNUMBER", 300)
+        assert submit(client, occurred_on="2025-05-01", district="Lince (Lima)", violations=["physical_assault"],
+                      narrative=SECOND).status_code == 201
+        second = Report.objects.get(status=Report.Status.NEW)
+        staff.goto(base + reverse("intake:triage_detail", args=[second.pk]))
+        suggestion = staff.locator("#candidates li", has_text=incident.reference)
+        assert "mismo distrito, mismo día, misma vulneración" in suggestion.inner_text()
+        suggestion.locator("button").click()
+        staff.wait_for_selector("#confirm-what")
+        assert Report.objects.get(pk=second.pk).status == Report.Status.NEW  # nothing happened yet
+        staff.click("main form button[type=submit]")
+        staff.wait_for_selector("#intake-reports")
+        assert SECOND in Incident.objects.get(pk=incident.pk).narrative
+        staff.goto(base + reverse("intake:triage_detail", args=[second.pk]))
+        staff.click("#undo button[type=submit]")
+        staff.wait_for_selector("#candidates")
+        assert Report.objects.get(pk=second.pk).status == Report.Status.NEW
+        assert SECOND not in Incident.objects.get(pk=incident.pk).narrative
+        assert LATER in Incident.objects.get(pk=incident.pk).narrative  # the first report's part stays
+
+        # 6. Marked as spam after confirming: kept sealed, hidden, and can be undone.
+        staff.click("#spam")
+        staff.wait_for_selector("#confirm-what")
+        staff.click("main form button[type=submit]")
+        staff.wait_for_url("**" + reverse("intake:triage_queue"))
+        second.refresh_from_db()
+        assert second.status == Report.Status.SPAM and second.narrative == SECOND
+        staff.goto(base + reverse("intake:triage_detail", args=[second.pk]))
+        assert SECOND not in staff.inner_text("main")
+        staff.click("#undo button[type=submit]")
+        staff.wait_for_selector("#candidates")
+        assert Report.objects.get(pk=second.pk).status == Report.Status.NEW
         laptop.close()
         browser.close()
     assert outside == [], f"requests left the site: {outside}"
