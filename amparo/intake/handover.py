@@ -7,7 +7,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from django.utils import formats, timezone
+from django.conf import settings
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Membership, User
@@ -29,10 +30,12 @@ def _date_label(moment: datetime.datetime) -> str:
 
 
 def report_message_block(message: ReportMessage) -> str:
-    """One follow-up message from the reporter as it reads in an incident's narrative."""
-    heading = _("Added by the reporter of %(reference)s on %(date)s") % {
-        "reference": message.report.reference, "date": _date_label(message.created_at),
-    }
+    """One follow-up message from the reporter as it reads in an incident's narrative. Headings are
+    in the organisation's language, not the language of the page the reporter happened to use."""
+    with translation.override(settings.LANGUAGE_CODE):
+        heading = _("Added by the reporter of %(reference)s on %(date)s") % {
+            "reference": message.report.reference, "date": _date_label(message.created_at),
+        }
     return f"— {heading}:\n{message.body}"
 
 
@@ -101,7 +104,8 @@ def incident_add_report(*, incident: Incident, report: Report, acting_user: User
     first, blocks = report_account(report)
     added_text = []
     if first:
-        heading = _("Anonymous report %(reference)s") % {"reference": report.reference}
+        with translation.override(settings.LANGUAGE_CODE):
+            heading = _("Anonymous report %(reference)s") % {"reference": report.reference}
         added_text.append(f"— {heading}:\n{first}")
     added_text += blocks
     narrative = "\n\n".join([incident.narrative, *added_text]).strip()

@@ -86,7 +86,8 @@ def test_undoing_spam_puts_the_report_back_in_the_queue_with_its_content(persona
     assert AuditEvent.objects.filter(action="intake.report.spam_undone", actor_id=personas.carla.pk).exists()
     # Once undone, there is nothing left to undo: a clear 409, nothing changed.
     r = client.post(reverse("intake:triage_undo", args=[report.pk]))
-    assert r.status_code == 409 and Report.objects.get().status == Report.Status.NEW
+    assert r.status_code == 409 and "ya no se puede deshacer" in r.content.decode()
+    assert Report.objects.get().status == Report.Status.NEW
 
 
 def test_undoing_a_merge_takes_back_exactly_what_it_added(personas, client, report):
@@ -217,9 +218,11 @@ def test_accepting_carries_every_follow_up_and_file_and_later_ones_reach_the_inc
     assert incident.narrative.startswith(NARRATIVE) and BADGE in incident.narrative
     assert "recuerda la hora" not in incident.narrative  # the organisation's replies stay in the conversation
     assert incident.evidence.count() == 2
-    services.report_add_information(report=report, text="Eran las diez de la noche.", uploads=[SimpleUploadedFile("c.jpg", jpeg_with_gps())])
+    with override("en"):  # she reads the follow-up page in English; the incident stays in Spanish
+        services.report_add_information(report=report, text="Eran las diez de la noche.", uploads=[SimpleUploadedFile("c.jpg", jpeg_with_gps())])
     incident = Incident.objects.get(pk=incident.pk)
     assert incident.narrative.endswith("Eran las diez de la noche.") and incident.evidence.count() == 3
+    assert incident.narrative.count(f"Agregado por quien envió {report.reference}") == 2
     # The incident's page shows the conversation to whoever may see the incident, once opened.
     login(client, personas.carla)
     page = client.get(reverse("records:incident_detail", args=[incident.pk])).content.decode()
