@@ -9,8 +9,8 @@ import datetime
 import itertools
 import json
 import uuid
-from types import SimpleNamespace
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
