@@ -1,0 +1,303 @@
+"""Information loss of the public statistics pages: what small-cell protection costs readers.
+
+    python bench/disclosure.py                 # the demo (temporary SQLite) and networks of 2, 6 and 15
+    python bench/disclosure.py --no-demo       # generated networks only (no database)
+    python bench/disclosure.py --sizes 2:2000,15:100000
+
+For every public page (each organisation's and the network's) and every table on it, it prints the
+nonzero cells that are published, hidden ("<5" or "*", or provinces not shown) and withheld (a
+whole table hidden), and the share of the table's records that the published cells carry, both as
+the page is published (protected together with the network) and as the same page would be if it
+were protected alone. "kept" is the page's published nonzero cells as a share of what it would
+publish alone (issue 12 asks at least 90% for every organisation's page).
+
+Generated networks have realistic skew: one large urban organisation (Lima, many provinces) and
+several small ones in remote regions, each with quiet months and a later start. Each network
+prints how long protecting all its pages took ("protection") — the work a refresh redoes after new
+data. The demo is loaded into a temporary SQLite database with `amparo demo`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import random
+import secrets
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = date(2026, 11, 15)
+
+TABLES = ("months", "quarters", "years", "departments", "provinces", "place_types", "state_agent", "violations", "perpetrators", "right_groups")
+
+
+# --- Reading a summary document --------------------------------------------------------------------
+
+
+def cells_of(doc: dict[str, Any]) -> dict[str, dict[Any, dict[str, Any]]]:
+    """Every cell of a summary, by table and key."""
+    out: dict[str, dict[Any, dict[str, Any]]] = {t: {} for t in TABLES}
+    for table in ("months", "quarters", "years"):
+        for row in doc.get(table, []):
+            out[table][row["key"]] = row["cell"]
+    for d in doc.get("departments", []):
+        out["departments"][d["code"]] = d["cell"]
+        for p in d.get("provinces", []):
+            out["provinces"][(d["code"], p["code"])] = p["cell"]
+    for table in ("place_types", "violations", "perpetrators", "right_groups"):
+        for row in doc.get(table, []):
+            out[table][row["code"]] = row["cell"]
+    sa = doc.get("state_agent")
+    if sa:
+        out["state_agent"] = {"yes": sa["yes"], "no": sa["no"]}
+    return out
+
+
+def loss(raw: dict[str, Any], shown: dict[str, Any]) -> dict[str, tuple[int, int, int, int, float]]:
+    """Per table: (nonzero, published, hidden, withheld, share of records carried by published cells)."""
+    raw_cells, shown_cells = cells_of(raw), cells_of(shown)
+    out = {}
+    for table in TABLES:
+        nonzero = {k: c["value"] for k, c in raw_cells[table].items() if c["value"]}
+        if not nonzero:
+            continue
+        pub = hid = wh = 0
+        carried = 0
+        for key, value in nonzero.items():
+            cell = shown_cells[table].get(key)
+            status = cell["status"] if cell else "hidden"  # a province not drilled into is not shown
+            if status == "published" and cell and cell["value"] is not None:
+                pub += 1
+                carried += value
+            elif status == "withheld" or shown.get("withheld"):
+                wh += 1
+            else:
+                hid += 1
+        out[table] = (len(nonzero), pub, hid, wh, carried / sum(nonzero.values()))
+    return out
+
+
+def page_report(title: str, raw: dict[str, Any], joint: dict[str, Any], alone: dict[str, Any]) -> float:
+    """Print one page; return its published nonzero cells as a share of what it publishes alone."""
+    a, b = loss(raw, joint), loss(raw, alone)
+    total = raw["total"]["value"]
+    print(f"\n  {title} ({total:,} incidents)")
+    print(f"    {'table':<13} {'nonzero':>7} | {'published':>9} {'hidden':>6} {'withheld':>8} {'share':>6} | alone: {'pub':>4} {'hid':>4} {'wh':>4} {'share':>6}")
+    sum_joint = sum_alone = 0
+    for table in TABLES:
+        if table not in a:
+            continue
+        n, p, h, w, s = a[table]
+        _, p2, h2, w2, s2 = b[table]
+        sum_joint += p
+        sum_alone += p2
+        print(f"    {table:<13} {n:>7} | {p:>9} {h:>6} {w:>8} {s:>6.0%} | {'':>6} {p2:>4} {h2:>4} {w2:>4} {s2:>6.0%}")
+    kept = sum_joint / sum_alone if sum_alone else 1.0
+    note = ""
+    granularity = joint.get("default_granularity")
+    if granularity:
+        note = f", default time: {granularity}"
+    print(f"    published nonzero cells: {sum_joint} (alone {sum_alone}): kept {kept:.0%}{note}")
+    return kept
+
+
+def network_report(label: str, facts_by_org: dict[int, Any], shown: set[int], names: dict[int, str]) -> tuple[float, float]:
+    """Protect the network and its public pages as the refresh does, and compare each page with
+    the same page protected alone. Returns (seconds to protect everything, worst 'kept')."""
+    from amparo.insights.summary import build_joint, build_summary, merge_facts
+
+    t = 5
+    kept_facts = {o: f for o, f in facts_by_org.items() if sum(c.incidents for c in f.cells) >= t}
+    t0 = time.perf_counter()
+    network, orgs = build_joint(facts_by_org, shown=shown, milestones_by_org={}, network_milestones=[], today=TODAY)
+    seconds = time.perf_counter() - t0
+    print(f"\n== {label}: {len(facts_by_org)} organisations, {sum(sum(c.incidents for c in f.cells) for f in facts_by_org.values()):,} incidents; protection {seconds:.2f} s ==")
+    worst = 1.0
+    for o in sorted(orgs, key=lambda o: -sum(c.incidents for c in facts_by_org[o].cells)):
+        raw = build_summary(facts_by_org[o], protected=False, today=TODAY)
+        alone = build_summary(facts_by_org[o], protected=True, today=TODAY)
+        worst = min(worst, page_report(f"page of {names[o]}", raw, orgs[o], alone))
+    merged = merge_facts(kept_facts.values())
+    raw = build_summary(merged, protected=False, today=TODAY)
+    alone = build_summary(merged, protected=True, today=TODAY)
+    page_report("network page", raw, network, alone)
+    return seconds, worst
+
+
+# --- Generated networks --------------------------------------------------------------------------
+
+URBAN = "15"
+ALL_DEPARTMENTS = tuple(f"{i:02d}" for i in range(1, 26))
+REMOTE = ("16", "05", "17", "25", "03", "09", "01", "21", "10", "19", "22", "24", "02", "12", "06")
+VIOLATIONS = (("arbitrary_detention", 20), ("extortion", 14), ("physical_assault", 14), ("verbal_abuse", 12), ("raid", 8), ("threat", 8),
+              ("robbery", 6), ("health_discrimination", 5), ("online_harassment", 4), ("sexual_violence", 3), ("denial_of_justice", 3),
+              ("eviction", 2), ("outing", 1), ("attempted_killing", 0.6), ("killing", 0.3))
+PERPETRATORS = (("pnp_officer", 30), ("serenazgo", 14), ("client", 18), ("extortion_gang", 14), ("unknown", 8), ("health_worker", 5),
+                ("intimate_partner", 4), ("neighbour", 3), ("military", 1), ("other_official", 1))
+STATE = {"pnp_officer", "serenazgo", "military", "other_official"}
+PLACES = (("street", 45), ("venue", 14), ("hotel", 12), ("home", 9), ("police_station", 7), ("vehicle", 6), ("online", 4), ("health_facility", 2), ("other", 1))
+RIGHTS = {"arbitrary_detention": "liberty", "raid": "liberty", "extortion": "integrity", "physical_assault": "integrity", "threat": "integrity",
+          "robbery": "property", "health_discrimination": "health", "sexual_violence": "integrity", "killing": "life", "attempted_killing": "life",
+          "denial_of_justice": "justice", "eviction": "housing", "verbal_abuse": "dignity", "online_harassment": "dignity", "outing": "privacy"}
+
+
+def _pick(rng: random.Random, weighted: tuple) -> Any:  # type: ignore[type-arg]
+    r = rng.random() * sum(w for _, w in weighted)
+    for value, w in weighted:
+        r -= w
+        if r < 0:
+            return value
+    return weighted[-1][0]
+
+
+def _months(first: date, n: int) -> list[date]:
+    out, y, m = [], first.year, first.month
+    for _ in range(n):
+        out.append(date(y, m, 1))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def generated_network(n_orgs: int, incidents: int, *, seed: int = 12) -> dict[int, Any]:
+    """Facts of `n_orgs` organisations: one large urban one, the rest small and remote (Zipf-like
+    sizes), 60 months with quiet spells, most records in each organisation's home region."""
+    from amparo.insights.summary import CellFact, Facts, TermFact
+
+    rng = random.Random(seed * 1000 + n_orgs)
+    weights = [1.0] + [0.25 / (i + 1) ** 0.9 for i in range(n_orgs - 1)]
+    scale = incidents / sum(weights)
+    all_months = _months(date(2021, 11, 1), 61)
+    facts: dict[int, Any] = {}
+    for o in range(n_orgs):
+        urban = o == 0
+        home = URBAN if urban else REMOTE[(o - 1) % len(REMOTE)]
+        n_prov = 10 if urban else rng.randint(3, 8)
+        provinces = [f"{home}{i + 1:02d}" for i in range(n_prov)]
+        prov_weights = tuple((p, 1 / (i + 1) ** 1.4) for i, p in enumerate(provinces))
+        start = 0 if o < 2 else rng.randint(0, 30)
+        months = all_months[start:]
+        # Quiet spells: small organisations stop documenting for a few months at a time.
+        activity = []
+        quiet = 0
+        for _m in months:
+            if quiet:
+                quiet -= 1
+                activity.append(0.0)
+                continue
+            if not urban and rng.random() < 0.06:
+                quiet = rng.randint(1, 4)
+            trend = 1.0 + 0.3 * rng.random()
+            activity.append(trend)
+        month_weights = tuple((m, a) for m, a in zip(months, activity, strict=True) if a)
+        cells: Counter = Counter()
+        people: Counter = Counter()
+        state: Counter = Counter()
+        terms: Counter = Counter()
+        for _ in range(int(round(weights[o] * scale))):
+            month = _pick(rng, month_weights)
+            if rng.random() < (0.8 if urban else 0.85):
+                dept, prov = home, _pick(rng, prov_weights)
+            elif rng.random() < 0.03:
+                dept, prov = "", ""  # place not recorded
+            else:
+                # A national organisation hears from every region; a regional one from its neighbours.
+                dept = rng.choice(ALL_DEPARTMENTS if urban else (URBAN, *REMOTE[o % 5 : o % 5 + 4]))
+                prov = f"{dept}{1 + min(int(rng.expovariate(0.45)), 9):02d}"
+            cells[(month, dept, prov)] += 1
+            people[(month, dept, prov)] += 1 + int(rng.expovariate(1.8))
+            violations = {_pick(rng, VIOLATIONS) for _ in range(rng.choice((1, 1, 2, 2, 3)))}
+            perpetrator = _pick(rng, PERPETRATORS)
+            state[(month, dept, prov)] += perpetrator in STATE
+            for v in violations:
+                terms[(month, dept, "violation", v)] += 1
+            for g in {RIGHTS[v] for v in violations}:
+                terms[(month, dept, "right_group", g)] += 1
+            terms[(month, dept, "perpetrator", perpetrator)] += 1
+            terms[(month, dept, "place_type", _pick(rng, PLACES))] += 1
+        facts[o] = Facts(
+            cells=[CellFact(m, d, p, n, people[(m, d, p)], state[(m, d, p)]) for (m, d, p), n in cells.items()],
+            terms=[TermFact(m, d, v, c, n) for (m, d, v, c), n in terms.items()],
+            left_out=rng.randint(0, 12),
+        )
+    return facts
+
+
+def run_generated(sizes: list[tuple[int, int]]) -> list[tuple[str, float, float]]:
+    results = []
+    for n_orgs, incidents in sizes:
+        facts = generated_network(n_orgs, incidents)
+        # Every organisation publishes a page except, in bigger networks, the last one, which shares
+        # aggregates with the network but keeps no page of its own.
+        shown = set(facts) if n_orgs < 6 else set(facts) - {n_orgs - 1}
+        names = {o: ("Lima (urban)" if o == 0 else f"remote #{o}") for o in facts}
+        seconds, worst = network_report(f"generated network of {n_orgs}", facts, shown, names)
+        results.append((f"{n_orgs} organisations, {incidents:,} incidents", seconds, worst))
+    return results
+
+
+# --- The demo ------------------------------------------------------------------------------------
+
+
+def demo_environment() -> None:
+    """A throwaway SQLite database and master key (set before Django starts)."""
+    data_dir = tempfile.mkdtemp(prefix="amparo-disclosure-bench-")
+    os.environ["AMPARO_DATA_DIR"] = data_dir
+    os.environ["AMPARO_DATABASE_URL"] = f"sqlite:///{data_dir}/bench.sqlite3"
+    os.environ["AMPARO_HUEY_IMMEDIATE"] = "0"
+    os.environ["AMPARO_MASTER_KEY"] = "mk-bench:" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def run_demo() -> tuple[str, float, float]:
+    from django.core.management import call_command
+
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    call_command("demo", verbosity=0)
+    print(f"demo loaded in {time.perf_counter() - t0:.1f} s", flush=True)
+    from amparo.insights import services
+    from amparo.insights.selectors import facts_from_aggregates, network_organisations
+    from amparo.accounts.models import Organisation
+
+    network_ids = list(network_organisations().values_list("pk", flat=True))
+    public = set(Organisation.objects.filter(sharing__public_page=True).values_list("pk", flat=True))
+    facts = {o: facts_from_aggregates([o]) for o in network_ids}
+    names = dict(Organisation.objects.values_list("pk", "slug"))
+    seconds, worst = network_report("demo", facts, public & set(network_ids), names)
+    t0 = time.perf_counter()
+    services.summaries_publish()
+    print(f"\n  refresh of every published summary from the aggregates (database included): {time.perf_counter() - t0:.2f} s")
+    return "demo", seconds, worst
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--no-demo", action="store_true")
+    parser.add_argument("--sizes", default="2:2000,6:6000,15:20000,15:100000", help="organisations:incidents, comma-separated")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amparo.settings")
+    demo_environment()
+    results = []
+    import django
+
+    django.setup()
+    if not args.no_demo:
+        results.append(run_demo())
+    sizes = [tuple(int(x) for x in s.split(":")) for s in args.sizes.split(",") if s]
+    results += run_generated(sizes)  # type: ignore[arg-type]
+    print("\n== summary ==")
+    print(f"  {'network':<40} {'protection':>10} {'worst organisation page kept':>30}")
+    for label, seconds, worst in results:
+        print(f"  {label:<40} {seconds:>9.2f}s {worst:>30.0%}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
