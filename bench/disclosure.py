@@ -261,9 +261,9 @@ def run_demo() -> tuple[str, float, float]:
     call_command("migrate", verbosity=0)
     call_command("demo", verbosity=0)
     print(f"demo loaded in {time.perf_counter() - t0:.1f} s", flush=True)
+    from amparo.accounts.models import Organisation
     from amparo.insights import services
     from amparo.insights.selectors import facts_from_aggregates, network_organisations
-    from amparo.accounts.models import Organisation
 
     network_ids = list(network_organisations().values_list("pk", flat=True))
     public = set(Organisation.objects.filter(sharing__public_page=True).values_list("pk", flat=True))

@@ -43,6 +43,10 @@ class Milestone(models.Model):
     happened_on = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=12, choices=MilestoneKind.choices, default=MilestoneKind.OTHER)
     title = models.CharField(_("title"), max_length=120)
+    # What the milestone is about, for its before/after sentence ("" = every incident): e.g. a
+    # directive on arbitrary detention by the police names both.
+    violation = models.CharField(_("violation it concerns"), max_length=48, blank=True)
+    perpetrator = models.CharField(_("perpetrator it concerns"), max_length=48, blank=True)
     is_public = models.BooleanField(_("show on the public page"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

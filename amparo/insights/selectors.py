@@ -242,9 +242,39 @@ def milestones_for(organisation_ids: list[int], *, public_only: bool) -> list[di
     if public_only:
         qs = qs.filter(is_public=True)
     return [
-        {"id": m.pk, "date": m.happened_on.isoformat(), "kind": m.kind, "title": m.title, "public": m.is_public}
+        {
+            "id": m.pk, "date": m.happened_on.isoformat(), "kind": m.kind, "title": m.title, "public": m.is_public,
+            "violation": m.violation, "perpetrator": m.perpetrator,
+        }
         for m in qs.order_by("happened_on", "pk")
     ]
+
+
+def milestone_story(*, organisation_id: int) -> dict[str, Any]:
+    """The organisation's milestones with their before/after comparisons, computed from all its
+    records protected alone: exactly what its public page says (from fresh aggregates) and what
+    its funder report repeats."""
+    milestones = milestones_for([organisation_id], public_only=False)
+    if aggregates_fresh(organisation_id):
+        facts = facts_from_aggregates([organisation_id])
+    else:
+        facts = facts_from_incidents(Incident.objects.filter(organisation_id=organisation_id))
+    facts.series = concern_series([organisation_id], milestones)
+    return build_summary(facts, protected=True, milestones=milestones)
+
+
+def concern_series(organisation_ids: list[int], milestones: list[dict]) -> dict[tuple[str, str], dict[date, int]]:
+    """Monthly counts (records with consent only) of the incidents with both the violation and
+    the perpetrator a milestone names: the aggregate tables count each vocabulary on its own."""
+    out: dict[tuple[str, str], dict[date, int]] = {}
+    for violation, perpetrator in sorted({(m["violation"], m["perpetrator"]) for m in milestones if m["violation"] and m["perpetrator"]}):
+        qs = filtered_incidents(
+            Incident.objects.filter(organisation_id__in=organisation_ids, consent_share_stats=True),
+            StatsFilters(violation=violation, perpetrator=perpetrator),
+        )
+        rows = qs.annotate(m=TruncMonth("occurred_on")).values("m").annotate(n=Count("id")).order_by()
+        out[(violation, perpetrator)] = {_as_date(r["m"]): r["n"] for r in rows}
+    return out
 
 
 def _whole_months(f: StatsFilters) -> bool:

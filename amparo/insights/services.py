@@ -28,6 +28,7 @@ from amparo.insights.models import (
 from amparo.insights.selectors import (
     NETWORK_SCOPE,
     _as_date,
+    concern_series,
     facts_from_aggregates,
     facts_from_incidents,
     milestones_for,
@@ -57,22 +58,32 @@ def sharing_update(*, organisation: Organisation, acting_user: User, level: str,
 
 @transaction.atomic
 def milestone_create(
-    *, organisation: Organisation, acting_user: User, happened_on: date, title: str, kind: str = MilestoneKind.OTHER, is_public: bool = False
+    *, organisation: Organisation, acting_user: User, happened_on: date, title: str, kind: str = MilestoneKind.OTHER, is_public: bool = False,
+    violation: str = "", perpetrator: str = "",
 ) -> Milestone:
+    from amparo.vocab.models import Term, Vocabulary
+
     title = (title or "").strip()
     errors = {}
     if not title:
         errors["title"] = _("Give the milestone a title.")
     if kind not in MilestoneKind.values:
         errors["kind"] = _("Unknown choice.")
+    for name, vocabulary, code in (("violation", Vocabulary.VIOLATION, violation), ("perpetrator", Vocabulary.PERPETRATOR, perpetrator)):
+        if code and not Term.objects.filter(vocabulary=vocabulary, code=code).exists():
+            errors[name] = _("Unknown choice.")
     if happened_on and happened_on > timezone.localdate():
         errors["happened_on"] = _("The date cannot be in the future.")
     if errors:
         raise ValidationError(errors)
     milestone = Milestone.objects.create(
-        organisation=organisation, happened_on=happened_on, title=title[:120], kind=kind, is_public=is_public, created_by=acting_user
+        organisation=organisation, happened_on=happened_on, title=title[:120], kind=kind, is_public=is_public, created_by=acting_user,
+        violation=violation or "", perpetrator=perpetrator or "",
     )
-    audit.record(actor=acting_user, action="insights.milestone_created", target=milestone, organisation=organisation, fields=["title", "kind", "happened_on", "is_public"])
+    audit.record(
+        actor=acting_user, action="insights.milestone_created", target=milestone, organisation=organisation,
+        fields=["title", "kind", "happened_on", "is_public", "violation", "perpetrator"],
+    )
     transaction.on_commit(lambda: enqueue_refresh(organisation.pk))
     return milestone
 
@@ -145,21 +156,23 @@ def _store(scope: str, summary: dict[str, Any], organisation_ids: list[int], now
 def summaries_publish() -> None:
     """Protect and store every published scope; public pages read only these rows.
 
-    The network and the public pages of its organisations are protected together (one set of
-    tables), so that no page can be subtracted from another. Organisations with a public page
-    outside the network share no records with any other page and are protected alone.
+    Each organisation's page is protected alone; the network's page is summed from its members'
+    protected pages (`summary.build_joint`), so that no page can be subtracted from another.
     """
     now = timezone.now()
     network_ids = list(network_organisations().values_list("pk", flat=True))
     public_ids = set(Organisation.objects.filter(sharing__public_page=True).values_list("pk", flat=True))
+    milestones = {o: milestones_for([o], public_only=True) for o in set(network_ids) | public_ids}
+    network_milestones = milestones_for(network_ids, public_only=True)
     facts = {o: facts_from_aggregates([o]) for o in set(network_ids) | public_ids}
-    milestones = {o: milestones_for([o], public_only=True) for o in facts}
+    for o, f in facts.items():
+        f.series = concern_series([o], milestones[o] + (network_milestones if o in network_ids else []))
     if network_ids:
         network, orgs = build_joint(
             {o: facts[o] for o in network_ids},
             shown=public_ids & set(network_ids),
             milestones_by_org=milestones,
-            network_milestones=milestones_for(network_ids, public_only=True),
+            network_milestones=network_milestones,
         )
         threshold = threshold_default()
         included = [o for o in network_ids if sum(c.incidents for c in facts[o].cells) >= threshold]

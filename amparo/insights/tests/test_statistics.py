@@ -241,7 +241,8 @@ def test_public_page_marks_public_milestones_and_compares_before_after(personas,
     (m,) = r.context["summary"]["milestones"]
     # Data from 2022-01 to 2023-12; the milestone's own quarter (2023-Q1) is left out.
     assert m["comparison"]["before_quarters"] == 4 and m["comparison"]["after_quarters"] == 3
-    assert "reports, not violence" in body
+    assert "These are reports, not the amount of violence" in body
+    assert "Since Directiva PNP 2023 (February 2023), reports of incidents went from 2.6 to 2.4 a month, a difference that could be chance" in body
 
 
 # --- Network ----------------------------------------------------------------------------------
