@@ -8,7 +8,9 @@ For every public page (each organisation's and the network's) and every table on
 nonzero cells that are published, hidden ("<5" or "*", or provinces not shown) and withheld (a
 whole table hidden), and the share of the table's records that the published cells carry, both as
 the page is published (protected together with the network) and as the same page would be if it
-were protected alone. "kept" is the page's published nonzero cells as a share of what it would
+were protected alone. Hidden numbers of the network page that are shown as the range its
+organisations' pages already imply ("1203–1206", "≥4031") are counted under "ranges", and "known"
+adds their lower ends to the share. "kept" is the page's published nonzero cells as a share of what it would
 publish alone (issue 12 asks at least 90% for every organisation's page).
 
 Generated networks have realistic skew: one large urban organisation (Lima, many provinces) and
@@ -58,16 +60,17 @@ def cells_of(doc: dict[str, Any]) -> dict[str, dict[Any, dict[str, Any]]]:
     return out
 
 
-def loss(raw: dict[str, Any], shown: dict[str, Any]) -> dict[str, tuple[int, int, int, int, float]]:
-    """Per table: (nonzero, published, hidden, withheld, share of records carried by published cells)."""
+def loss(raw: dict[str, Any], shown: dict[str, Any]) -> dict[str, tuple[int, int, int, int, float, int, float]]:
+    """Per table: (nonzero, published, hidden, withheld, share of records carried by published
+    cells, hidden cells shown as a range, share known for sure counting the ranges' lower ends)."""
     raw_cells, shown_cells = cells_of(raw), cells_of(shown)
     out = {}
     for table in TABLES:
         nonzero = {k: c["value"] for k, c in raw_cells[table].items() if c["value"]}
         if not nonzero:
             continue
-        pub = hid = wh = 0
-        carried = 0
+        pub = hid = wh = ranged = 0
+        carried = known = 0
         for key, value in nonzero.items():
             cell = shown_cells[table].get(key)
             status = cell["status"] if cell else "hidden"  # a province not drilled into is not shown
@@ -78,7 +81,11 @@ def loss(raw: dict[str, Any], shown: dict[str, Any]) -> dict[str, tuple[int, int
                 wh += 1
             else:
                 hid += 1
-        out[table] = (len(nonzero), pub, hid, wh, carried / sum(nonzero.values()))
+                if cell and cell.get("low"):
+                    ranged += 1
+                    known += cell["low"]
+        total = sum(nonzero.values())
+        out[table] = (len(nonzero), pub, hid, wh, carried / total, ranged, (carried + known) / total)
     return out
 
 
@@ -87,22 +94,18 @@ def page_report(title: str, raw: dict[str, Any], joint: dict[str, Any], alone: d
     a, b = loss(raw, joint), loss(raw, alone)
     total = raw["total"]["value"]
     print(f"\n  {title} ({total:,} incidents)")
-    print(f"    {'table':<13} {'nonzero':>7} | {'published':>9} {'hidden':>6} {'withheld':>8} {'share':>6} | alone: {'pub':>4} {'hid':>4} {'wh':>4} {'share':>6}")
+    print(f"    {'table':<13} {'nonzero':>7} | {'published':>9} {'hidden':>6} {'withheld':>8} {'share':>6} {'ranges':>6} {'known':>6} | alone: {'pub':>4} {'hid':>4} {'wh':>4} {'share':>6}")
     sum_joint = sum_alone = 0
     for table in TABLES:
         if table not in a:
             continue
-        n, p, h, w, s = a[table]
-        _, p2, h2, w2, s2 = b[table]
+        n, p, h, w, s, r, k = a[table]
+        _, p2, h2, w2, s2, _r2, _k2 = b[table]
         sum_joint += p
         sum_alone += p2
-        print(f"    {table:<13} {n:>7} | {p:>9} {h:>6} {w:>8} {s:>6.0%} | {'':>6} {p2:>4} {h2:>4} {w2:>4} {s2:>6.0%}")
+        print(f"    {table:<13} {n:>7} | {p:>9} {h:>6} {w:>8} {s:>6.0%} {r:>6} {k:>6.0%} | {'':>6} {p2:>4} {h2:>4} {w2:>4} {s2:>6.0%}")
     kept = sum_joint / sum_alone if sum_alone else 1.0
-    note = ""
-    granularity = joint.get("default_granularity")
-    if granularity:
-        note = f", default time: {granularity}"
-    print(f"    published nonzero cells: {sum_joint} (alone {sum_alone}): kept {kept:.0%}{note}")
+    print(f"    published nonzero cells: {sum_joint} (alone {sum_alone}): kept {kept:.0%}")
     return kept
 
 

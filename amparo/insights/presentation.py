@@ -101,7 +101,8 @@ def build_charts(summary: dict[str, Any], labels: Labels, *, granularity: str = 
         slug=f"{slug_prefix}map",
         title=_("Incidents by region"),
         desc=_("Map of Peru's regions shaded by the number of incidents reported in each."),
-        values={d["code"]: _point(d["cell"]) for d in summary["departments"] if d["code"]},
+        # A network region shown as a range ("≥ 4031") is shaded by what is known for sure.
+        values={d["code"]: Point(d["cell"]["value"] if d["cell"]["value"] is not None else d["cell"].get("low"), d["cell"]["display"]) for d in summary["departments"] if d["code"]},
         region_header=_("Region"),
         value_header=_("Incidents"),
         hidden_label=_("Hidden (small number)"),

@@ -452,27 +452,54 @@ def _part_value(doc: dict[str, Any], idx: dict[tuple, dict[str, Any]], key: tupl
     return 0
 
 
-def combine_parts(raw: dict[str, Any], parts: Sequence[dict[str, Any]], *, threshold: int, today: date, milestones: Sequence[dict] = ()) -> dict[str, Any]:
+def _part_bounds(idx: dict[tuple, dict[str, Any]], key: tuple, threshold: int, *, shown: bool) -> tuple[int, int | None]:
+    """What a reader of one part's page knows about a number it does not publish: "<5" is 1 … 4,
+    "*" on an organisation's page is at least the threshold; a part that is shown nowhere (the
+    members without a page) says nothing."""
+    cell = idx.get(key)
+    if not shown or cell is None:
+        return 0, None
+    if cell["status"] == "primary":
+        return 1, threshold - 1
+    if cell["status"] == "hidden":
+        return threshold, None
+    return 0, None
+
+
+def combine_parts(
+    raw: dict[str, Any], parts: Sequence[dict[str, Any]], *, threshold: int, today: date, milestones: Sequence[dict] = (),
+    unshown: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The network's page, built from the pages of its parts: a number is published only where
     every part publishes its share, and it is then their sum.
 
-    The parts are the organisations' own pages, each protected alone, and (when some members have
-    no page) one more part for all of them together, protected alone and shown nowhere. Every
-    published network number is therefore a sum of numbers already published (or, for members
-    without a page, safe to publish), and every other one is "*" with no claim about its size: the
-    network page adds nothing an attacker could subtract, whatever the organisations' pages hide,
-    and no organisation's page gives up a number for the network's sake. Where a month needs a
-    star, the quarter or the year usually does not: the page then opens on the coarser time.
+    The parts are the organisations' own pages, each protected alone, and `unshown`, all members
+    without a page together, protected alone and shown nowhere. Every published network number
+    is therefore a sum of numbers already published (or, for members without a page, safe to
+    publish), and every other one is shown as the range that the organisations' pages already
+    imply ("1203–1206", "≥ 4031") or "*": the network page adds nothing an attacker could
+    subtract, whatever the organisations' pages hide, and no organisation's page gives up a
+    number for the network's sake. Where a month needs a star, the quarter or the year usually
+    does not: the page then opens on the coarser time.
     """
     doc = copy.deepcopy(raw)
     doc["protected"], doc["threshold"], doc["combined"] = True, threshold, True
-    indexes = [(p, cell_index(p)) for p in parts]
+    everyone = [(p, cell_index(p), True) for p in parts] + ([(unshown, cell_index(unshown), False)] if unshown else [])
     for key, cell in cell_index(doc).items():
-        values = [_part_value(p, idx, key) for p, idx in indexes]
+        values = [_part_value(p, idx, key) for p, idx, _shown in everyone]
         if all(v is not None for v in values) and cell["value"] == sum(v for v in values if v is not None):
             cell.update(_published(cell["value"]))
-        else:
-            cell.update(HIDDEN_CELL)
+            continue
+        low, high = 0, 0
+        for (_p, idx, shown), v in zip(everyone, values, strict=True):
+            if v is not None and shown:
+                low, high = low + v, None if high is None else high + v
+                continue
+            lo, hi = _part_bounds(idx, key, threshold, shown=shown)
+            low, high = low + lo, None if high is None or hi is None else high + hi
+        cell.update(HIDDEN_CELL)
+        if low:
+            cell.update(low=low, high=high, display=f"{low}–{high}" if high is not None else f"≥{low}")
     if doc.get("state_agent"):
         _state_agent_share(doc)
     _compare_milestones(doc, milestones, today=today)
@@ -505,10 +532,8 @@ def build_joint(
         o: build_summary(members[o], protected=True, threshold=t, milestones=milestones_by_org.get(o, []), today=today, concerns=concerns)
         for o in public
     }
-    parts = list(orgs.values())
     private = [f for o, f in members.items() if o not in public]
-    if private:
-        parts.append(build_summary(merge_facts(private), protected=True, threshold=t, today=today, concerns=concerns))
+    unshown = build_summary(merge_facts(private), protected=True, threshold=t, today=today, concerns=concerns) if private else None
     raw = build_summary(merge_facts(members.values()), protected=False, threshold=t, today=today, concerns=concerns)
-    network = combine_parts(raw, parts, threshold=t, today=today, milestones=network_milestones)
+    network = combine_parts(raw, list(orgs.values()), threshold=t, today=today, milestones=network_milestones, unshown=unshown)
     return network, orgs
