@@ -75,6 +75,10 @@ class AggregateCell(models.Model):
     incidents = models.PositiveIntegerField(default=0)
     people = models.PositiveIntegerField(default=0)
     state_agent = models.PositiveIntegerField(default=0)
+    # Sums of the incidents' record keys (and of those involving state agents), for the cell key
+    # method (lib/cellkey.py): sums add up, so aggregated views get the same key as live counts.
+    record_keys = models.BigIntegerField(default=0)
+    state_keys = models.BigIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["organisation", "month"], name="aggcell_org_month")]
@@ -91,6 +95,7 @@ class AggregateTerm(models.Model):
     vocabulary = models.CharField(max_length=20)
     code = models.CharField(max_length=48)
     incidents = models.PositiveIntegerField(default=0)
+    record_keys = models.BigIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["organisation", "vocabulary"], name="aggterm_org_vocab")]

@@ -53,6 +53,8 @@ def hidden_note(summary: dict[str, Any]) -> str:
     if not summary.get("protected"):
         return ""
     t = summary["threshold"]
+    if summary.get("perturbed"):
+        return _("Numbers carry small random adjustments; “<%(t)s” means a result below %(t)s.") % {"t": t}
     if summary.get("combined"):
         return _("“*” hides a number that some organisation's own page does not publish.")
     return _(
@@ -165,7 +167,16 @@ def coverage_note(summary: dict[str, Any], labels: Labels) -> list[str]:
             _("%(n)s records are left out because the person did not agree to their use in statistics.")
             % {"n": left["display"]}
         )
-    if summary.get("combined"):
+    if summary.get("perturbed"):
+        lines.append(
+            _(
+                "These numbers carry small random adjustments (up to 2 either way, the same every time for the same "
+                "records) so that two filtered views cannot be subtracted to reveal a small number; totals may not "
+                "add up exactly. Results below %(t)s are shown as “<%(t)s”."
+            )
+            % {"t": summary["threshold"]}
+        )
+    elif summary.get("combined"):
         lines.append(
             _(
                 "This page adds up the organisations' own protected numbers: a number is shown only where every "

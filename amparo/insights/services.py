@@ -7,13 +7,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Organisation, Role, User
 from amparo.audit import services as audit
+from amparo.insights.lib.cellkey import record_key_sql
 from amparo.insights.lib.disclosure import threshold_default
 from amparo.insights.models import (
     AggregateCell,
@@ -110,28 +111,32 @@ def aggregates_refresh(*, organisation_id: int, publish: bool = True) -> int:
         AggregateCell(
             organisation_id=organisation_id, month=c.month, department_code=c.department, province_code=c.province,
             shareable=True, incidents=c.incidents, people=c.people, state_agent=c.state_agent,
+            record_keys=c.key, state_keys=c.state_key,
         )
         for c in facts.cells
     ]
     # Records without consent: counted (so pages can say how many are left out), never described.
     withheld = (
         Incident.objects.filter(organisation_id=organisation_id, consent_share_stats=False)
-        .annotate(m=TruncMonth("occurred_on"))
+        .annotate(m=TruncMonth("occurred_on"), k=record_key_sql("id"))
         .values("m", "department_id", "province_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("id"), ks=Sum("k"))
         .order_by()
     )
     cells += [
         AggregateCell(
             organisation_id=organisation_id, month=_as_date(r["m"]), department_code=r["department_id"] or "",
-            province_code=r["province_id"] or "", shareable=False, incidents=r["n"],
+            province_code=r["province_id"] or "", shareable=False, incidents=r["n"], record_keys=int(r["ks"] or 0),
         )
         for r in withheld
     ]
     AggregateCell.objects.bulk_create(cells, batch_size=2000)
     AggregateTerm.objects.bulk_create(
         [
-            AggregateTerm(organisation_id=organisation_id, month=t.month, department_code=t.department, vocabulary=t.vocabulary, code=t.code, incidents=t.incidents)
+            AggregateTerm(
+                organisation_id=organisation_id, month=t.month, department_code=t.department, vocabulary=t.vocabulary, code=t.code,
+                incidents=t.incidents, record_keys=t.key,
+            )
             for t in facts.terms
         ],
         batch_size=2000,

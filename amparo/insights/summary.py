@@ -37,6 +37,8 @@ class CellFact:
     incidents: int
     people: int
     state_agent: int  # incidents involving a state agent
+    key: int = 0  # sum of the incidents' record keys (lib/cellkey.py)
+    state_key: int = 0  # … of those involving a state agent
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class TermFact:
     vocabulary: str  # "violation", "perpetrator", "right_group" or "place_type"
     code: str
     incidents: int
+    key: int = 0  # sum of the incidents' record keys
 
 
 @dataclass
@@ -53,6 +56,7 @@ class Facts:
     cells: list[CellFact] = field(default_factory=list)
     terms: list[TermFact] = field(default_factory=list)
     left_out: int = 0  # records without consent to share in statistics
+    left_out_key: int = 0
     # Monthly counts of incidents with a given (violation, perpetrator), for milestones about
     # both at once (the aggregate tables count each vocabulary on its own).
     series: dict[tuple[str, str], dict[date, int]] = field(default_factory=dict)
@@ -310,6 +314,37 @@ def build_summary(
     return doc
 
 
+def build_perturbed(facts: Facts, *, threshold: int | None = None, milestones: Sequence[dict] = (), today: date | None = None) -> dict[str, Any]:
+    """A summary protected by the cell key method (`lib/cellkey.py`) instead of suppression: for
+    views that can be filtered at will (the analyst's dashboard), where two suppressed views could
+    be subtracted. Every count is its true value plus a small perturbation fixed by the records in
+    it; small results show as "<5". Tables no longer add up exactly, and the page says so."""
+    from amparo.insights.lib.cellkey import perturbed_cell
+
+    t = threshold_default() if threshold is None else threshold
+    today = today or date.today()
+    raw = build_summary(facts, protected=False, threshold=t, milestones=(), today=today)
+    # The same tables built from the record keys instead of the counts: each cell's key.
+    keyed = Facts(
+        cells=[CellFact(c.month, c.department, c.province, c.key, c.key, c.state_key) for c in facts.cells],
+        terms=[TermFact(x.month, x.department, x.vocabulary, x.code, x.key) for x in facts.terms],
+        left_out=facts.left_out_key,
+    )
+    keys = cell_index(build_summary(keyed, protected=False, threshold=t, today=today)) if facts.cells else {}
+    doc = copy.deepcopy(raw)
+    doc["protected"], doc["perturbed"] = True, True
+    total = doc["total"]["value"]
+    if 0 < total < t:
+        return build_summary(facts, protected=True, threshold=t, today=today)
+    for key, cell in cell_index(doc).items():
+        cell.update(perturbed_cell(cell["value"], keys[key]["value"] if key in keys else 0, t))
+    if doc.get("state_agent"):
+        _state_agent_share(doc)
+    # Milestones about one violation or perpetrator need their own series: not on this view.
+    _compare_milestones(doc, milestones, today=today)
+    return doc
+
+
 def _state_agent_share(doc: dict[str, Any]) -> None:
     yes, total = doc["state_agent"]["yes"]["value"], doc["total"]["value"]
     doc["state_agent"]["share"] = round(100 * yes / total) if yes is not None and total else None
@@ -370,6 +405,7 @@ def merge_facts(parts: Iterable[Facts]) -> Facts:
         out.cells.extend(p.cells)
         out.terms.extend(p.terms)
         out.left_out += p.left_out
+        out.left_out_key += p.left_out_key
         for key, months in p.series.items():
             merged = out.series.setdefault(key, {})
             for m, n in months.items():
@@ -492,7 +528,7 @@ def combine_parts(
             continue
         low, high = 0, 0
         for (_p, idx, shown), v in zip(everyone, values, strict=True):
-            if v is not None and shown:
+            if v is not None:  # published, or safe to publish for the members without a page
                 low, high = low + v, None if high is None else high + v
                 continue
             lo, hi = _part_bounds(idx, key, threshold, shown=shown)
