@@ -17,7 +17,7 @@ CHART_NAMES = ("trend", "map", "violations", "perpetrators", "place_types", "rig
 
 
 def _point(cell: dict[str, Any]) -> Point:
-    return Point(cell["value"], cell["display"])
+    return Point(cell["value"], cell["display"], cell.get("low"), cell.get("high"))
 
 
 @dataclass

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Membership, Organisation, Role
+from amparo.insights.lib.cellkey import record_key, record_key_sql
 from amparo.insights.models import (
     AggregateCell,
     AggregateTerm,
@@ -24,7 +25,6 @@ from amparo.insights.models import (
     SharingAgreement,
     SharingLevel,
 )
-from amparo.insights.lib.cellkey import record_key, record_key_sql
 from amparo.insights.summary import CellFact, Facts, TermFact, build_perturbed, build_summary
 from amparo.records.models import (
     GenderIdentity,

@@ -138,6 +138,54 @@ class _PlaceTable:
             self.provinces[d] = None if table.withheld else _Table(table, provinces)
 
 
+class _LevelTable:
+    """A hierarchy protected one level at a time: the top level as a one-way table under the
+    fixed grand total, then the children of each published number as a one-way table under that
+    (fixed) number, and so on; the children of a hidden number are hidden. The tables share only
+    published numbers, so this is as safe as protecting them together, and one awkward corner
+    never withholds the whole hierarchy."""
+
+    def __init__(self, values: dict[tuple, int], *, threshold: int) -> None:
+        self.cells: dict[tuple, dict[str, Any]] = {(): _published(values[()])}
+        children: dict[tuple, list[tuple]] = defaultdict(list)
+        for path in values:
+            if path:
+                children[path[:-1]].append(path)
+        queue = [()]
+        while queue:
+            parent = queue.pop()
+            kids = children.get(parent, [])
+            if not kids:
+                continue
+            table = protect(one_way({k: values[k] for k in kids}, total=values[parent]), threshold=threshold, fixed=[TOTAL])
+            for k in kids:
+                if table.withheld:
+                    self.cells[k] = {"value": None, "display": "*", "status": "hidden"}
+                else:
+                    self.cells[k] = table.cell(k)
+                if self.cells[k]["status"] == "published" and values[k]:
+                    queue.append(k)
+                else:
+                    self._hide_below(k, children)
+
+    def _hide_below(self, path: tuple, children: dict[tuple, list[tuple]]) -> None:
+        for k in children.get(path, []):
+            self.cells[k] = {"value": None, "display": "*", "status": "hidden"}
+            self._hide_below(k, children)
+
+    def cell(self, key: tuple) -> dict[str, Any]:
+        return self.cells[key]
+
+
+def _time_table(values: dict[tuple, int], *, protected: bool, threshold: int) -> Any:
+    """year › quarter › month, protected as one hierarchy; where that would withhold it whole (a
+    few small months that only add up among themselves), one level at a time instead."""
+    table = _table(values, nested, protected=protected, threshold=threshold, fixed=[()])
+    if table.protected is not None and table.protected.withheld:
+        return _LevelTable(values, threshold=threshold)
+    return table
+
+
 def concern_key(violation: str = "", perpetrator: str = "") -> str:
     """The key of a milestone's concern ("" for all incidents)."""
     return f"{violation}|{perpetrator}" if violation or perpetrator else ""
@@ -232,7 +280,7 @@ def build_summary(
     doc["first_month"], doc["last_month"] = _month_key(months[0]), _month_key(months[-1])
 
     # Time: year › quarter › month, one protected hierarchy for every granularity.
-    time = _table(_time_values(facts, months), nested, protected=protected, threshold=t, fixed=[()])
+    time = _time_table(_time_values(facts, months), protected=protected, threshold=t)
     doc["months"] = [{"key": _month_key(m), "cell": time.cell((m.year, _quarter(m), m.month))} for m in months]
     quarters = sorted({(m.year, _quarter(m)) for m in months})
     doc["quarters"] = [{"key": f"{y}-Q{q}", "cell": time.cell((y, q))} for y, q in quarters]
