@@ -23,7 +23,9 @@ class MilestoneForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name, vocabulary in (("violation", Vocabulary.VIOLATION), ("perpetrator", Vocabulary.PERPETRATOR)):
             terms = sorted(Term.objects.filter(vocabulary=vocabulary, is_active=True), key=lambda t: t.label)
-            self.fields[name].choices = [("", _("All incidents"))] + [(t.code, t.label) for t in terms]
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [("", _("All incidents"))] + [(t.code, t.label) for t in terms]
 
 
 class SharingForm(forms.Form):

@@ -574,7 +574,8 @@ def combine_parts(
         if all(v is not None for v in values) and cell["value"] == sum(v for v in values if v is not None):
             cell.update(_published(cell["value"]))
             continue
-        low, high = 0, 0
+        low: int = 0
+        high: int | None = 0
         for (_p, idx, shown), v in zip(everyone, values, strict=True):
             if v is not None:  # published, or safe to publish for the members without a page
                 low, high = low + v, None if high is None else high + v

@@ -106,3 +106,32 @@ def test_the_sentence_uses_only_published_quarters():
     assert m["comparison"] is None
     with translation.override("es"):
         assert "no hay suficientes números publicados" in milestone_sentence(m)
+
+
+@pytest.mark.django_db
+def test_the_funder_report_carries_the_public_pages_sentence(personas, client, monkeypatch):
+    from amparo.insights import services, views
+    from amparo.insights.models import SharingLevel
+    from amparo.insights.tests.conftest import seed
+    from conftest import login
+
+    seed(personas.org, personas.carla, 80, start=date(2022, 1, 5))
+    seed(personas.org, personas.carla, 12, start=date(2023, 5, 5), violation_codes=["extortion"], perpetrator_codes=["serenazgo"])
+    services.milestone_create(
+        organisation=personas.org, acting_user=personas.carla, happened_on=date(2023, 2, 15), title="la directiva regional",
+        kind="directive", is_public=True, violation="arbitrary_detention", perpetrator="pnp_officer",
+    )
+    services.sharing_update(organisation=personas.org, acting_user=personas.alicia, level=SharingLevel.AGGREGATES, public_page=True)
+    services.aggregates_refresh(organisation_id=personas.org.pk)
+    page = client.get("/estadisticas/publico/lima/?lang=es")
+    ((_m, sentence),) = page.context["comparisons"]
+    assert sentence.startswith("Desde la directiva regional (febrero de 2023), los reportes de detención arbitraria por policía (PNP)")
+
+    captured = {}
+    monkeypatch.setattr(views, "build_report_pdf", lambda spec: captured.setdefault("spec", spec) and b"%PDF-1.7 test")
+    client.cookies.load({"amparo_lang": "es"})
+    login(client, personas.carla)
+    client.post("/cuenta/confirmar/", {"password": "correct horse battery staple"})
+    r = client.post("/estadisticas/exportar/informe.pdf", {"date_from": "2023-01-01", "date_to": "2023-12-31", "context": "", "achievements": "", "challenges": ""})
+    assert r.status_code == 200
+    assert list(captured["spec"].comparisons) == [sentence]
