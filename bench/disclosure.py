@@ -184,10 +184,48 @@ def run_demo() -> tuple[str, float, float]:
     return "demo", seconds, worst
 
 
+def run_refresh(incidents: int, organisations: int) -> float:
+    """The refresh a new incident triggers, in the database: seed a network (raw bulk inserts, as
+    bench/insights.py does), build every aggregate once, then record one more incident and time
+    `aggregates_refresh` of its organisation, which rebuilds that organisation's aggregates and
+    protects and stores every published page."""
+    import importlib.util
+
+    from django.db import connection
+
+    from amparo.insights import services
+
+    spec = importlib.util.spec_from_file_location("bench_insights", ROOT / "bench" / "insights.py")
+    assert spec and spec.loader
+    seeding = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(seeding)
+    seeding.ORGS = organisations  # type: ignore[attr-defined]
+    t0 = time.perf_counter()
+    world = seeding._world()  # type: ignore[attr-defined]
+    seeding._seed(world, 0, incidents)  # type: ignore[attr-defined]
+    for org in world["orgs"]:
+        services.aggregates_refresh(organisation_id=org.pk, publish=False)
+    services.summaries_publish()
+    print(f"\n== refresh in the database ({connection.vendor}): {organisations} organisations, {incidents:,} incidents "
+          f"(seeded and built in {time.perf_counter() - t0:.1f} s) ==")
+    seeding._seed(world, incidents, 1)  # type: ignore[attr-defined]
+    org = world["orgs"][incidents % organisations]
+    t0 = time.perf_counter()
+    services.aggregates_refresh(organisation_id=org.pk)
+    seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    services.summaries_publish()
+    publish = time.perf_counter() - t0
+    print(f"  one organisation's aggregates rebuilt and every page protected and stored: {seconds:.2f} s "
+          f"(of which protecting and storing every page: {publish:.2f} s)")
+    return seconds
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--no-demo", action="store_true")
     parser.add_argument("--sizes", default="2:2000,6:6000,15:20000,15:100000", help="organisations:incidents, comma-separated")
+    parser.add_argument("--refresh", default="15:100000", help="organisations:incidents for the database refresh ('' to skip)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amparo.settings")
@@ -200,10 +238,20 @@ def main() -> int:
         results.append(run_demo())
     sizes = [tuple(int(x) for x in s.split(":")) for s in args.sizes.split(",") if s]
     results += run_generated(sizes)  # type: ignore[arg-type]
+    refresh = None
+    if args.refresh:
+        organisations, incidents = (int(x) for x in args.refresh.split(":"))
+        if args.no_demo:
+            from django.core.management import call_command
+
+            call_command("migrate", verbosity=0)
+        refresh = (f"{organisations} organisations, {incidents:,} incidents", run_refresh(incidents, organisations))
     print("\n== summary ==")
     print(f"  {'network':<40} {'protection':>10} {'worst organisation page kept':>30}")
     for label, seconds, worst in results:
         print(f"  {label:<40} {seconds:>9.2f}s {worst:>30.0%}")
+    if refresh:
+        print(f"  refresh after a new incident, in the database, {refresh[0]}: {refresh[1]:.2f} s")
     return 0
 
 

@@ -236,14 +236,16 @@ def facts_from_aggregates(organisation_ids: list[int], filters: StatsFilters | N
         facts.cells.append(
             CellFact(r["month"], r["department_code"], r["province_code"], r["n"], r["p"], r["s"], int(r["ks"] or 0), int(r["kss"] or 0))
         )
+    # Summaries count terms by month only: leaving the department out of the grouping reads one
+    # row per month and term instead of one per department too.
     terms = (
         AggregateTerm.objects.filter(where)
-        .values("month", "department_code", "vocabulary", "code")
+        .values("month", "vocabulary", "code")
         .annotate(n=Sum("incidents"), ks=Sum("record_keys"))
         .order_by()
     )
     for tr in terms:
-        facts.terms.append(TermFact(tr["month"], tr["department_code"], tr["vocabulary"], tr["code"], tr["n"], int(tr["ks"] or 0)))
+        facts.terms.append(TermFact(tr["month"], "", tr["vocabulary"], tr["code"], tr["n"], int(tr["ks"] or 0)))
     return facts
 
 

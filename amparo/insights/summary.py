@@ -138,6 +138,9 @@ class _PlaceTable:
             self.provinces[d] = None if table.withheld else _Table(table, provinces)
 
 
+WITHHELD_CELL = {"value": None, "display": "*", "status": "withheld"}
+
+
 class _LevelTable:
     """A hierarchy protected one level at a time: the top level as a one-way table under the
     fixed grand total, then the children of each published number as a one-way table under that
@@ -160,7 +163,7 @@ class _LevelTable:
             table = protect(one_way({k: values[k] for k in kids}, total=values[parent]), threshold=threshold, fixed=[TOTAL])
             for k in kids:
                 if table.withheld:
-                    self.cells[k] = {"value": None, "display": "*", "status": "hidden"}
+                    self.cells[k] = dict(WITHHELD_CELL)
                 else:
                     self.cells[k] = table.cell(k)
                 if self.cells[k]["status"] == "published" and values[k]:
@@ -169,8 +172,9 @@ class _LevelTable:
                     self._hide_below(k, children)
 
     def _hide_below(self, path: tuple, children: dict[tuple, list[tuple]]) -> None:
+        # Not complements: their size says nothing ("withheld", unlike a "*" of at least 5).
         for k in children.get(path, []):
-            self.cells[k] = {"value": None, "display": "*", "status": "hidden"}
+            self.cells[k] = dict(WITHHELD_CELL)
             self._hide_below(k, children)
 
     def cell(self, key: tuple) -> dict[str, Any]:
