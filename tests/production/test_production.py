@@ -48,13 +48,6 @@ VISITOR_ADDRESS = "203.0.113.77"
 NARRATIVE = "Prueba de producción: nos quitaron el celular en la avenida."
 
 
-def _require(tool: str, package: str) -> str:
-    found = shutil.which(tool) or (f"/usr/sbin/{tool}" if Path(f"/usr/sbin/{tool}").exists() else None)
-    if not found:
-        pytest.fail(f"{tool} is missing: `make tools` installs it (apt-get install {package}).", pytrace=False)
-    return found
-
-
 def _free_port() -> int:
     from amparo.intake.testing import free_port
 
@@ -220,8 +213,9 @@ def site() -> Iterator[Site]:
     from aiosmtpd.controller import Controller
 
     from amparo.alerts.lib import vapid
+    from amparo.lib.tools import require
 
-    nginx = _require("nginx", "nginx")
+    nginx = require("nginx", package="nginx")
     directory = Path(tempfile.mkdtemp(prefix="amparo-production-"))
     database_url = _database_url()
     admin = _admin_connection(database_url)
