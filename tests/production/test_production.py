@@ -374,7 +374,7 @@ def test_production_set_up_through_nginx(site: Site) -> None:
         page.wait_for_url(f"{site.url}/")
         cookies = {cookie["name"]: cookie for cookie in context.cookies()}
         assert cookies["amparo_session"]["secure"] and cookies["amparo_session"]["httpOnly"]
-        page.goto(f"{site.url}/casos/nuevo/")
+        page.goto(f"{site.url}/incidentes/nuevo/")
         page.fill("#id_occurred_on", "2026-11-20")
         page.select_option("#id_department", "15")
         page.fill("#district-q", "lince")
@@ -387,7 +387,7 @@ def test_production_set_up_through_nginx(site: Site) -> None:
         page.check("#id_consent_store")
         page.fill("#id_p-code_name", "Orquídea")
         page.click("#incident-form button[type=submit]")
-        page.wait_for_url("**/casos/*/")
+        page.wait_for_url("**/incidentes/*/")
         context.close()
 
         # The public form's first load, as a phone receives it through nginx.
@@ -445,7 +445,7 @@ def test_production_set_up_through_nginx(site: Site) -> None:
         for trace in (VISITOR_AGENT, "AmparoProdTestPhone", VISITOR_ADDRESS, "/r/lima", "/emergencia/", "/api/v1/public/", NARRATIVE):
             assert trace not in text, f"{name} log holds {trace!r}"
     access = texts["nginx-access"]
-    assert '"GET /cuenta/entrar/"' in access and '"POST /casos/nuevo/"' in access  # the log works for staff pages
+    assert '"GET /cuenta/entrar/"' in access and '"POST /incidentes/nuevo/"' in access  # the log works for staff pages
     assert not re.search(r"\b\d{1,3}(\.\d{1,3}){3}\b", access), "the access log holds an address"
     assert "HeadlessChrome" not in access and "Mozilla" not in access
     print(f"Production test body: {time.monotonic() - started:.1f} s")

@@ -31,8 +31,8 @@ def test_an_admin_cuts_off_a_seized_phone_from_the_members_page(personas, live_s
         browser = launch(p)
         phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="es-PE").new_page()
         sign_in(phone, live_server.url, personas.dora, PASSWORD)
-        phone.goto(f"{live_server.url}/casos/")
-        assert "/casos/" in phone.url
+        phone.goto(f"{live_server.url}/incidentes/")
+        assert "/incidentes/" in phone.url
 
         office = browser.new_context(locale="es-PE").new_page()
         sign_in(office, live_server.url, personas.alicia, PASSWORD)
@@ -49,7 +49,7 @@ def test_an_admin_cuts_off_a_seized_phone_from_the_members_page(personas, live_s
         office.wait_for_selector("text=Se cortó el acceso de dora")
 
         # The seized phone is signed out on its very next request.
-        phone.goto(f"{live_server.url}/casos/")
+        phone.goto(f"{live_server.url}/incidentes/")
         assert "/cuenta/entrar/" in phone.url
         phone.fill("#id_username", "dora")
         phone.fill("#id_password", PASSWORD)

@@ -31,7 +31,7 @@ def _everything_dora_holds(personas):  # type: ignore[no-untyped-def]
     assert Client().get("/api/v1/incidents", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
     phone = Client()
     login(phone, personas.dora)
-    assert phone.get("/casos/").status_code == 200
+    assert phone.get("/incidentes/").status_code == 200
     return membership, raw, collector, phone
 
 
@@ -56,7 +56,7 @@ def test_an_admin_cuts_a_member_off_everywhere_in_one_action(personas):
     assert done.status_code == 200 and "dora" in done.content.decode()
 
     # The seized phone's session, token, authenticator, password, field account and alarm browser.
-    assert phone.get("/casos/").status_code == 302
+    assert phone.get("/incidentes/").status_code == 302
     assert Client().get("/api/v1/incidents", HTTP_AUTHORIZATION=f"Bearer {raw_token}").status_code == 401
     assert not TOTPDevice.objects.filter(user=personas.dora).exists()
     personas.dora.refresh_from_db()
@@ -144,9 +144,9 @@ def test_a_lockdown_signs_everyone_out_and_ends_tokens_but_not_field_phones(pers
     response = admin.post("/cuenta/organizacion/bloqueo/")
     assert response.status_code == 302 and response["Location"] == "/cuenta/entrar/"
 
-    assert phone.get("/casos/").status_code == 302
+    assert phone.get("/incidentes/").status_code == 302
     assert admin.get("/cuenta/organizacion/").status_code == 302
-    assert bruno.get("/casos/").status_code == 200
+    assert bruno.get("/incidentes/").status_code == 200
     assert Client().get("/api/v1/incidents", HTTP_AUTHORIZATION=f"Bearer {raw_token}").status_code == 401
     assert not StaffDevice.objects.filter(organisation=personas.org).exists()
     # Passwords and authenticators stay: everyone signs in again with both.
@@ -161,12 +161,12 @@ def test_the_command_cuts_off_and_locks_down_with_a_dry_run_first(personas, caps
     membership, raw_token, collector, phone = _everything_dora_holds(personas)
     call_command("members", "cut-off", "dora", "--org", "lima", "--dry-run")
     assert "Would end" in capsys.readouterr().out
-    assert phone.get("/casos/").status_code == 200 and TOTPDevice.objects.filter(user=personas.dora).exists()
+    assert phone.get("/incidentes/").status_code == 200 and TOTPDevice.objects.filter(user=personas.dora).exists()
     assert not AuditEvent.objects.filter(action="membership.cut_off").exists()
 
     call_command("members", "cut-off", "dora", "--org", "lima")
     assert "field_phones 1" in capsys.readouterr().out
-    assert phone.get("/casos/").status_code == 302
+    assert phone.get("/incidentes/").status_code == 302
     assert AuditEvent.objects.get(action="membership.cut_off").actor_id is None
 
     call_command("members", "new-password", "dora", "--org", "lima")
