@@ -96,7 +96,9 @@ def _batches(col: _Column, org_id: int, size: int) -> Iterator[list[tuple[object
         last = rows[-1][0]
 
 
-def _sweep_columns(org_id: int, target: int, stale: set[int], size: int, report: RotationReport, progress: Progress) -> int:
+def _sweep_columns(
+    org_id: int, target: int, stale: set[int], size: int, report: RotationReport, progress: Progress, pause: float = 0.0
+) -> int:
     """Re-seal values still under a stale key. Returns how many it found (0: nothing left)."""
     found = 0
     q = connection.ops.quote_name
@@ -121,6 +123,8 @@ def _sweep_columns(org_id: int, target: int, stale: set[int], size: int, report:
                     report.values += cur.rowcount
             report.batches += 1
             progress(f"batch {report.batches}: {col.model._meta.label}.{col.column} re-sealed {len(todo)}")
+            if pause:
+                time.sleep(pause)
     return found
 
 
@@ -156,6 +160,7 @@ def rotate_data_key(
     grace_seconds: float | None = None,
     progress: Progress = lambda _: None,
     dry_run: bool = False,
+    pause_seconds: float = 0.0,
 ) -> RotationReport:
     """Move everything of one organisation to a new data key; resume a rotation that was cut short."""
     grace = 2 * crypto.ACTIVE_KEY_TTL_SECONDS if grace_seconds is None else grace_seconds
@@ -174,7 +179,7 @@ def rotate_data_key(
         progress(f"resuming rotation to data key version {target_key.version}")
     stale = {k.pk for k in OrganisationKey.objects.filter(organisation_id=org_id, purpose=OrganisationKey.Purpose.DATA).exclude(pk=target_key.pk)}
     report = RotationReport(target_version=target_key.version)
-    _sweep_columns(org_id, target_key.pk, stale, batch_size, report, progress)
+    _sweep_columns(org_id, target_key.pk, stale, batch_size, report, progress, pause_seconds)
     _sweep_files(org_id, target_key.pk, stale, report, progress)
     # Processes that cached the old key may still seal with it for a while: wait them out,
     # then one more pass must find nothing before the old keys go.

@@ -52,6 +52,7 @@ class Command(BaseCommand):
         data.add_argument("--org", required=True, help="The organisation's short name (slug).")
         data.add_argument("--batch-size", type=int, default=200)
         data.add_argument("--grace-seconds", type=float, default=None, help="Wait this long for running processes to move to the new key before retiring the old one (default 120).")
+        data.add_argument("--pause", type=float, default=0.0, help="Seconds to rest between batches, to spare a busy server.")
         data.add_argument("--dry-run", action="store_true", help="Say how many values each data key seals and change nothing.")
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
@@ -168,7 +169,9 @@ class Command(BaseCommand):
             problems = crypto.check_all()
             self.stdout.write("It unwraps every organisation key." if not problems else "But: " + "; ".join(problems))
 
-    def _rotate_data(self, *, org: str, batch_size: int, grace_seconds: float | None, dry_run: bool = False, **_: Any) -> None:
+    def _rotate_data(
+        self, *, org: str, batch_size: int, grace_seconds: float | None, pause: float = 0.0, dry_run: bool = False, **_: Any
+    ) -> None:
         from amparo.accounts.models import Organisation
         from amparo.vault import rotation
 
@@ -184,7 +187,9 @@ class Command(BaseCommand):
             self.stdout.write(line)
             self.stdout.flush()
 
-        report = rotation.rotate_data_key(org_id=organisation.pk, batch_size=batch_size, grace_seconds=grace_seconds, progress=progress)
+        report = rotation.rotate_data_key(
+            org_id=organisation.pk, batch_size=batch_size, grace_seconds=grace_seconds, progress=progress, pause_seconds=pause
+        )
         if report.left:
             raise CommandError(f"{report.left} values still use an old key (written meanwhile); run the command again.")
         retired = ", ".join(f"v{v}" for v in report.retired) or "none"
