@@ -187,9 +187,12 @@ class Command(BaseCommand):
             self.stdout.write(line)
             self.stdout.flush()
 
-        report = rotation.rotate_data_key(
-            org_id=organisation.pk, batch_size=batch_size, grace_seconds=grace_seconds, progress=progress, pause_seconds=pause
-        )
+        from amparo.lib.locks import maintenance_lock
+
+        with maintenance_lock():  # never while a backup copies files and database apart
+            report = rotation.rotate_data_key(
+                org_id=organisation.pk, batch_size=batch_size, grace_seconds=grace_seconds, progress=progress, pause_seconds=pause
+            )
         if report.left:
             raise CommandError(f"{report.left} values still use an old key (written meanwhile); run the command again.")
         retired = ", ".join(f"v{v}" for v in report.retired) or "none"
