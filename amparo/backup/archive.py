@@ -134,6 +134,9 @@ def snapshot_database(target_dir: Path) -> tuple[str, dict[str, int]]:
     """A consistent copy of the database, and the row count of every table in that same copy."""
     q = connection.ops.quote_name
     if connection.vendor == "sqlite":
+        if connection.in_atomic_block:
+            # SQLite's backup step waits forever on a source its own connection is writing to.
+            raise BackupError("A backup cannot be taken inside a database transaction.")
         path = target_dir / "database.sqlite3"
         connection.ensure_connection()
         dest = sqlite3.connect(path)
