@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.apps import apps
 from django.db import connection, models, transaction
@@ -44,6 +45,10 @@ class _Column:
     binary: bool
 
 
+def _constant(context: str) -> Callable[[int], str]:
+    return lambda _org_id: context
+
+
 def _sealed_columns() -> list[_Column]:
     """Every sealed column of every model: text fields by their class, bytes by registration."""
     columns: list[_Column] = []
@@ -54,38 +59,38 @@ def _sealed_columns() -> list[_Column]:
             org = next((c for c in model._meta.concrete_fields if c.attname == f.org_field), None)
             if org is None:
                 raise RuntimeError(f"{model._meta.label}.{f.name}: its organisation ({f.org_field}) is not a column")
-            ctx = f.context
-            columns.append(_Column(model, f.column, org.column, lambda _org, ctx=ctx: ctx, binary=False))
+            columns.append(_Column(model, str(f.column), str(org.column), _constant(f.context), binary=False))
     for entry in registry.SEALED_BYTES:
         model = apps.get_model(entry.model)
         org = model._meta.get_field("organisation")
-        columns.append(_Column(model, model._meta.get_field(entry.field).column, org.column, entry.context, binary=True))  # type: ignore[union-attr]
+        column = str(model._meta.get_field(entry.field).column)  # type: ignore[union-attr]
+        columns.append(_Column(model, column, str(org.column), entry.context, binary=True))  # type: ignore[union-attr]
     return columns
 
 
-def _key_pk_of(value: object, *, binary: bool) -> int | None:
+def _key_pk_of(value: Any, *, binary: bool) -> int | None:
     if value is None:
         return None
     if binary:
-        raw = bytes(value)  # type: ignore[call-overload]
+        raw = bytes(value)
         return crypto.key_pk_of(raw) if raw else None
     text = str(value)
     return crypto.sealed_key_pk(text) if text else None
 
 
-def _reseal(value: object, *, binary: bool, org_id: int, context: str, key_pk: int) -> object:
+def _reseal(value: Any, *, binary: bool, org_id: int, context: str, key_pk: int) -> Any:
     if binary:
         plain = crypto.decrypt_bytes(bytes(value), context=context)  # type: ignore[call-overload]
         return crypto.encrypt_bytes(plain, org_id=org_id, context=context, key_pk=key_pk)
     return crypto.seal(crypto.unseal(str(value), context=context), org_id=org_id, context=context, key_pk=key_pk)
 
 
-def _batches(col: _Column, org_id: int, size: int) -> Iterator[list[tuple[object, object]]]:
+def _batches(col: _Column, org_id: int, size: int) -> Iterator[list[tuple[Any, Any]]]:
     q = connection.ops.quote_name
-    table, pk = q(col.model._meta.db_table), q(col.model._meta.pk.column)  # type: ignore[union-attr]
+    table, pk = q(col.model._meta.db_table), q(str(col.model._meta.pk.column))  # type: ignore[union-attr]
     # Names come from model metadata, quoted; values are parameters.
     sql = f"SELECT {pk}, {q(col.column)} FROM {table} WHERE {q(col.org_column)} = %s AND {pk} > %s ORDER BY {pk}"  # noqa: S608
-    last: object = 0 if isinstance(col.model._meta.pk, models.AutoField | models.BigAutoField) else ""
+    last: Any = 0 if isinstance(col.model._meta.pk, models.AutoField | models.BigAutoField) else ""
     while True:
         with connection.cursor() as cur:
             cur.execute(f"{sql} LIMIT {int(size)}", [org_id, last])
@@ -104,7 +109,7 @@ def _sweep_columns(
     q = connection.ops.quote_name
     for col in _sealed_columns():
         context = col.context(org_id)
-        table, pk = q(col.model._meta.db_table), q(col.model._meta.pk.column)  # type: ignore[union-attr]
+        table, pk = q(col.model._meta.db_table), q(str(col.model._meta.pk.column))  # type: ignore[union-attr]
         update = f"UPDATE {table} SET {q(col.column)} = %s WHERE {pk} = %s AND {q(col.column)} = %s"  # noqa: S608
         for rows in _batches(col, org_id, size):
             todo = [

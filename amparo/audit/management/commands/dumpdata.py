@@ -24,4 +24,4 @@ class Command(dumpdata.Command):
                     models.append(model)
         reads = [f"{m._meta.label_lower}.{f.name}" for m in models for f in encrypted_fields(m)]
         guard_decrypting_command(command="dumpdata", reads=reads or [label for label in app_labels] or ["all"])
-        return super().handle(*app_labels, **options)
+        super().handle(*app_labels, **options)
