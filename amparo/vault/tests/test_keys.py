@@ -154,3 +154,19 @@ def test_a_second_rotation_makes_yet_another_key(personas):
     versions = list(OrganisationKey.objects.filter(organisation=personas.org, purpose="data", retired_at=None).values_list("version", flat=True))
     assert versions == [3]
     call_command("keys", "check", stdout=io.StringIO())
+
+
+def test_retiring_an_old_master_key_re_keys_the_audit_trail(personas, settings, tmp_path):
+    make_incident(personas.org, personas.dora)
+    ring = keyring.load()
+    path = tmp_path / "master.keys"
+    keyring.write_file(path, list(ring.keys))
+    _use_keyring_file(settings, path)
+    call_command("keys", "rotate", "--retire-old", stdout=io.StringIO())
+    new = keyring.load()
+    assert new.ids() != ring.ids() and len(new.ids()) == 1
+    from amparo.audit.models import AuditEvent
+    from amparo.audit.services import verify
+
+    assert verify() == []
+    assert set(AuditEvent.objects.values_list("key_id", flat=True)) == {new.active_id}
