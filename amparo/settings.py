@@ -293,6 +293,8 @@ BACKUP_RECIPIENTS_FILE = envstr("AMPARO_BACKUP_RECIPIENTS_FILE")
 OPERATOR_EMAILS = envlist("AMPARO_OPERATOR_EMAILS")
 # Hours without a good backup before admins are told.
 BACKUP_MAX_AGE_HOURS = envint("AMPARO_BACKUP_MAX_AGE_HOURS", 26)
+# The job queue makes the nightly backup; turn it off only if a systemd timer runs `amparo backup create --nightly`.
+BACKUP_NIGHTLY = envbool("AMPARO_BACKUP_NIGHTLY", True)
 
 # Minutes a password re-confirmation (sudo mode) lasts before exports, bundles and deletions.
 SUDO_SECONDS = envint("AMPARO_SUDO_MINUTES", 10) * 60

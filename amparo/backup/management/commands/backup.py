@@ -19,6 +19,10 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="Write an encrypted backup of the database and every evidence file.")
         create.add_argument("--recipient", action="append", default=[], help="age public key (age1…); default AMPARO_BACKUP_RECIPIENTS.")
         create.add_argument("--output-dir", help="Folder to write into (default AMPARO_BACKUP_DIR).")
+        create.add_argument(
+            "--nightly", action="store_true",
+            help="The whole nightly round (backup, prune, alerts, checkpoint e-mails), for a systemd timer.",
+        )
         sub.add_parser("list", help="Backups in the backup folder, and how the last runs went.")
         for name, text in (
             ("verify", "Decrypt a backup and check every SHA-256 and the database snapshot, without restoring."),
@@ -36,8 +40,16 @@ class Command(BaseCommand):
         except archive.BackupError as exc:
             raise CommandError(str(exc))
 
-    def _create(self, *, recipient: list[str], output_dir: str | None = None, **_: Any) -> None:
+    def _create(self, *, recipient: list[str], output_dir: str | None = None, nightly: bool = False, **_: Any) -> None:
         started = time.monotonic()
+        if nightly:
+            from amparo.backup.tasks import nightly as nightly_round
+
+            status = nightly_round()
+            self.stdout.write(f"Nightly backup: {status} ({time.monotonic() - started:.1f} s).")
+            if status != BackupRun.Status.OK:
+                raise CommandError("The nightly backup failed; admins were told. See `amparo backup list`.")
+            return
         run = services.backup_create(recipients=recipient or None, directory=Path(output_dir) if output_dir else None)
         where = Path(output_dir) if output_dir else services.backup_dir()
         self.stdout.write(
