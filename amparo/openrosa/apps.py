@@ -8,6 +8,11 @@ class OpenrosaConfig(AppConfig):
 
     def ready(self) -> None:
         from amparo.accounts import cutoff
-        from amparo.openrosa.services import collectors_release
+        from amparo.openrosa.services import _attachment_context, collectors_release
+        from amparo.vault import registry
 
         cutoff.register(cutoff.Access(name="field_phones", label=_("field phone accounts"), release=collectors_release))
+        # Data-key rotation re-seals attachments still waiting in the database (see amparo.vault.registry).
+        registry.register_bytes(
+            model="openrosa.SubmissionAttachment", field="sealed", context=lambda org_id: _attachment_context()
+        )
