@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "amparo.alerts",
     "amparo.insights",
     "amparo.openrosa",
+    "amparo.backup",
 ]
 
 MIDDLEWARE = [
@@ -290,6 +291,18 @@ LOGGING = {
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# Encrypted backups (age format): where they go (the operator syncs this folder off-site) and
+# to whom they are encrypted ("age1…" public keys). The master key is never in a backup.
+BACKUP_DIR = Path(envstr("AMPARO_BACKUP_DIR", str(DATA_DIR / "backups"))).resolve()
+BACKUP_RECIPIENTS = envlist("AMPARO_BACKUP_RECIPIENTS")
+BACKUP_RECIPIENTS_FILE = envstr("AMPARO_BACKUP_RECIPIENTS_FILE")
+# Who hears about a failed or missing backup besides every organisation's admins.
+OPERATOR_EMAILS = envlist("AMPARO_OPERATOR_EMAILS")
+# Hours without a good backup before admins are told.
+BACKUP_MAX_AGE_HOURS = envint("AMPARO_BACKUP_MAX_AGE_HOURS", 26)
+# The job queue makes the nightly backup; turn it off only if a systemd timer runs `amparo backup create --nightly`.
+BACKUP_NIGHTLY = envbool("AMPARO_BACKUP_NIGHTLY", True)
 
 # Minutes a password re-confirmation (sudo mode) lasts before exports, bundles and deletions.
 SUDO_SECONDS = envint("AMPARO_SUDO_MINUTES", 10) * 60

@@ -28,7 +28,6 @@ from amparo.alerts.forms import (
     WithdrawForm,
     end_of_day,
 )
-from amparo.alerts.lib import vapid
 from amparo.alerts.models import Alarm, AlarmSource, AlarmStatus, AlertStatus, CommunityAlert
 from amparo.alerts.selectors import LOOKUP_ROLES
 from amparo.alerts.services import (
@@ -253,8 +252,9 @@ def device_register(request: HttpRequest) -> HttpResponse:
 
 def vapid_public_key() -> str:
     from amparo.alerts import conf
+    from amparo.alerts.channels import webpush
 
-    return vapid.application_server_key(vapid.load_private_key(conf.vapid_private_key()))
+    return webpush.application_server_key(webpush.load_vapid_key(conf.vapid_private_key()))
 
 
 @role_required(*RESPONDER_ROLES)

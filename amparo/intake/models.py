@@ -14,9 +14,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from amparo.vault.fields import EncryptedJSONField, EncryptedTextField
+from amparo.vault.plain import Plain
 
 
 class Report(models.Model):
+    plain_text = {
+        "receipt_index": (Plain.DIGEST, "HMAC blind index of the receipt code"),
+        "passphrase_hash": (Plain.DIGEST, "Argon2 hash"),
+        "language": (Plain.CODED, "language code"),
+        "department_code": (Plain.CODED, "INEI code"),
+        "violation_codes": (Plain.CODED, "vocabulary codes"),
+        "perpetrator_codes": (Plain.CODED, "vocabulary codes"),
+    }
+
     class Status(models.TextChoices):
         NEW = "new", _("Waiting")
         ACCEPTED = "accepted", _("Accepted")
@@ -127,6 +137,10 @@ class ReportFile(models.Model):
 class SpentToken(models.Model):
     """Proof-of-work challenges and form nonces already used, kept until they would expire anyway."""
 
+    plain_text = {
+        "digest": (Plain.DIGEST, "hash of a spent proof of work"),
+    }
+
     digest = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField(db_index=True)
 
@@ -137,6 +151,10 @@ class RecentReceipt(models.Model):
     The key derives from the form's nonce, which the database does not hold: `digest` is a hash of it.
     """
 
+    plain_text = {
+        "digest": (Plain.DIGEST, "hash of a form token"),
+    }
+
     digest = models.CharField(max_length=64, unique=True)
     sealed = models.BinaryField()
     expires_at = models.DateTimeField(db_index=True)
@@ -145,6 +163,10 @@ class RecentReceipt(models.Model):
 class RateCounter(models.Model):
     """A fixed-window counter under an opaque keyed hash (see lib/ratelimit.py)."""
 
+    plain_text = {
+        "key": (Plain.SYSTEM, "organisation, kind and time window of a rate limit"),
+    }
+
     key = models.CharField(max_length=40, unique=True)
     count = models.PositiveIntegerField(default=0)
     expires_at = models.DateTimeField(db_index=True)
@@ -152,6 +174,10 @@ class RateCounter(models.Model):
 
 class FormSettings(models.Model):
     """An organisation's choices for its public form and posters."""
+
+    plain_text = {
+        "poster_message": (Plain.PUBLIC, "printed on the organisation's public posters"),
+    }
 
     organisation = models.OneToOneField("accounts.Organisation", on_delete=models.CASCADE, related_name="intake_settings")
     is_open = models.BooleanField(_("accept reports"), default=True)

@@ -61,14 +61,19 @@ def receipt_index(*, organisation: Organisation, code: str) -> str:
 
 
 def _store_files(*, report: Report, uploads: Sequence[UploadedFile]) -> list[ReportFile]:
+    from amparo.evidence.sanitize import FileRefused
     from amparo.evidence.services import evidence_store
 
     links = []
     for uploaded in uploads:
-        evidence = evidence_store(
-            organisation=report.organisation, uploaded=uploaded, acting_user=None,
-            source="report", source_ref=report.reference, max_bytes=conf.MAX_FILE_BYTES,
-        )
+        try:
+            evidence = evidence_store(
+                organisation=report.organisation, uploaded=uploaded, acting_user=None,
+                source="report", source_ref=report.reference, max_bytes=conf.MAX_FILE_BYTES,
+            )
+        except FileRefused as exc:
+            # Name the file the person chose, so she knows which one to leave out.
+            raise FileRefused(f"{uploaded.name or _('File')}: {exc.message}", code=exc.code or "refused")
         links.append(ReportFile.objects.create(organisation=report.organisation, report=report, evidence=evidence))
     return links
 

@@ -428,11 +428,12 @@ def triage_file(request: HttpRequest, report_id: int, file_id: int) -> HttpRespo
     except EvidenceTampered as exc:
         messages.error(request, str(exc))
         return redirect("intake:triage_detail", report_obj.pk)
-    from amparo.evidence.media import ALLOWED_TYPES
+    from amparo.evidence.sanitize import ACCEPTED
 
-    content_type = link.evidence.content_type if link.evidence.content_type in ALLOWED_TYPES else "application/octet-stream"
+    content_type = link.evidence.content_type if link.evidence.content_type in ACCEPTED else "application/octet-stream"
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{report_obj.reference}-{link.pk}"'
+    extension = ACCEPTED.get(link.evidence.content_type, "bin")
+    response["Content-Disposition"] = f'attachment; filename="{report_obj.reference}-{link.pk}.{extension}"'
     response["Cache-Control"] = "no-store"
     return response
 

@@ -699,3 +699,15 @@ def submission_mark_handled(*, submission: Submission, acting_user: User) -> Sub
     submission.save(update_fields=["status"])
     audit.record(actor=acting_user, action="odk.submission_handled", target=submission, fields=["status"])
     return submission
+
+
+def collectors_release(membership: Membership, acting_user: User | None, dry_run: bool) -> int:
+    """A member cut off: every field phone account she is responsible for in this organisation ends."""
+    active = Collector.objects.filter(organisation_id=membership.organisation_id, owner_id=membership.user_id, revoked_at__isnull=True)
+    if dry_run:
+        return active.count()
+    revoked = 0
+    for collector in active:
+        collector_revoke(collector=collector, acting_user=acting_user)  # type: ignore[arg-type]
+        revoked += 1
+    return revoked

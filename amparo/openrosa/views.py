@@ -44,7 +44,7 @@ def _scope(organisation: Any) -> str:
 
 def _openrosa(response: HttpResponse, *, accept_length: bool = False) -> HttpResponse:
     for name, value in protocol.openrosa_headers(
-        accept_content_length=conf.MAX_SUBMISSION_BYTES if accept_length else None, language=(get_language() or "es")[:2]
+        accept_content_length=conf.accept_content_length() if accept_length else None, language=(get_language() or "es")[:2]
     ).items():
         response[name] = value
     response["Cache-Control"] = "no-store"
