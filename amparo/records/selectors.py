@@ -6,14 +6,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from amparo.accounts.models import Membership, Role
-from amparo.records.models import Incident, Person
+from amparo.records.models import Incident, IncidentPerpetrator, IncidentViolation, Person
 from amparo.vault import crypto
 
 # Roles that read record-level data at all. Analysts see aggregates only.
@@ -78,7 +79,7 @@ _LIST_DEFERRED = ("narrative", "perpetrator_details", "contact_preference")
 
 
 def incident_list_for(*, membership: Membership, filters: IncidentFilters | None = None) -> QuerySet[Incident]:
-    qs = incident_scope(membership=membership).defer(*_LIST_DEFERRED).select_related("department", "district", "place_type")
+    qs = incident_scope(membership=membership).defer(*_LIST_DEFERRED).select_related("department", "district", "place_type", "assigned_to")
     f = filters or IncidentFilters()
     if f.date_from:
         qs = qs.filter(occurred_on__gte=f.date_from)
@@ -95,6 +96,17 @@ def incident_list_for(*, membership: Membership, filters: IncidentFilters | None
     if f.query:
         qs = qs.filter(reference__icontains=f.query.strip())
     return qs.order_by("-occurred_on", "-pk")
+
+
+def incident_rows_with_terms(incidents: Sequence[Incident]) -> Sequence[Incident]:
+    """Attach what happened and who did it to a page of incidents: two queries for the whole page,
+    whatever its length (after the ids-first paginator, so skipped rows are never touched)."""
+    prefetch_related_objects(
+        list(incidents),
+        Prefetch("violation_links", queryset=IncidentViolation.objects.select_related("term").order_by("term__sort_order", "term__code")),
+        Prefetch("perpetrator_links", queryset=IncidentPerpetrator.objects.select_related("term").order_by("term__sort_order", "term__code")),
+    )
+    return incidents
 
 
 def incident_get_for(*, membership: Membership, incident_id: int | str) -> Incident:

@@ -69,6 +69,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             status = 400
     incidents = selectors.incident_list_for(membership=membership, filters=filters)
     page = IdsFirstPaginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.incident_rows_with_terms(page.object_list)
     return render(request, "records/incident_list.html", {"form": form, "page": page}, status=status)
 
 

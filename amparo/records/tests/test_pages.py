@@ -192,3 +192,31 @@ def test_old_case_urls_never_redirect_off_site(personas, client):
     login(client, personas.dora)
     r = client.get("/casos//evil.example/")
     assert r.status_code == 301 and r["Location"].startswith("/incidentes/")
+
+
+def test_the_incident_list_says_what_happened_who_did_it_its_status_and_assignee(personas, client):
+    incident = make_incident(personas.org, personas.carla, violation_codes=["raid", "extortion"], perpetrator_codes=["pnp_officer"])
+    incident.assigned_to = personas.dora
+    incident.save(update_fields=["assigned_to"])
+    login(client, personas.carla)
+    body = client.get("/incidentes/").content.decode()
+    for text in ("Operativo / redada", "Extorsión", "Policía (PNP)", "Nuevo", "Asignado a", "dora", incident.reference):
+        assert text in body, text
+
+
+def test_the_incident_list_queries_do_not_grow_with_rows_terms_or_assignees(personas, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_incident(personas.org, personas.carla)
+    login(client, personas.carla)
+    client.get("/incidentes/")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/incidentes/").status_code == 200
+    for n in range(12):
+        i = make_incident(personas.org, personas.carla, violation_codes=["raid", "threat"], perpetrator_codes=["client", "pnp_officer"])
+        i.assigned_to = personas.dora if n % 2 else personas.diana
+        i.save(update_fields=["assigned_to"])
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/incidentes/").status_code == 200
+    assert len(many) == len(few)
