@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -8,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from amparo.places.models import Department, District
+from amparo.places.selectors import district_search
+from amparo.places.ubigeo import normalise
 from amparo.records.models import (
     AgeBand,
     DatePrecision,
@@ -33,6 +36,10 @@ class IncidentForm(forms.Form):
     occurred_time = forms.TimeField(label=_("Time (if known)"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
     department = forms.ChoiceField(label=_("Region"), required=False)
     district = forms.CharField(label=_("District"), required=False, max_length=6, widget=forms.HiddenInput)
+    # The district as typed (works without JavaScript: matched on the server), and the one chosen
+    # from the list the server offers when the typed name matches several districts or none.
+    district_q = forms.CharField(label=_("District"), required=False, max_length=80)
+    district_choice = forms.CharField(label=_("Choose the district"), required=False, max_length=6)
     place_type = forms.ChoiceField(label=_("Type of place"), required=False)
     violations = forms.MultipleChoiceField(label=_("What happened?"), widget=forms.CheckboxSelectMultiple,
                                            error_messages={"required": _("Choose at least one thing that happened.")})
@@ -60,10 +67,13 @@ class IncidentForm(forms.Form):
         self.fields["perpetrators"].choices = _term_choices(Vocabulary.PERPETRATOR)  # type: ignore[attr-defined]
         self.fields["source"].choices = [("", "—")] + _term_choices(Vocabulary.SOURCE)  # type: ignore[attr-defined]
         self.district_label = ""
+        self.district_candidates: list[District] = []
         code = self.data.get("district") if self.is_bound else self.initial.get("district")
         if code:
             d = District.objects.select_related("province", "department").filter(code=str(code)[:6]).first()
             self.district_label = d.label if d else ""
+        if self.is_bound:
+            self.district_label = str(self.data.get("district_q", ""))[:80]
 
     def clean_occurred_on(self) -> date:
         value: date = self.cleaned_data["occurred_on"]
@@ -81,10 +91,49 @@ class IncidentForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if "district" in data:
+            data["district"] = self._district_from(data)
         code, dept = data.get("district"), data.get("department")
         if code and dept and not code.startswith(dept):
             self.add_error("district", _("That district is not in the chosen region."))
         return data
+
+    def _district_from(self, data: dict[str, Any]) -> str:
+        """The district code, whether picked from the suggestions (JavaScript), chosen from the list
+        the server offered, or typed and matched here. A typed name is never dropped silently: if it
+        matches several districts or none, the form is refused with the list to choose from."""
+        dept = data.get("department") or ""
+        choice = (data.get("district_choice") or "").strip()
+        if choice:
+            if not District.objects.filter(code=choice).exists():
+                self.add_error("district", _("Unknown district."))
+                return ""
+            return choice
+        code = data.get("district") or ""
+        typed = (data.get("district_q") or "").strip()
+        if code:
+            known = District.objects.select_related("province", "department").filter(code=code).first()
+            # The hidden code belongs to what the box shows; a name typed over it is a new search.
+            if not typed or (known and normalise(typed) in (normalise(known.label), normalise(known.name))):
+                return code
+        if not typed:
+            return ""
+        # "Lince — Lima, Lima" (a suggestion's label) searches as its words.
+        candidates = list(district_search(query=re.sub(r"[^\w\s]", " ", typed), department_code=dept, limit=40))
+        exact = [d for d in candidates if normalise(typed) in (normalise(d.name), normalise(d.label))]
+        if len(exact) == 1:
+            return exact[0].code
+        if len(candidates) == 1:
+            return candidates[0].code
+        if candidates:
+            self.district_candidates = exact or candidates
+            self.add_error("district", _("Several districts are called “%(name)s”: choose one from the list.") % {"name": typed})
+        elif dept:
+            self.district_candidates = list(District.objects.filter(department_id=dept).select_related("province", "department").order_by("name"))
+            self.add_error("district", _("No district is called “%(name)s”: check the name or choose one from the list.") % {"name": typed})
+        else:
+            self.add_error("district", _("No district is called “%(name)s”: check the name, or choose the region and then one from the list.") % {"name": typed})
+        return ""
 
     def service_kwargs(self) -> dict[str, Any]:
         d = self.cleaned_data

@@ -12,12 +12,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from amparo.accounts.decorators import role_required
 from amparo.accounts.models import Membership, Role
 from amparo.accounts.sudo import sudo_required
+from amparo.lib.drafts import draft_key_for, sent_tags
 from amparo.lib.forms import errors_into
 from amparo.lib.pagination import IdsFirstPaginator
 from amparo.records import selectors, services
@@ -69,7 +71,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             status = 400
     incidents = selectors.incident_list_for(membership=membership, filters=filters)
     page = IdsFirstPaginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
-    selectors.incident_rows_with_terms(page.object_list)
+    selectors.incident_rows_with_terms(list(page))
     return render(request, "records/incident_list.html", {"form": form, "page": page}, status=status)
 
 
@@ -79,6 +81,7 @@ def _person_from_query(request: HttpRequest, membership: Membership) -> Person |
 
 
 @sensitive_post_parameters()  # narratives and identities never reach error reports
+@never_cache  # the page carries the session's draft key: never kept in a cache on the phone
 @role_required(*WRITE_ROLES)
 @require_http_methods(["GET", "POST"])
 def incident_create(request: HttpRequest) -> HttpResponse:
@@ -95,9 +98,9 @@ def incident_create(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 errors_into(form, exc)
             else:
-                messages.success(request, _("Incident %(ref)s saved.") % {"ref": incident.reference})
+                messages.success(request, _("Incident %(ref)s saved.") % {"ref": incident.reference}, extra_tags=sent_tags("incident-new"))
                 return redirect("records:incident_detail", incident_id=incident.pk)
-    context = {"form": form, "person_form": person_form, "existing_person": existing_person, "creating": True}
+    context = {"form": form, "person_form": person_form, "existing_person": existing_person, "creating": True, "draft_key": draft_key_for(request)}
     return render(request, "records/incident_form.html", context, status=400 if request.method == "POST" else 200)
 
 
@@ -154,6 +157,7 @@ def _assign_form(membership: Membership, incident: Incident, data: Any = None) -
 
 
 @sensitive_post_parameters()  # narratives and identities never reach error reports
+@never_cache  # the page carries the session's draft key: never kept in a cache on the phone
 @role_required(*WRITE_ROLES)
 @require_http_methods(["GET", "POST"])
 def incident_edit(request: HttpRequest, incident_id: int) -> HttpResponse:
@@ -184,9 +188,10 @@ def incident_edit(request: HttpRequest, incident_id: int) -> HttpResponse:
         except ValidationError as exc:
             errors_into(form, exc)
         else:
-            messages.success(request, _("Changes saved."))
+            messages.success(request, _("Changes saved."), extra_tags=sent_tags(f"incident-{incident.pk}"))
             return redirect("records:incident_detail", incident_id=incident.pk)
-    return render(request, "records/incident_form.html", {"form": form, "incident": incident, "creating": False}, status=400 if request.method == "POST" else 200)
+    context = {"form": form, "incident": incident, "creating": False, "draft_key": draft_key_for(request)}
+    return render(request, "records/incident_form.html", context, status=400 if request.method == "POST" else 200)
 
 
 @role_required(Role.ADMIN, Role.COORDINATOR)
