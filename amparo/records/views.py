@@ -25,6 +25,7 @@ from amparo.lib.pagination import IdsFirstPaginator
 from amparo.records import selectors, services
 from amparo.records.forms import AssignForm, IncidentFilterForm, IncidentForm, PersonForm
 from amparo.records.models import Incident, Person
+from amparo.records.panels import incident_panels
 from amparo.records.selectors import RECORD_ROLES, WRITE_ROLES, IncidentFilters
 from amparo.web.responses import action_refused, form_errors
 
@@ -143,6 +144,7 @@ def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
         "can_edit": membership.role in WRITE_ROLES,
         "can_manage": membership.role in (Role.ADMIN, Role.COORDINATOR),
         "person_form": PersonForm(prefix="p"),
+        "panels": incident_panels(membership=membership, incident=incident, reveal=reveal),
     }
     if context["can_manage"]:
         context["assign_form"] = _assign_form(membership, incident)
