@@ -7,7 +7,7 @@ pages), so a new page is checked as soon as a menu or list links to it. axe-core
 (`make test` installs it), injected by Playwright; the context bypasses our CSP only to inject it.
 
 Run against any server with demo data, to print the figures without asserting:
-    .venv/bin/python tests/journeys/test_accessibility.py http://127.0.0.1:8000
+    .venv/bin/python tests/journeys/test_accessibility.py http://127.0.0.1:8000 [EMERGENCY_TOKEN]
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ def test_no_page_has_a_serious_or_critical_accessibility_violation(live_server):
     assert findings.blocking() == {}, findings.report()
 
 
-def main(base: str) -> None:
+def main(base: str, token: str = "") -> None:
     """Print the figures for a running server with demo data (before/after comparisons)."""
     from django_otp.oath import totp
     from playwright.sync_api import sync_playwright
@@ -187,14 +187,15 @@ def main(base: str) -> None:
     from amparo.lib.browser import launch
 
     secret = base64.b32decode("AMPARODEMOAMPARODEMOAMPARODEMO23")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amparo.settings")
-    import django
+    if not token:  # the emergency form's address, from this checkout's database
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "amparo.settings")
+        import django
 
-    django.setup()
-    from amparo.accounts.models import Organisation
-    from amparo.alerts.services import alert_settings_for
+        django.setup()
+        from amparo.accounts.models import Organisation
+        from amparo.alerts.services import alert_settings_for
 
-    token = alert_settings_for(Organisation.objects.get(slug="lima")).emergency_token
+        token = alert_settings_for(Organisation.objects.get(slug="lima")).emergency_token
 
     def sign_in(page: Any, username: str) -> None:
         page.goto(f"{base}/cuenta/entrar/")
@@ -217,4 +218,4 @@ def main(base: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])
