@@ -11,6 +11,7 @@ from amparo.accounts.models import Membership, Organisation, Role
 from amparo.alerts.lib import normalise
 from amparo.alerts.models import (
     Alarm,
+    AlarmStatus,
     AlertStatus,
     CommunityAlert,
     DetainedPerson,
@@ -31,6 +32,19 @@ def alarm_list_for(*, membership: Membership) -> QuerySet[Alarm]:
     if membership.role == Role.DOCUMENTER:
         return base.filter(raised_by_id=membership.user_id)
     return base.none()
+
+
+def alarms_waiting_for(*, membership: Membership) -> list[Alarm]:
+    """Open alarms nobody has answered yet, for the members who respond to them (home page)."""
+    if membership.role not in RESPONDER_ROLES:
+        return []
+    return list(
+        alarm_list_for(membership=membership)
+        .filter(status=AlarmStatus.OPEN)
+        .select_related("incident")
+        .defer(*Alarm.SENSITIVE_FIELDS, *(f"incident__{f}" for f in ("narrative", "perpetrator_details", "contact_preference")))
+        .order_by("raised_at")[:20]
+    )
 
 
 def alarm_get_for(*, membership: Membership, alarm_id: int) -> Alarm:

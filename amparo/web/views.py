@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -17,7 +20,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
     membership = getattr(request, "membership", None)
     summary = home_summary_for(membership=membership) if membership else None
-    return render(request, "web/home.html", {"summary": summary})
+    context: dict[str, Any] = {"summary": summary}
+    if membership is not None:
+        from amparo.alerts.selectors import alarms_waiting_for
+        from amparo.response.selectors import work_home_for
+
+        # What waits for this member: open alarms (responders), referrals and legal cases (lawyers).
+        context["alarms_waiting"] = alarms_waiting_for(membership=membership)
+        context["work"] = work_home_for(membership=membership)
+        context["now"] = timezone.now()
+    return render(request, "web/home.html", context)
 
 
 @login_required
