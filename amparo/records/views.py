@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,7 +22,14 @@ from amparo.accounts.sudo import sudo_required
 from amparo.lib.forms import errors_into
 from amparo.lib.pagination import IdsFirstPaginator
 from amparo.records import selectors, services
-from amparo.records.forms import AssignForm, IncidentFilterForm, IncidentForm, PersonForm
+from amparo.records.forms import (
+    AssignForm,
+    HappeningNowForm,
+    IncidentFilterForm,
+    IncidentForm,
+    PersonForm,
+    incident_people_formset,
+)
 from amparo.records.models import Incident, Person
 from amparo.records.selectors import RECORD_ROLES, WRITE_ROLES, IncidentFilters
 from amparo.web.responses import action_refused, form_errors
@@ -67,23 +75,37 @@ def incident_create(request: HttpRequest) -> HttpResponse:
     existing_person = _person_from_query(request, membership)
     form = IncidentForm(request.POST or None)
     person_form = PersonForm(request.POST or None, prefix="p")
+    people_formset = incident_people_formset(request.POST if request.method == "POST" else None)
+    now_form = HappeningNowForm(request.POST or None)
     wants_person = existing_person is None and bool(request.POST.get("p-code_name", "").strip())
     if request.method == "POST":
-        forms_ok = form.is_valid() and (person_form.is_valid() if wants_person else True)
-        if forms_ok:
+        # Every part is validated (so every error shows at once) before anything is saved.
+        checks = [form.is_valid(), person_form.is_valid() if wants_person else True, people_formset.is_valid(), now_form.is_valid()]
+        if all(checks):
             try:
-                incident = _create_incident_with_person(membership, form, person_form if wants_person else None, existing_person)
+                incident = _create_incident_with_person(
+                    membership, form, person_form if wants_person else None, existing_person,
+                    people=people_formset.people(), happening_now=now_form.cleaned_data["happening_now"],
+                )
             except ValidationError as exc:
                 errors_into(form, exc)
             else:
                 messages.success(request, _("Incident %(ref)s saved.") % {"ref": incident.reference})
+                if now_form.cleaned_data["happening_now"]:
+                    messages.warning(request, _("Alarm raised: the people on call are being notified."))
                 return redirect("records:incident_detail", incident_id=incident.pk)
-    context = {"form": form, "person_form": person_form, "existing_person": existing_person, "creating": True}
+    context = {
+        "form": form, "person_form": person_form, "existing_person": existing_person, "creating": True,
+        "people_formset": people_formset, "now_form": now_form,
+    }
     return render(request, "records/incident_form.html", context, status=400 if request.method == "POST" else 200)
 
 
 @transaction.atomic
-def _create_incident_with_person(membership: Membership, form: IncidentForm, person_form: PersonForm | None, existing: Person | None) -> Incident:
+def _create_incident_with_person(
+    membership: Membership, form: IncidentForm, person_form: PersonForm | None, existing: Person | None,
+    *, people: list[dict[str, Any]] | None = None, happening_now: bool = False,
+) -> Incident:
     persons: list[Person] = [existing] if existing else []
     if person_form is not None:
         data = person_form.service_kwargs()
@@ -94,7 +116,7 @@ def _create_incident_with_person(membership: Membership, form: IncidentForm, per
         else:
             persons.append(services.person_create(organisation=membership.organisation, acting_user=membership.user, **data))
     d = form.cleaned_data
-    return services.incident_create(
+    incident = services.incident_create(
         organisation=membership.organisation,
         acting_user=membership.user,
         violation_codes=d["violations"],
@@ -103,6 +125,19 @@ def _create_incident_with_person(membership: Membership, form: IncidentForm, per
         department_code=d.get("department", ""),
         **form.service_kwargs(),
     )
+    if people or happening_now:
+        # Detentions and alarms are rapid response's (the same records the alarm page keeps).
+        from amparo.alerts.services import RaidPerson, incident_people_record
+
+        incident_people_record(
+            membership=membership, incident=incident, happening_now=happening_now,
+            people=[
+                RaidPerson(code_name=p["code_name"].strip(), role=p["role"], harms=list(p["harms"]),
+                           detained_since=p.get("detained_since"), held_at=p.get("held_at", ""))
+                for p in people or []
+            ],
+        )
+    return incident
 
 
 @role_required(*RECORD_ROLES)
@@ -122,6 +157,12 @@ def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
         "can_manage": membership.role in (Role.ADMIN, Role.COORDINATOR),
         "person_form": PersonForm(prefix="p"),
     }
+    from amparo.alerts.forms import ReleaseForm
+    from amparo.alerts.selectors import incident_detentions_for
+
+    context.update(incident_detentions_for(membership=membership, incident=incident))
+    context["can_log_detention"] = membership.role in WRITE_ROLES
+    context["release_form"] = ReleaseForm(initial={"released_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
     if context["can_manage"]:
         context["assign_form"] = _assign_form(membership, incident)
     return render(request, "records/incident_detail.html", context)
