@@ -161,11 +161,10 @@ class AssignForm(forms.Form):
 # --- The people of an incident, one by one (a raid harms each woman differently) ------------
 
 
-class IncidentPersonRowForm(forms.Form):
-    """One person of the incident: a code name, her role, what happened to her, and if she is
-    held, since when and where (the detention record and its legal limit start from it)."""
+class PersonHarmsForm(forms.Form):
+    """A person's role in the incident, what happened to her, and if she is held, since when and
+    where (her detention record and its legal limit start from it)."""
 
-    code_name = forms.CharField(label=_("Code name"), required=False, max_length=60)
     role = forms.ChoiceField(label=_("Role"), choices=PersonRole.choices, initial=PersonRole.VICTIM)
     harms = forms.MultipleChoiceField(
         label=_("What happened to her"), required=False, choices=Harm.choices, widget=forms.CheckboxSelectMultiple
@@ -180,14 +179,25 @@ class IncidentPersonRowForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         d = super().clean() or {}
-        has_details = bool(d.get("harms") or d.get("detained_since") or (d.get("held_at") or "").strip())
-        if has_details and not (d.get("code_name") or "").strip():
-            self.add_error("code_name", _("Give this person a code name (never her real name)."))
         if (d.get("detained_since") or (d.get("held_at") or "").strip()) and Harm.DETAINED not in (d.get("harms") or []):
             self.add_error("harms", _("Mark her as detained, or leave the detention fields empty."))
         since = d.get("detained_since")
         if since is not None and since > timezone.now():
             self.add_error("detained_since", _("The time cannot be in the future."))
+        return d
+
+
+class IncidentPersonRowForm(PersonHarmsForm):
+    """One person on the incident form: a code name and her role and harms."""
+
+    code_name = forms.CharField(label=_("Code name"), required=False, max_length=60)
+    field_order = ["code_name", "role", "harms", "detained_since", "held_at"]
+
+    def clean(self) -> dict[str, Any]:
+        d = super().clean()
+        has_details = bool(d.get("harms") or d.get("detained_since") or (d.get("held_at") or "").strip())
+        if has_details and not (d.get("code_name") or "").strip():
+            self.add_error("code_name", _("Give this person a code name (never her real name)."))
         return d
 
     @property

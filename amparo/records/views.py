@@ -28,9 +28,10 @@ from amparo.records.forms import (
     IncidentFilterForm,
     IncidentForm,
     PersonForm,
+    PersonHarmsForm,
     incident_people_formset,
 )
-from amparo.records.models import Incident, Person
+from amparo.records.models import Harm, Incident, Person
 from amparo.records.selectors import RECORD_ROLES, WRITE_ROLES, IncidentFilters
 from amparo.web.responses import action_refused, form_errors
 
@@ -156,6 +157,7 @@ def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
         "can_edit": membership.role in WRITE_ROLES,
         "can_manage": membership.role in (Role.ADMIN, Role.COORDINATOR),
         "person_form": PersonForm(prefix="p"),
+        "harms_form": PersonHarmsForm(prefix="r"),
     }
     from amparo.alerts.forms import ReleaseForm
     from amparo.alerts.selectors import incident_detentions_for
@@ -250,16 +252,27 @@ def incident_person_add(request: HttpRequest, incident_id: int) -> HttpResponse:
     membership = _membership(request)
     incident = selectors.incident_get_for(membership=membership, incident_id=incident_id)
     person_form = PersonForm(request.POST, prefix="p")
-    if not person_form.is_valid():
-        back = reverse("records:incident_detail", args=[incident.pk])
-        errors = [_("The person could not be added: give at least a code name."), *form_errors(person_form)]
+    harms_form = PersonHarmsForm(request.POST, prefix="r")
+    back = reverse("records:incident_detail", args=[incident.pk])
+    if not (person_form.is_valid() & harms_form.is_valid()):
+        errors = [_("The person could not be added: give at least a code name."), *form_errors(person_form), *form_errors(harms_form)]
         return action_refused(request, errors=errors, back=back)
-    with transaction.atomic():
-        data = person_form.service_kwargs()
-        person = selectors.person_find_for(membership=membership, phone=data.get("phone", ""), id_number=data.get("id_number", "")).first()
-        if person is None:
-            person = services.person_create(organisation=membership.organisation, acting_user=membership.user, **data)
-        services.incident_add_person(incident=incident, person=person, acting_user=membership.user)
+    h = harms_form.cleaned_data
+    try:
+        with transaction.atomic():
+            data = person_form.service_kwargs()
+            person = selectors.person_find_for(membership=membership, phone=data.get("phone", ""), id_number=data.get("id_number", "")).first()
+            if person is None:
+                person = services.person_create(organisation=membership.organisation, acting_user=membership.user, **data)
+            services.incident_add_person(incident=incident, person=person, acting_user=membership.user, role=h["role"], harms=h["harms"])
+            if Harm.DETAINED in h["harms"]:
+                # Her detention record, with its legal limit: the one rapid response keeps.
+                from amparo.alerts.services import detained_add
+
+                detained_add(membership=membership, incident=incident, person=person,
+                             since=h["detained_since"] or timezone.now(), held_at=h["held_at"])
+    except ValidationError as exc:
+        return action_refused(request, errors=exc.messages, back=back)
     messages.success(request, _("Person %(code)s added.") % {"code": person.code_name})
     return redirect("records:incident_detail", incident_id=incident.pk)
 
