@@ -578,7 +578,7 @@ def case_open_from_referral(*, referral: Referral, membership: Membership, actin
     if membership.role == Role.LAWYER and not _is_target_lawyer(referral, acting_user):
         raise PermissionDenied
     _require(membership, CASE_WRITERS)
-    referral = Referral.objects.select_for_update().select_related("incident", "person", "legal_case").get(pk=referral.pk)
+    referral = Referral.objects.select_for_update(of=("self",)).select_related("incident", "person", "legal_case").get(pk=referral.pk)
     if referral.legal_case is not None:
         return referral.legal_case
     if referral.status not in (ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED):
