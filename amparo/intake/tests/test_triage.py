@@ -75,7 +75,7 @@ def test_accepting_makes_an_incident_with_a_person_and_the_files(personas, clien
     report.refresh_from_db()
     assert report.status == Report.Status.ACCEPTED and report.triaged_by == personas.carla
     incident = report.incident
-    assert r.status_code == 302 and r["Location"] == f"/casos/{incident.pk}/"
+    assert r.status_code == 302 and r["Location"] == f"/incidentes/{incident.pk}/"
     assert incident.origin == IncidentOrigin.ANONYMOUS_REPORT
     assert incident.narrative == NARRATIVE
     assert incident.district_id == "150122" and incident.occurred_on == datetime.date(2025, 3, 14)
@@ -119,14 +119,14 @@ def test_it_cannot_merge_into_another_organisations_incident(personas, client, r
     login(client, personas.carla)
     client.post(f"/triaje/{report.pk}/unir/", {"incident": theirs.pk})
     r = client.post(f"/triaje/{report.pk}/unir/", {"incident": theirs.reference}, follow=True)
-    assert "Ningún caso de tu organización" in r.content.decode()
+    assert "Ningún incidente de su organización" in r.content.decode()
     assert Report.objects.get().status == Report.Status.NEW
 
 
 def test_bad_merge_input_is_answered_clearly(personas, client, report):
     login(client, personas.carla)
     r = client.post(f"/triaje/{report.pk}/unir/", {"incident": ""}, follow=True)
-    assert "Elige el caso" in r.content.decode()
+    assert "Elija el incidente" in r.content.decode()
     assert Report.objects.get().status == Report.Status.NEW
 
 
