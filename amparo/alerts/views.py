@@ -27,6 +27,7 @@ from amparo.alerts.forms import (
     ShiftForm,
     WithdrawForm,
     end_of_day,
+    release_forms,
 )
 from amparo.alerts.lib import vapid
 from amparo.alerts.models import Alarm, AlarmSource, AlarmStatus, AlertStatus, CommunityAlert
@@ -93,7 +94,7 @@ def alarm_detail(request: HttpRequest, pk: int) -> HttpResponse:
     membership = _membership(request)
     alarm = selectors.alarm_read_for(membership=membership, alarm_id=pk)
     now = timezone.now()
-    detained = [(d, d.reckoning(now)) for d in selectors.alarm_detainees(alarm=alarm)]
+    detained = release_forms([(d, d.reckoning(now)) for d in selectors.alarm_detainees(alarm=alarm)], now=now)
     incident, violations, incident_readable = None, [], False
     if alarm.incident_id is not None:
         from amparo.records.models import Incident
@@ -120,7 +121,6 @@ def alarm_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_respond": membership.role in RESPONDER_ROLES,
             "can_log": membership.role in RESPONDER_ROLES or alarm.raised_by_id == request.user.pk,
             "detained_form": DetainedForm(initial={"since": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M")}),
-            "release_form": ReleaseForm(initial={"released_at": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M")}),
         },
     )
 

@@ -177,12 +177,12 @@ def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
         "person_form": PersonForm(prefix="p"),
         "harms_form": PersonHarmsForm(prefix="r"),
     }
-    from amparo.alerts.forms import ReleaseForm
+    from amparo.alerts.forms import release_forms
     from amparo.alerts.selectors import incident_detentions_for
 
     context.update(incident_detentions_for(membership=membership, incident=incident))
+    context["detentions"] = release_forms(context["detentions"], now=timezone.now())
     context["can_log_detention"] = membership.role in WRITE_ROLES
-    context["release_form"] = ReleaseForm(initial={"released_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
     if context["can_manage"]:
         context["assign_form"] = _assign_form(membership, incident)
     return render(request, "records/incident_detail.html", context)

@@ -79,6 +79,7 @@ def test_a_raid_records_each_person_her_harms_and_detention_and_calls_the_roster
         # The count says one; the people listed say three affected: the record keeps them consistent.
         dora.fill("#id_people_affected", "1")
         dora.check("#id_happening_now")
+        dora.click("#incident-people-rows summary")  # folded away unless it is needed
         for row, (code, role, harms) in enumerate(PEOPLE):
             fill_person(dora, row, "" if code == "Sol" else code, role, harms,
                         since=stopped_at if "detained" in harms else "", held_at="Comisaría de Lince" if "detained" in harms else "")
