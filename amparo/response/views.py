@@ -324,8 +324,8 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     choices = _status_choices(referral, membership, request.user)
     is_target_lawyer = membership.role == Role.LAWYER and referral.lawyer_id == request.user.pk
     answering = is_target_lawyer and referral.status == ReferralStatus.SENT
-    if answering or membership.role == Role.LAWYER:
-        # The lawyer answers with the answer form; the bare status list is for the organisation.
+    if membership.role == Role.LAWYER:
+        # The lawyer answers with the answer form (a reason to decline); the status list is the organisation's.
         choices = [c for c in choices if c[0] not in (ReferralStatus.ACCEPTED, ReferralStatus.DECLINED)]
     incident = referral.incident
     if referral.person is not None:
