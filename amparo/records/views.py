@@ -32,6 +32,7 @@ from amparo.records.forms import (
     incident_people_formset,
 )
 from amparo.records.models import Harm, Incident, Person
+from amparo.records.panels import incident_panels
 from amparo.records.selectors import RECORD_ROLES, WRITE_ROLES, IncidentFilters
 from amparo.web.responses import action_refused, form_errors
 
@@ -176,13 +177,8 @@ def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
         "can_manage": membership.role in (Role.ADMIN, Role.COORDINATOR),
         "person_form": PersonForm(prefix="p"),
         "harms_form": PersonHarmsForm(prefix="r"),
+        "panels": incident_panels(membership=membership, incident=incident, reveal=reveal),
     }
-    from amparo.alerts.forms import release_forms
-    from amparo.alerts.selectors import incident_detentions_for
-
-    context.update(incident_detentions_for(membership=membership, incident=incident))
-    context["detentions"] = release_forms(context["detentions"], now=timezone.now())
-    context["can_log_detention"] = membership.role in WRITE_ROLES
     if context["can_manage"]:
         context["assign_form"] = _assign_form(membership, incident)
     return render(request, "records/incident_detail.html", context)

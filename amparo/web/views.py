@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from amparo.accounts.middleware import ACTIVE_ORG_SESSION_KEY
+from amparo.accounts.models import Role
 from amparo.accounts.selectors import membership_active_for
 
 
@@ -20,7 +21,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
     membership = getattr(request, "membership", None)
     summary = home_summary_for(membership=membership) if membership else None
-    context: dict[str, Any] = {"summary": summary}
+    context: dict[str, Any] = {"summary": summary, "backup_notice": None}
+    if membership is not None and membership.role == Role.ADMIN:
+        from amparo.backup.services import backup_notice as notice_for_admins
+
+        context["backup_notice"] = notice_for_admins()
     if membership is not None:
         from amparo.alerts.selectors import alarms_waiting_for
         from amparo.response.selectors import work_home_for

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from amparo.audit.models import AuditEvent
 from amparo.evidence.models import EvidenceFile
+from amparo.evidence.tests.fixtures import tiny_pdf
 from amparo.intake import conf, services
 from amparo.intake.models import Report, ReportMessage
 from amparo.intake.tests.helpers import jpeg_with_gps, receipt_of, submit
@@ -98,7 +99,7 @@ def test_the_reporter_adds_information_and_a_file(personas, client, sent):
     page = _open(client, code, phrase)
     r = client.post(
         "/r/lima/seguimiento/agregar/",
-        {"t": _token(page), "text": "Eran tres serenos, uno con casaca azul.", "files": SimpleUploadedFile("doc.pdf", b"%PDF-1.4 test"), "lang": "es"},
+        {"t": _token(page), "text": "Eran tres serenos, uno con casaca azul.", "files": SimpleUploadedFile("doc.pdf", tiny_pdf("test")), "lang": "es"},
     )
     assert r.status_code == 200
     assert "Su información fue agregada" in r.content.decode()

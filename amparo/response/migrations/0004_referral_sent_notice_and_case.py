@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('response', '0002_seed_national_services'),
+        ('response', '0003_seal_route_forum_hearing_purpose_deadline_title'),
     ]
 
     operations = [
