@@ -15,10 +15,12 @@ from amparo.records.models import (
     AgeBand,
     DatePrecision,
     GenderIdentity,
+    Harm,
     IdDocumentType,
     IncidentStatus,
     MigrantStatus,
     Nationality,
+    PersonRole,
     Reliability,
     WorkSetting,
 )
@@ -203,3 +205,83 @@ class IncidentFilterForm(forms.Form):
 class AssignForm(forms.Form):
     assigned_to = forms.ChoiceField(label=_("Assign to"), required=False)
     status = forms.ChoiceField(label=_("Status"), choices=IncidentStatus.choices)
+
+
+# --- The people of an incident, one by one (a raid harms each woman differently) ------------
+
+
+class PersonHarmsForm(forms.Form):
+    """A person's role in the incident, what happened to her, and if she is held, since when and
+    where (her detention record and its legal limit start from it)."""
+
+    role = forms.ChoiceField(label=_("Role"), choices=PersonRole.choices, initial=PersonRole.VICTIM)
+    harms = forms.MultipleChoiceField(
+        label=_("What happened to her"), required=False, choices=Harm.choices, widget=forms.CheckboxSelectMultiple
+    )
+    detained_since = forms.DateTimeField(
+        label=_("Held since"), required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("If she is detained: when she was stopped. The legal time limit counts from then."),
+    )
+    held_at = forms.CharField(label=_("Where she is held"), required=False, max_length=300,
+                              help_text=_("Police station or place. Encrypted."))
+
+    def clean(self) -> dict[str, Any]:
+        d = super().clean() or {}
+        if (d.get("detained_since") or (d.get("held_at") or "").strip()) and Harm.DETAINED not in (d.get("harms") or []):
+            self.add_error("harms", _("Mark her as detained, or leave the detention fields empty."))
+        since = d.get("detained_since")
+        if since is not None and since > timezone.now():
+            self.add_error("detained_since", _("The time cannot be in the future."))
+        return d
+
+
+class IncidentPersonRowForm(PersonHarmsForm):
+    """One person on the incident form: a code name and her role and harms."""
+
+    code_name = forms.CharField(label=_("Code name"), required=False, max_length=60)
+    field_order = ["code_name", "role", "harms", "detained_since", "held_at"]
+
+    def clean(self) -> dict[str, Any]:
+        d = super().clean()
+        has_details = bool(d.get("harms") or d.get("detained_since") or (d.get("held_at") or "").strip())
+        if has_details and not (d.get("code_name") or "").strip():
+            self.add_error("code_name", _("Give this person a code name (never her real name)."))
+        return d
+
+    @property
+    def is_filled(self) -> bool:
+        return bool(getattr(self, "cleaned_data", None) and (self.cleaned_data.get("code_name") or "").strip())
+
+
+class BaseIncidentPeopleFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    def is_valid(self) -> bool:
+        # Unbound = the rows were not sent at all: nobody to record here, nothing wrong.
+        return not self.is_bound or super().is_valid()
+
+    def people(self) -> list[dict[str, Any]]:
+        if not self.is_bound:
+            return []
+        return [f.cleaned_data for f in self.forms if f.is_filled]  # type: ignore[attr-defined]
+
+
+IncidentPeopleFormSet = forms.formset_factory(
+    IncidentPersonRowForm, formset=BaseIncidentPeopleFormSet, extra=4, max_num=40, validate_max=True
+)
+PEOPLE_PREFIX = "gente"
+
+
+def incident_people_formset(data: Any = None) -> BaseIncidentPeopleFormSet:
+    """The rows of people on the incident form; a POST without them (an older page, a script)
+    simply records no one here, rather than failing on the missing management form."""
+    if data is not None and f"{PEOPLE_PREFIX}-TOTAL_FORMS" not in data:
+        data = None
+    return IncidentPeopleFormSet(data, prefix=PEOPLE_PREFIX)  # type: ignore[return-value]
+
+
+class HappeningNowForm(forms.Form):
+    happening_now = forms.BooleanField(
+        label=_("Is it happening now?"), required=False,
+        help_text=_("Tick it if the raid, detention or attack is still going on: the rapid-response alarm is "
+                    "raised, linked to this incident, and the people on call are notified."),
+    )

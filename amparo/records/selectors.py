@@ -25,17 +25,27 @@ WRITE_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.DOCUMENTER)
 
 def lawyer_incident_filter(membership: Membership) -> Q:
     """Incidents referred or assigned to a lawyer: assigned here, or referred / in a case in 'Response'."""
+    from amparo.alerts.selectors import responded_incident_ids
     from amparo.response.selectors import lawyer_incident_q
 
-    return Q(assigned_to=membership.user) | lawyer_incident_q(membership=membership)
+    return (
+        Q(assigned_to=membership.user)
+        | lawyer_incident_q(membership=membership)
+        | Q(pk__in=responded_incident_ids(membership=membership))
+    )
 
 
 def lawyer_person_filter(membership: Membership) -> Q:
     """People of incidents assigned to a lawyer, and the people referred to her or in her cases."""
+    from amparo.alerts.selectors import responded_incident_ids
     from amparo.response.selectors import lawyer_person_q
 
     assigned = Incident.objects.filter(organisation_id=membership.organisation_id, assigned_to=membership.user).values("pk")
-    return Q(incident_links__incident_id__in=assigned) | lawyer_person_q(membership=membership)
+    return (
+        Q(incident_links__incident_id__in=assigned)
+        | lawyer_person_q(membership=membership)
+        | Q(incident_links__incident_id__in=responded_incident_ids(membership=membership))
+    )
 
 
 def incident_scope(*, membership: Membership) -> QuerySet[Incident]:
