@@ -26,11 +26,11 @@ from amparo.intake.models import Report
 from amparo.intake.schemas import (
     AddIn,
     ChallengeOut,
-    DistrictOut,
     FileIn,
     FollowUpIn,
     FollowUpOut,
     FormOptionsOut,
+    PublicDistrictOut,
     ReceiptOut,
     ReportIn,
     WithdrawIn,
@@ -77,7 +77,7 @@ def form_options(request: HttpRequest, org_slug: str, lang: str = "es") -> dict[
         }
 
 
-@router.get("public/r/{org_slug}/districts", auth=None, response=list[DistrictOut], url_name="intake_public_districts")
+@router.get("public/r/{org_slug}/districts", auth=None, response=list[PublicDistrictOut], url_name="intake_public_districts")
 def districts(request: HttpRequest, org_slug: str, department: str = "") -> list[dict[str, str]]:
     organisation_by_slug(slug=org_slug)
     if not (len(department) == 2 and department.isdigit()):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from typing import Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import Field, StrictBool
 
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
+from amparo.intake.models import Report
+from amparo.lib.inputs import StrictIn as Strict
 
 
 class ChallengeOut(Schema):
@@ -35,7 +35,7 @@ class FormOptionsOut(Schema):
     max_narrative_chars: int
 
 
-class DistrictOut(Schema):
+class PublicDistrictOut(Schema):
     code: str
     name: str
     label: str
@@ -48,20 +48,20 @@ class FileIn(Strict):
 
 class ReportIn(Strict):
     pow: str = Field(..., max_length=2000, description="Base64 JSON solution of a challenge from .../challenge (ALTCHA scheme).")
-    violations: list[str] = Field(..., max_length=40)
+    violations: list[str] = Field(..., min_length=1, max_length=40)
     occurred_on: datetime.date | None = None
-    date_precision: str = ""
+    date_precision: Report.Precision | Literal[""] = ""
     department: str = Field("", max_length=4, description="INEI department code, 'none' for 'prefer not to say', or empty.")
     district: str = Field("", max_length=120, description="District name, or 'Name (Province)'.")
     perpetrators: list[str] = Field(default_factory=list, max_length=40)
     narrative: str = Field(..., max_length=20000)
-    reporter: str
-    consent_store: bool
-    consent_share_stats: bool = False
-    consent_help: bool = False
-    consent_legal_action: bool = False
+    reporter: Report.Reporter
+    consent_store: StrictBool
+    consent_share_stats: StrictBool = False
+    consent_help: StrictBool = False
+    consent_legal_action: StrictBool = False
     contact: str = Field("", max_length=1000)
-    language: str = "es"
+    language: str = Field("es", max_length=8, description="es or en; anything else is read as es, so no report is lost over it.")
     files: list[FileIn] = Field(default_factory=list, max_length=10)
 
 
@@ -82,7 +82,7 @@ class AddIn(FollowUpIn):
 
 
 class WithdrawIn(FollowUpIn):
-    confirm: bool
+    confirm: StrictBool
 
 
 class MessageOut(Schema):

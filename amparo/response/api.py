@@ -11,6 +11,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from amparo.accounts.models import Membership, Role, User
@@ -48,7 +49,7 @@ def _user_in_org(membership: Membership, user_id: int | None) -> User | None:
         return None
     user = User.objects.filter(pk=user_id, memberships__organisation_id=membership.organisation_id, memberships__is_active=True).first()
     if user is None:
-        raise ApiError(422, "validation", "Some fields are not valid.", {"user": ["Unknown member."]})
+        raise ApiError(422, "validation", _("Some fields are not valid."), {"user": [_("Unknown member.")]})
     return user
 
 
@@ -173,7 +174,7 @@ def services_create(request: HttpRequest, payload: schemas.ServiceIn) -> Status:
     department_code = data.pop("department")
     data["department"] = Department.objects.filter(code=department_code).first() if department_code else None
     if department_code and data["department"] is None:
-        raise ApiError(422, "validation", "Some fields are not valid.", {"department": ["Unknown region."]})
+        raise ApiError(422, "validation", _("Some fields are not valid."), {"department": [_("Unknown region.")]})
     lawyer_id = data.pop("lawyer_id")
     data["lawyer"] = _user_in_org(membership, lawyer_id)
     service = services.service_create(membership=membership, acting_user=request.user, **data)  # type: ignore[arg-type]
@@ -278,7 +279,7 @@ def _route_of(case: LegalCase, route_id: int | None) -> CaseRoute | None:
         return None
     route = case.routes.filter(pk=route_id).first()
     if route is None:
-        raise ApiError(422, "validation", "Some fields are not valid.", {"route_id": ["Unknown route."]})
+        raise ApiError(422, "validation", _("Some fields are not valid."), {"route_id": [_("Unknown route.")]})
     return route
 
 
