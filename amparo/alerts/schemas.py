@@ -145,7 +145,7 @@ class LookupOut(Schema):
 
 class SubscribeIn(Strict):
     channel: Channel
-    address: str | dict = Field(description="Email, phone number, or the browser's PushSubscription JSON")
+    address: Annotated[str, Field(max_length=500)] | dict = Field(description="Email, phone number, or the browser's PushSubscription JSON")
     regions: list[RegionCode] = Field(min_length=1, max_length=30)
     language: Literal["es", "en"] = "es"
 

@@ -47,6 +47,7 @@ from amparo.alerts.models import (
     SubscriberStatus,
 )
 from amparo.audit import services as audit
+from amparo.lib import inputs
 from amparo.places.models import Department, District
 from amparo.vault.crypto import blind_index
 
@@ -82,9 +83,10 @@ def _require(membership: Membership, roles: set[Role]) -> None:
 
 
 def _text(value: Any, field: str, *, limit: int = MAX_TEXT, required: bool = False) -> str:
-    text = "" if value is None else str(value).strip()
-    if "\x00" in text:
-        raise ValidationError({field: _("This text contains characters that are not allowed.")})
+    try:
+        text = "" if value is None else inputs.clean_text(str(value))
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
     if len(text) > limit:
         raise ValidationError({field: _("Keep this under %(limit)d characters.") % {"limit": limit}})
     if required and not text:

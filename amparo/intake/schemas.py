@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Schema
 from pydantic import Field, StrictBool
 
 from amparo.intake.models import Report
 from amparo.lib.inputs import StrictIn as Strict
+
+# Vocabulary codes; whether they exist is the form's question.
+Code = Annotated[str, Field(min_length=1, max_length=48, pattern=r"^[a-z0-9_]+$")]
 
 
 class ChallengeOut(Schema):
@@ -48,12 +51,12 @@ class FileIn(Strict):
 
 class ReportIn(Strict):
     pow: str = Field(..., max_length=2000, description="Base64 JSON solution of a challenge from .../challenge (ALTCHA scheme).")
-    violations: list[str] = Field(..., min_length=1, max_length=40)
+    violations: list[Code] = Field(..., min_length=1, max_length=40)
     occurred_on: datetime.date | None = None
     date_precision: Report.Precision | Literal[""] = ""
     department: str = Field("", max_length=4, description="INEI department code, 'none' for 'prefer not to say', or empty.")
     district: str = Field("", max_length=120, description="District name, or 'Name (Province)'.")
-    perpetrators: list[str] = Field(default_factory=list, max_length=40)
+    perpetrators: list[Code] = Field(default_factory=list, max_length=40)
     narrative: str = Field(..., max_length=20000)
     reporter: Report.Reporter
     consent_store: StrictBool

@@ -42,6 +42,7 @@ from amparo.intake.selectors import (
     reports_waiting_count,
     status_for_reporter,
 )
+from amparo.web.responses import action_refused
 
 # --- Public pages --------------------------------------------------------------------------
 
@@ -324,13 +325,14 @@ def _triage_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     @triage_required
     def wrapper(request: HttpRequest, report_id: int) -> HttpResponse:
         report_obj = report_get_for(membership=request.membership, report_id=report_id)  # type: ignore[attr-defined]
+        back = reverse("intake:triage_detail", args=[report_obj.pk])
+        # Refusals answer through the shared 4xx page (nothing saved, the reasons, the way back).
         try:
             return view(request, report_obj)
         except services.ActionRefused as refusal:
-            messages.error(request, refusal.message)
+            return action_refused(request, errors=[refusal.message], back=back, status=409)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        return redirect("intake:triage_detail", report_obj.pk)
+            return action_refused(request, errors=exc.messages, back=back)
 
     return wrapper
 
@@ -389,8 +391,7 @@ def triage_file(request: HttpRequest, report_id: int, file_id: int) -> HttpRespo
     try:
         data = evidence_read(evidence=link.evidence, acting_user=request.user, purpose="triage", action="downloaded")
     except EvidenceTampered as exc:
-        messages.error(request, str(exc))
-        return redirect("intake:triage_detail", report_obj.pk)
+        return action_refused(request, errors=[str(exc)], back=reverse("intake:triage_detail", args=[report_obj.pk]), status=409)
     from amparo.evidence.media import ALLOWED_TYPES
 
     content_type = link.evidence.content_type if link.evidence.content_type in ALLOWED_TYPES else "application/octet-stream"

@@ -22,12 +22,12 @@ import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from ninja import Schema
+from ninja import Path, Query, Schema
 from pydantic import ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -53,12 +53,14 @@ def has_forbidden_characters(value: str) -> bool:
     return bool(_FORBIDDEN.search(value))
 
 
-def clean_text(value: str, *, strip: bool = True) -> str:
-    """The text as we keep it; ValidationError (code "characters") for what we refuse."""
+def clean_text(value: str, *, verbatim: bool = False) -> str:
+    """The text as we keep it; ValidationError (code "characters") for what we refuse.
+
+    `verbatim` (passwords) checks the characters but keeps the text exactly as typed.
+    """
     if has_forbidden_characters(value):
         raise ValidationError(MESSAGE_CHARACTERS, code="characters")
-    value = unicodedata.normalize("NFC", value)
-    return value.strip() if strip else value
+    return value if verbatim else unicodedata.normalize("NFC", value).strip()
 
 
 def check_year(value: date | datetime, *, earliest: int = EARLIEST_YEAR, latest: int = LATEST_YEAR) -> None:
@@ -80,11 +82,14 @@ def text_safe_for_xml(value: str) -> str:
 
 
 class TextField(forms.CharField):
-    """CharField with the text rule. Django decodes invalid UTF-8 as U+FFFD: refused here."""
+    """CharField with the text rule. Django decodes invalid UTF-8 as U+FFFD: refused here.
 
-    def to_python(self, value: Any) -> str:
-        text = super().to_python(value)
-        return clean_text(text, strip=self.strip) if text else text
+    With strip=False (passwords) the text is checked but kept exactly as typed.
+    """
+
+    def to_python(self, value: Any) -> str | None:
+        text: str | None = super().to_python(value)
+        return clean_text(text, verbatim=not self.strip) if text else text
 
 
 class DateField(forms.DateField):
@@ -131,6 +136,15 @@ class IntegerField(forms.IntegerField):
         kwargs.setdefault("min_value", INT_MIN)
         kwargs.setdefault("max_value", INT_MAX)
         super().__init__(*args, **kwargs)
+
+
+# ---- API path and query parameters ---------------------------------------------------------------
+
+# Ids fit a signed 64-bit column; larger numbers are refused before they reach the database.
+PathId = Annotated[int, Path(ge=1, le=INT_MAX)]
+QueryId = Annotated[int | None, Query(None, ge=1, le=INT_MAX)]
+Slug = Annotated[str, Path(max_length=50, pattern=r"^[-a-zA-Z0-9_]+$")]
+RegionCode = Annotated[str, Path(pattern=r"^\d{2}$")]
 
 
 # ---- API schemas ------------------------------------------------------------------------------

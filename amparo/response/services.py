@@ -20,6 +20,7 @@ from amparo.accounts.models import Membership, Organisation, Role, User
 from amparo.audit import services as audit
 from amparo.evidence import services as evidence_services
 from amparo.evidence.models import CustodyAction, CustodyEvent, EvidenceFile
+from amparo.lib import inputs
 from amparo.records.models import Incident, Person
 from amparo.response import conf
 from amparo.response.lib import bundle as bundle_format
@@ -98,7 +99,10 @@ def _choice(value: str, choices: Iterable[str], field: str, *, blank: bool = Fal
 
 
 def _text(value: str | None, field: str, *, max_length: int, required: bool = False) -> str:
-    value = (value or "").strip()
+    try:
+        value = inputs.clean_text(value or "")
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
     if required and not value:
         raise ValidationError({field: _("This field is required.")})
     if len(value) > max_length:
@@ -661,12 +665,13 @@ def deadline_add(
     title = _text(title, "title", max_length=160, required=True)
     if route is not None and route.case_id != case.pk:
         raise ValidationError({"route": _("Unknown choice.")})
+    if amount is not None and not 0 <= amount <= 3650:
+        raise ValidationError({"amount": _("Give a number between 0 and 3650.")})
+    if unit:
+        unit = _choice(unit, [u.value for u in Unit], "unit")
     if due_at is None:
         if amount is None or not unit:
             raise ValidationError({"due_at": _("Give a due date, or a number of days or hours.")})
-        unit = _choice(unit, [u.value for u in Unit], "unit")
-        if amount < 0 or amount > 3650:
-            raise ValidationError({"amount": _("Give a number between 0 and 3650.")})
         counted_from = counted_from or timezone.now()
         due_at = compute_due(counted_from, amount, unit)
     deadline = Deadline.objects.create(

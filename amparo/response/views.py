@@ -607,7 +607,6 @@ def case_bundle(request: HttpRequest, case_id: int) -> HttpResponse:
     try:
         data = services.case_bundle_bytes(case=case, membership=membership, acting_user=request.user)  # type: ignore[arg-type]
     except services.BundleRefused as exc:
-        messages.error(request, exc.message)
         response = render(request, "response/bundle_refused.html", {"case": case, "message": exc.message}, status=409)
         return response
     response = HttpResponse(data, content_type="application/zip")
