@@ -2,7 +2,7 @@
 the schema, no status the schema does not document — as a coordinator and as the public.
 
 Runs in-process through the WSGI app (see tests/api/fuzz.py) on whichever database the suite
-uses. Figures: `python bench/schemathesis.py`.
+uses. Figures: `python bench/api_schemathesis.py`.
 """
 
 from __future__ import annotations
