@@ -77,19 +77,30 @@ def run(
     from amparo.wsgi import application
 
     # The schema as clients get it, from /api/v1/openapi.json, through the same WSGI app.
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
-    checks = _checks()
-    report = Report(identity=identity)
-    started = time.monotonic()
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        is_public = not operation.definition.raw.get("security")
-        if public_only != is_public:
-            continue
-        report.operations += 1
-        _run_operation(operation, report=report, app=application, headers=headers, checks=checks,
-                       max_examples=max_examples, path_values=path_values or {})
-    report.seconds = time.monotonic() - started
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    # As Django's test client does: a request must not close the test's connection (on
+    # PostgreSQL it would end the transaction the test runs in).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+        checks = _checks()
+        report = Report(identity=identity)
+        started = time.monotonic()
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            is_public = not operation.definition.raw.get("security")
+            if public_only != is_public:
+                continue
+            report.operations += 1
+            _run_operation(operation, report=report, app=application, headers=headers, checks=checks,
+                           max_examples=max_examples, path_values=path_values or {})
+        report.seconds = time.monotonic() - started
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return report
 
 
