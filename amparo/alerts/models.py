@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from amparo.alerts.lib import detention
 from amparo.alerts.lib.roster import ShiftRule
+from amparo.lib.scoping import OrganisationManager
 from amparo.vault.fields import EncryptedTextField
 
 
@@ -35,6 +36,8 @@ class AlertSettings(models.Model):
     emergency_token = models.CharField(max_length=32, unique=True)
     public_alerts = models.BooleanField(_("publish community alerts"), default=True)
 
+    objects = OrganisationManager()
+
     def __str__(self) -> str:
         return f"alert settings of {self.organisation_id}"
 
@@ -50,6 +53,8 @@ class OnCallShift(models.Model):
     end = models.TimeField(_("until"))
     level = models.PositiveSmallIntegerField(_("escalation order"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationManager()
 
     class Meta:
         ordering = ["level", "start", "pk"]
@@ -115,6 +120,8 @@ class Alarm(models.Model):
 
     SENSITIVE_FIELDS = ("place", "police_station", "description", "contact")
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["-raised_at", "-pk"]
         indexes = [
@@ -148,6 +155,8 @@ class AlarmNotification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["step", "pk"]
         constraints = [
@@ -162,6 +171,8 @@ class AlarmAcknowledgement(models.Model):
     alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="acknowledgements")
     membership = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
+
+    objects = OrganisationManager()
 
     class Meta:
         ordering = ["at", "pk"]
@@ -194,6 +205,8 @@ class DetainedPerson(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     SENSITIVE_FIELDS = ("held_at", "notes")
+
+    objects = OrganisationManager()
 
     class Meta:
         ordering = ["since", "pk"]
@@ -281,6 +294,8 @@ class CommunityAlert(models.Model):
         "withdrawal_reason",
     )
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
@@ -317,6 +332,8 @@ class Subscriber(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = OrganisationManager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["organisation", "channel", "address_index"], name="subscriber_once")
@@ -327,6 +344,8 @@ class SubscriberRegion(models.Model):
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="regions")
     region = models.ForeignKey("places.Department", on_delete=models.PROTECT, related_name="+")
+
+    objects = OrganisationManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["subscriber", "region"], name="subscriber_region_once")]
@@ -341,6 +360,8 @@ class StaffDevice(models.Model):
     subscription = EncryptedTextField()
     subscription_index = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationManager()
 
     class Meta:
         constraints = [
@@ -376,6 +397,8 @@ class Delivery(models.Model):
     detail = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrganisationManager()
 
     class Meta:
         constraints = [

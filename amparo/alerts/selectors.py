@@ -25,7 +25,7 @@ LOOKUP_ROLES = {Role.DOCUMENTER, Role.COORDINATOR, Role.ADMIN, Role.LAWYER}
 
 def alarm_list_for(*, membership: Membership) -> QuerySet[Alarm]:
     """Responders see every alarm of their organisation; a documenter, the ones they raised."""
-    base = Alarm.objects.filter(organisation_id=membership.organisation_id).select_related("district")
+    base = Alarm.objects.for_member(membership).select_related("district")
     if membership.role in RESPONDER_ROLES:
         return base
     if membership.role == Role.DOCUMENTER:
@@ -48,9 +48,7 @@ def alarm_read_for(*, membership: Membership, alarm_id: int) -> Alarm:
 
 
 def detained_get_for(*, membership: Membership, detained_id: int) -> DetainedPerson:
-    found = DetainedPerson.objects.filter(pk=detained_id, organisation_id=membership.organisation_id).first()
-    if found is None:
-        raise Http404
+    found = DetainedPerson.objects.get_for_member(membership, pk=detained_id)
     alarm_get_for(membership=membership, alarm_id=found.alarm_id)
     return found
 
@@ -58,7 +56,7 @@ def detained_get_for(*, membership: Membership, detained_id: int) -> DetainedPer
 def shift_list_for(*, membership: Membership) -> QuerySet[OnCallShift]:
     if membership.role not in MANAGER_ROLES | RESPONDER_ROLES:
         raise PermissionDenied
-    return OnCallShift.objects.filter(organisation_id=membership.organisation_id).select_related("membership__user")
+    return OnCallShift.objects.for_member(membership).select_related("membership__user")
 
 
 def shift_get_for(*, membership: Membership, shift_id: int) -> OnCallShift:
@@ -70,7 +68,7 @@ def shift_get_for(*, membership: Membership, shift_id: int) -> OnCallShift:
 
 def alert_list_for(*, membership: Membership) -> QuerySet[CommunityAlert]:
     """Moderators see all alerts of their organisation; others, the alerts they proposed."""
-    base = CommunityAlert.objects.filter(organisation_id=membership.organisation_id).select_related("region")
+    base = CommunityAlert.objects.for_member(membership).select_related("region")
     if membership.role in MANAGER_ROLES:
         return base
     if membership.role in (Role.DOCUMENTER, Role.LAWYER):

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from amparo.lib.scoping import OrganisationQuerySet
+
 
 class AuditChain(models.Model):
     """The head of one hash chain: one per organisation, plus 'system' for events of no organisation."""
@@ -11,7 +13,7 @@ class AuditChain(models.Model):
     last_hash = models.CharField(max_length=64, default="")
 
 
-class AppendOnlyQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(OrganisationQuerySet):
     def update(self, **kwargs):  # type: ignore[no-untyped-def]
         raise PermissionError("the audit trail is append-only")
 

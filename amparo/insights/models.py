@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from amparo.lib.scoping import OrganisationManager
+
 
 class SharingLevel(models.TextChoices):
     NONE = "none", _("Nothing: our data stays with us")
@@ -26,6 +28,8 @@ class SharingAgreement(models.Model):
     public_page = models.BooleanField(_("publish a public statistics page"), default=False)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrganisationManager()
 
 
 class MilestoneKind(models.TextChoices):
@@ -46,6 +50,8 @@ class Milestone(models.Model):
     is_public = models.BooleanField(_("show on the public page"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationManager()
 
     class Meta:
         ordering = ["happened_on", "pk"]
@@ -72,6 +78,8 @@ class AggregateCell(models.Model):
     people = models.PositiveIntegerField(default=0)
     state_agent = models.PositiveIntegerField(default=0)
 
+    objects = OrganisationManager()
+
     class Meta:
         indexes = [models.Index(fields=["organisation", "month"], name="aggcell_org_month")]
 
@@ -87,6 +95,8 @@ class AggregateTerm(models.Model):
     vocabulary = models.CharField(max_length=20)
     code = models.CharField(max_length=48)
     incidents = models.PositiveIntegerField(default=0)
+
+    objects = OrganisationManager()
 
     class Meta:
         indexes = [models.Index(fields=["organisation", "vocabulary"], name="aggterm_org_vocab")]
@@ -106,3 +116,5 @@ class RefreshState(models.Model):
     organisation = models.OneToOneField("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     dirty_since = models.DateTimeField(null=True, blank=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrganisationManager()

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from amparo.lib.scoping import OrganisationManager
 from amparo.vault.fields import EncryptedTextField
 
 
@@ -76,6 +77,8 @@ class Report(models.Model):
     triaged_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["received_at", "pk"]
         indexes = [models.Index(fields=["organisation", "status", "received_at"], name="intake_report_queue")]
@@ -106,6 +109,8 @@ class ReportMessage(models.Model):
     body = EncryptedTextField(_("message"))
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["created_at", "pk"]
 
@@ -117,6 +122,8 @@ class ReportFile(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="files")
     evidence = models.ForeignKey("evidence.EvidenceFile", on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrganisationManager()
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -160,3 +167,5 @@ class FormSettings(models.Model):
         help_text=_("A short message printed on the poster above the QR code."),
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrganisationManager()

@@ -185,7 +185,7 @@ def _user(request: HttpRequest) -> User:
 
 def _owners(membership: Membership) -> list[Membership]:
     return list(
-        Membership.objects.filter(organisation_id=membership.organisation_id, is_active=True, role__in=services.WRITER_ROLES)
+        Membership.objects.for_member(membership).filter(is_active=True, role__in=services.WRITER_ROLES)
         .select_related("user").order_by("user__username")
     )
 

@@ -67,9 +67,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 @require_POST
 def reminder_dismiss(request: HttpRequest, reminder_id: int) -> HttpResponse:
     membership = _membership(request)
-    reminder = Reminder.objects.filter(pk=reminder_id, organisation_id=membership.organisation_id, user_id=membership.user_id).first()
-    if reminder is None:
-        raise Http404
+    reminder = Reminder.objects.get_for_member(membership, pk=reminder_id, user_id=membership.user_id)
     services.reminder_dismiss(reminder=reminder, acting_user=request.user)  # type: ignore[arg-type]
     return _see_other("response:tasks")
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from amparo.lib.scoping import OrganisationManager
+
 
 class OrganisationKey(models.Model):
     """A per-organisation key, stored only wrapped (AES-256-GCM) by a master key.
@@ -23,6 +25,8 @@ class OrganisationKey(models.Model):
     wrapped_key = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
     rewrapped_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrganisationManager()
 
     class Meta:
         constraints = [

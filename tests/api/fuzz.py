@@ -74,11 +74,11 @@ def run(
     """
     import schemathesis
 
-    from amparo.wsgi import application
-
     # The schema as clients get it, from /api/v1/openapi.json, through the same WSGI app.
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
+
+    from amparo.wsgi import application
 
     # As Django's test client does: a request must not close the test's connection (on
     # PostgreSQL it would end the transaction the test runs in).
