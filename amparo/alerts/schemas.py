@@ -7,7 +7,18 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import Field, StrictInt
 
-from amparo.alerts.models import AlarmKind, AlertKind, Channel, DetentionBasis, LegalBasis, Severity
+from amparo.alerts.lib.detention import Standing
+from amparo.alerts.models import (
+    AlarmKind,
+    AlarmSource,
+    AlarmStatus,
+    AlertKind,
+    AlertStatus,
+    Channel,
+    DetentionBasis,
+    LegalBasis,
+    Severity,
+)
 from amparo.lib.inputs import StrictIn as Strict
 
 RegionCode = Annotated[str, Field(pattern=r"^\d{2}$")]
@@ -25,9 +36,9 @@ class AlarmIn(Strict):
 class AlarmOut(Schema):
     id: int
     uuid: UUID
-    kind: str
-    source: str
-    status: str
+    kind: AlarmKind
+    source: AlarmSource
+    status: AlarmStatus
     district: str | None = Field(None, alias="district_id")
     people_count: int
     raised_at: datetime
@@ -68,11 +79,11 @@ class DetainedOut(Schema):
     alarm: int
     code_name: str
     held_at: str
-    basis: str
+    basis: DetentionBasis
     since: datetime
     released_at: datetime | None
     deadline: datetime
-    standing: str
+    standing: Standing
 
 
 class AlertIn(Strict):
@@ -108,16 +119,16 @@ class WithdrawIn(Strict):
 class AlertOut(Schema):
     id: int
     uuid: UUID
-    kind: str
-    severity: str
-    status: str
+    kind: AlertKind
+    severity: Severity
+    status: AlertStatus
     region: str = Field(alias="region_id")
     title: str
     public_text: str
     perpetrator_description: str
     vehicle: str
     area: str
-    legal_basis: str
+    legal_basis: LegalBasis | Literal[""]
     expires_at: datetime
     published_at: datetime | None
     withdrawn_at: datetime | None
@@ -132,7 +143,7 @@ class LookupIn(Strict):
 class LookupMatch(Schema):
     uuid: UUID
     title: str
-    severity: str
+    severity: Severity
     region: str = Field(alias="region_id")
     published_at: datetime | None
     expires_at: datetime
@@ -160,8 +171,8 @@ class TokenIn(Strict):
 
 class PublicAlertOut(Schema):
     uuid: UUID
-    kind: str
-    severity: str
+    kind: AlertKind
+    severity: Severity
     title: str
     public_text: str
     perpetrator_description: str

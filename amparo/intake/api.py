@@ -79,7 +79,7 @@ def form_options(request: HttpRequest, org_slug: Slug, lang: Annotated[str, Quer
 
 
 @router.get("public/r/{org_slug}/districts", auth=None, response=list[PublicDistrictOut], url_name="intake_public_districts")
-def districts(request: HttpRequest, org_slug: Slug, department: Annotated[str, Query(max_length=2)] = "") -> list[dict[str, str]]:
+def districts(request: HttpRequest, org_slug: Slug, department: Annotated[str, Query(max_length=10)] = "") -> list[dict[str, str]]:
     organisation_by_slug(slug=org_slug)
     if not (len(department) == 2 and department.isdigit()):
         raise ApiError(400, "bad_request", _("Give a region code of two digits."), {"department": [_("Not valid.")]})

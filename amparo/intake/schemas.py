@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import Field, StrictBool
 
-from amparo.intake.models import Report
+from amparo.intake.models import Report, ReportMessage
 from amparo.lib.inputs import StrictIn as Strict
 
 # Vocabulary codes; whether they exist is the form's question.
@@ -71,7 +71,7 @@ class ReportIn(Strict):
 class ReceiptOut(Schema):
     receipt: str
     passphrase: str
-    status: str
+    status: Report.Status
 
 
 class FollowUpIn(Strict):
@@ -89,13 +89,13 @@ class WithdrawIn(FollowUpIn):
 
 
 class MessageOut(Schema):
-    author: str
+    author: ReportMessage.Author
     body: str
     created_at: datetime.datetime
 
 
 class FollowUpOut(Schema):
-    status: str
+    status: Literal["new", "accepted", "merged", "withdrawn", "closed"] = Field(description="A report marked as spam reads as closed.")
     status_label: str
     received_at: datetime.datetime
     messages: list[MessageOut]

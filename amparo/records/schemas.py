@@ -34,6 +34,7 @@ from amparo.records.models import (
     DatePrecision,
     GenderIdentity,
     IdDocumentType,
+    IncidentOrigin,
     IncidentStatus,
     MigrantStatus,
     Nationality,
@@ -186,7 +187,7 @@ class IncidentSummaryOut(Schema):
     id: int
     reference: str
     status: IncidentStatus
-    origin: str
+    origin: IncidentOrigin
     occurred_on: date
     date_precision: DatePrecision
     department: PlaceOut | None

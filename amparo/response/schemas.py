@@ -17,7 +17,16 @@ from amparo.response.lib.deadlines import Unit
 from amparo.response.lib.directory import Language, Need, ServiceKind
 from amparo.response.lib.procedure import Outcome, Route, Stage
 from amparo.response.lib.referral_flow import ReferralStatus
-from amparo.response.models import ConsentMethod, MeasureKind, RiskLevel
+from amparo.response.models import (
+    CaseEventKind,
+    CaseStatus,
+    ConsentMethod,
+    DocumentKind,
+    MeasureKind,
+    RiskLevel,
+    SecurityStatus,
+    VerificationStatus,
+)
 
 Id = Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
 DepartmentCode = Annotated[str, Field(pattern=r"^(\d{2})?$")]
@@ -36,7 +45,7 @@ class ServiceOut(Schema):
     id: int
     national: bool
     code: str
-    kind: str
+    kind: ServiceKind
     name: str
     description: str
     department: str | None
@@ -49,7 +58,7 @@ class ServiceOut(Schema):
     trans_friendly: bool
     treats_sex_workers_well: bool
     last_checked_on: date | None
-    verification: str
+    verification: VerificationStatus
     sources: list[str]
     stats: ServiceStatsOut | None = None
 
@@ -100,13 +109,13 @@ class FeedbackIn(StrictIn):
 
 class ReferralOut(Schema):
     id: int
-    status: str
+    status: ReferralStatus
     incident_id: int | None
     incident_reference: str | None
     person_id: int | None
     service_id: int | None
     lawyer_id: int | None
-    need: str
+    need: Need | Literal[""]
     consent_given: bool
     shares_identifying_data: bool
     follow_up_on: date | None
@@ -182,15 +191,15 @@ class CloseIn(StrictIn):
 
 class RouteOut(Schema):
     id: int
-    route: str
-    stage: str
+    route: Route
+    stage: Stage
     forum: str
     started_on: date
     requested_at: datetime | None
     decided_at: datetime | None
     in_force_until: date | None
-    outcome: str
-    next_stages: list[str]
+    outcome: Outcome
+    next_stages: list[Stage]
 
 
 class DeadlineOut(Schema):
@@ -212,16 +221,16 @@ class HearingOut(Schema):
 
 class EventOut(Schema):
     id: int
-    kind: str
+    kind: CaseEventKind
     occurred_at: datetime
-    stage: str
+    stage: Stage | Literal[""]
     route_id: int | None
     description: str
 
 
 class DocumentOut(Schema):
     id: int
-    kind: str
+    kind: DocumentKind
     evidence_uid: str
     sha256_original: str
     sha256_stored: str
@@ -232,8 +241,8 @@ class DocumentOut(Schema):
 class CaseOut(Schema):
     id: int
     reference: str
-    status: str
-    outcome: str
+    status: CaseStatus
+    outcome: Outcome
     lawyer_id: int | None
     opened_on: date
     overdue: bool
@@ -270,7 +279,7 @@ class MeasureIn(StrictIn):
 
 class MeasureOut(Schema):
     id: int
-    kind: str
+    kind: MeasureKind
     taken_on: date
     description: str
 
@@ -279,8 +288,8 @@ class SecurityOut(Schema):
     id: int
     incident_id: int
     defender_id: int
-    risk_level: str
-    status: str
+    risk_level: RiskLevel
+    status: SecurityStatus
     follow_up_on: date | None
     measures: list[MeasureOut] = []
 
