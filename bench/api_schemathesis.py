@@ -58,7 +58,12 @@ def main() -> int:
     from django.test import Client
 
     from amparo.accounts.models import Role
-    from amparo.accounts.services import api_token_create, membership_create, organisation_create, user_create
+    from amparo.accounts.services import (
+        api_token_create,
+        membership_create,
+        organisation_create,
+        user_create,
+    )
     from tests.api import fuzz
 
     lima = organisation_create(name="Colectiva Lima", slug="lima", department_code="15", reference_prefix="LIM")
