@@ -181,7 +181,7 @@ def _check_value(value: Any, *, earliest: int, latest: int) -> Any:
 
 
 def _check_raw(value: Any) -> None:
-    """Before parsing: refuse what cannot be text and dates beyond the calendar's reach."""
+    """Before parsing, so that a lone surrogate never reaches pydantic: refuse the characters the text rule refuses."""
     if isinstance(value, str):
         if has_forbidden_characters(value):
             raise ValidationError(MESSAGE_CHARACTERS, code="characters")
