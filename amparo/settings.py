@@ -120,6 +120,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "amparo.web.middleware.UnreadableQueryMiddleware",
 ]
 
 ROOT_URLCONF = "amparo.urls"

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from amparo.lib import inputs
 from amparo.places.models import Department, District
 from amparo.places.selectors import district_search
 from amparo.places.ubigeo import normalise
@@ -33,25 +34,25 @@ def _term_choices(vocabulary: str) -> list[tuple[str, str]]:
 
 
 class IncidentForm(forms.Form):
-    occurred_on = forms.DateField(label=_("When did it happen?"), widget=forms.DateInput(attrs={"type": "date"}))
+    occurred_on = inputs.DateField(label=_("When did it happen?"), widget=forms.DateInput(attrs={"type": "date"}))
     date_precision = forms.ChoiceField(label=_("How sure is the date?"), choices=DatePrecision.choices, initial=DatePrecision.DAY)
     occurred_time = forms.TimeField(label=_("Time (if known)"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
     department = forms.ChoiceField(label=_("Region"), required=False)
-    district = forms.CharField(label=_("District"), required=False, max_length=6, widget=forms.HiddenInput)
+    district = inputs.TextField(label=_("District"), required=False, max_length=6, widget=forms.HiddenInput)
     # The district as typed (works without JavaScript: matched on the server), and the one chosen
     # from the list the server offers when the typed name matches several districts or none.
-    district_q = forms.CharField(label=_("District"), required=False, max_length=80)
-    district_choice = forms.CharField(label=_("Choose the district"), required=False, max_length=6)
+    district_q = inputs.TextField(label=_("District"), required=False, max_length=80)
+    district_choice = inputs.TextField(label=_("Choose the district"), required=False, max_length=6)
     place_type = forms.ChoiceField(label=_("Type of place"), required=False)
     violations = forms.MultipleChoiceField(label=_("What happened?"), widget=forms.CheckboxSelectMultiple,
                                            error_messages={"required": _("Choose at least one thing that happened.")})
     perpetrators = forms.MultipleChoiceField(label=_("Who did it?"), widget=forms.CheckboxSelectMultiple, required=False)
-    perpetrator_details = forms.CharField(label=_("Details of who did it"), required=False, max_length=2000,
+    perpetrator_details = inputs.TextField(label=_("Details of who did it"), required=False, max_length=2000,
                                           help_text=_("Badge number, unit, vehicle plate, nickname. Encrypted."),
                                           widget=forms.Textarea(attrs={"rows": 2}))
-    narrative = forms.CharField(label=_("What happened, in the person's words"), required=False, max_length=20000,
+    narrative = inputs.TextField(label=_("What happened, in the person's words"), required=False, max_length=20000,
                                 help_text=_("Encrypted. Write only what is needed."), widget=forms.Textarea(attrs={"rows": 5}))
-    people_affected = forms.IntegerField(label=_("How many people were affected?"), min_value=1, max_value=10000, initial=1)
+    people_affected = inputs.IntegerField(label=_("How many people were affected?"), min_value=1, max_value=10000, initial=1)
     source = forms.ChoiceField(label=_("Source of the information"), required=False)
     reliability = forms.ChoiceField(label=_("Reliability"), choices=Reliability.choices, initial=Reliability.UNKNOWN)
     consent_store = forms.BooleanField(label=_("Agrees that we keep this record"), required=True,
@@ -59,7 +60,7 @@ class IncidentForm(forms.Form):
     consent_share_stats = forms.BooleanField(label=_("Agrees to be counted in de-identified statistics"), required=False)
     consent_legal_action = forms.BooleanField(label=_("Wants to pursue legal action"), required=False)
     consent_contact = forms.BooleanField(label=_("Agrees to be contacted"), required=False)
-    contact_preference = forms.CharField(label=_("How and when to contact safely"), required=False, max_length=500)
+    contact_preference = inputs.TextField(label=_("How and when to contact safely"), required=False, max_length=500)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -159,21 +160,21 @@ class IncidentForm(forms.Form):
 
 
 class PersonForm(forms.Form):
-    code_name = forms.CharField(label=_("Code name"), max_length=60, help_text=_("A pseudonym for daily use. Never the real name."))
-    chosen_name = forms.CharField(label=_("Chosen name"), required=False, max_length=200)
-    legal_name = forms.CharField(label=_("Name on the ID document"), required=False, max_length=200)
+    code_name = inputs.TextField(label=_("Code name"), max_length=60, help_text=_("A pseudonym for daily use. Never the real name."))
+    chosen_name = inputs.TextField(label=_("Chosen name"), required=False, max_length=200)
+    legal_name = inputs.TextField(label=_("Name on the ID document"), required=False, max_length=200)
     id_document_type = forms.ChoiceField(label=_("ID document"), choices=IdDocumentType.choices, required=False)
-    id_number = forms.CharField(label=_("ID number"), required=False, max_length=40)
-    phone = forms.CharField(label=_("Phone"), required=False, max_length=40, widget=forms.TextInput(attrs={"type": "tel"}))
-    safe_contact = forms.CharField(label=_("Safe contact method and hours"), required=False, max_length=500)
-    address = forms.CharField(label=_("Address"), required=False, max_length=500)
+    id_number = inputs.TextField(label=_("ID number"), required=False, max_length=40)
+    phone = inputs.TextField(label=_("Phone"), required=False, max_length=40, widget=forms.TextInput(attrs={"type": "tel"}))
+    safe_contact = inputs.TextField(label=_("Safe contact method and hours"), required=False, max_length=500)
+    address = inputs.TextField(label=_("Address"), required=False, max_length=500)
     gender_identity = forms.ChoiceField(label=_("Gender identity"), choices=GenderIdentity.choices, initial=GenderIdentity.NOT_SAID)
     age_band = forms.ChoiceField(label=_("Age"), choices=AgeBand.choices, initial=AgeBand.NOT_SAID)
     nationality = forms.ChoiceField(label=_("Nationality"), choices=Nationality.choices, initial=Nationality.NOT_SAID)
     migrant_status = forms.ChoiceField(label=_("Migrant status"), choices=MigrantStatus.choices, initial=MigrantStatus.NOT_SAID)
     work_setting = forms.ChoiceField(label=_("Where she/they work"), choices=WorkSetting.choices, initial=WorkSetting.NOT_SAID)
     is_defender = forms.BooleanField(label=_("Activist or human-rights defender"), required=False)
-    hiv_status = forms.CharField(label=_("HIV status"), required=False, max_length=100,
+    hiv_status = inputs.TextField(label=_("HIV status"), required=False, max_length=100,
                                  help_text=_("Only if the person chooses to say it. Encrypted."))
 
     def service_kwargs(self) -> dict[str, Any]:
@@ -181,13 +182,13 @@ class PersonForm(forms.Form):
 
 
 class IncidentFilterForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = inputs.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = inputs.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     department = forms.ChoiceField(label=_("Region"), required=False)
     violation = forms.ChoiceField(label=_("Violation"), required=False)
     perpetrator = forms.ChoiceField(label=_("Perpetrator"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", "—"), *IncidentStatus.choices])
-    q = forms.CharField(label=_("Reference"), required=False, max_length=24)
+    q = inputs.TextField(label=_("Reference"), required=False, max_length=24)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -40,7 +40,7 @@ def lawyer_person_filter(membership: Membership) -> Q:
     from amparo.alerts.selectors import responded_incident_ids
     from amparo.response.selectors import lawyer_person_q
 
-    assigned = Incident.objects.filter(organisation_id=membership.organisation_id, assigned_to=membership.user).values("pk")
+    assigned = Incident.objects.for_member(membership).filter(assigned_to=membership.user).values("pk")
     return (
         Q(incident_links__incident_id__in=assigned)
         | lawyer_person_q(membership=membership)
@@ -49,7 +49,7 @@ def lawyer_person_filter(membership: Membership) -> Q:
 
 
 def incident_scope(*, membership: Membership) -> QuerySet[Incident]:
-    base = Incident.objects.filter(organisation_id=membership.organisation_id)
+    base = Incident.objects.for_member(membership)
     if membership.role in (Role.ADMIN, Role.COORDINATOR):
         return base
     if membership.role == Role.DOCUMENTER:
@@ -60,7 +60,7 @@ def incident_scope(*, membership: Membership) -> QuerySet[Incident]:
 
 
 def person_scope(*, membership: Membership) -> QuerySet[Person]:
-    base = Person.objects.filter(organisation_id=membership.organisation_id)
+    base = Person.objects.for_member(membership)
     if membership.role in (Role.ADMIN, Role.COORDINATOR):
         return base
     if membership.role == Role.DOCUMENTER:

@@ -21,6 +21,7 @@ from amparo.accounts.decorators import role_required
 from amparo.accounts.models import Membership, Role
 from amparo.accounts.sudo import sudo_required
 from amparo.lib.drafts import draft_key_for, sent_tags
+from amparo.lib.errors import Conflict
 from amparo.lib.forms import errors_into
 from amparo.lib.pagination import IdsFirstPaginator
 from amparo.records import selectors, services
@@ -260,7 +261,10 @@ def incident_delete_view(request: HttpRequest, incident_id: int) -> HttpResponse
     membership = _membership(request)
     incident = selectors.incident_get_for(membership=membership, incident_id=incident_id)
     reference = incident.reference
-    services.incident_delete(incident=incident, membership=membership)
+    try:
+        services.incident_delete(incident=incident, membership=membership)
+    except Conflict as refusal:
+        return action_refused(request, errors=[refusal.message], back=reverse("records:incident_detail", args=[incident.pk]), status=409)
     messages.success(request, _("Incident %(ref)s deleted.") % {"ref": reference})
     return redirect("records:incident_list")
 
