@@ -210,11 +210,10 @@ def seed(n_cases: int, n_files: int) -> dict:
         ])
     _token, raw = api_token_create(membership=membership, name="bench", acting_user=carla)
     bundle_case = cases[0]
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     import io
 
     import pikepdf
+    from django.core.files.uploadedfile import SimpleUploadedFile
 
     for k in range(n_files):
         # A real PDF of about 200 kB (the sanitizer refuses what is not one).
