@@ -52,6 +52,10 @@ class Role(models.TextChoices):
 ORGANISATION_WIDE_ROLES = {Role.ADMIN, Role.COORDINATOR}
 
 
+PUBLIC_NAME_DEFAULT = "Contacto"
+PUBLIC_NAME_MAX = 30
+
+
 class Organisation(models.Model):
     """A tenant: one community organisation. Every tenant table carries a reference to it."""
 
@@ -67,6 +71,12 @@ class Organisation(models.Model):
     # INEI department code of its home region ("15" Lima, "04" Arequipa).
     department_code = models.CharField(_("region"), max_length=2, blank=True)
     reference_prefix = models.CharField(_("reference prefix"), max_length=6, default="INC")
+    # What public pages (report form, follow-up, emergency form, alerts) show instead of the full
+    # name: a phone someone else glances at should not say "sex workers" or "trans".
+    public_name = models.CharField(
+        _("name on public pages"), max_length=PUBLIC_NAME_MAX, default=PUBLIC_NAME_DEFAULT,
+        help_text=_("Short and neutral: it appears at the top of the report form, the emergency form and the alerts pages, where others may see the screen."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -38,10 +38,11 @@ from amparo.alerts.models import (
     SubscriberRegion,
     SubscriberStatus,
 )
+from amparo.lib.urls import absolute_url
 
 
 def _absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+    return absolute_url(path)
 
 
 _vapid_key_cache: dict[str, webpush.Vapid02] = {}

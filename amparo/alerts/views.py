@@ -38,6 +38,7 @@ from amparo.alerts.services import (
     RESPONDER_ROLES,
 )
 from amparo.lib.forms import errors_into
+from amparo.lib.urls import absolute_url
 from amparo.web.responses import action_refused, form_errors
 
 STAFF_ROLES = RAISE_ROLES | RESPONDER_ROLES
@@ -228,8 +229,8 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Settings saved."))
                 return redirect("alerts:settings")
         status = 400
-    emergency_url = request.build_absolute_uri(f"/emergencia/{current.emergency_token}/")
-    subscribe_url = request.build_absolute_uri(f"/alertas/{membership.organisation.slug}/")
+    emergency_url = absolute_url(reverse("alerts_public:emergency", args=[current.emergency_token]))
+    subscribe_url = absolute_url(reverse("alerts_public:subscribe", args=[membership.organisation.slug]))
     return render(
         request, "alerts/settings.html",
         {"form": form, "emergency_url": emergency_url, "subscribe_url": subscribe_url},

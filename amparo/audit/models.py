@@ -29,8 +29,11 @@ class AppendOnlyQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """One thing that happened: who, when, which object, which fields. Never the values.
 
-    Each row's hash covers its content and the previous row's hash in the same chain, so
-    editing or deleting a row breaks the chain where it happened (`amparo audit verify`).
+    Each row's hash is an HMAC, keyed with a secret derived from the master key (never in the
+    database), of its content and the previous row's hash in the same chain: editing,
+    deleting or renumbering rows breaks the chain where it happened, and someone with only
+    the database cannot forge a consistent one (`amparo audit verify`). Signed checkpoints
+    kept outside the database catch a cut tail or a deleted chain (`audit.checkpoints`).
     Database triggers refuse UPDATE and DELETE as well.
     """
 
@@ -61,6 +64,8 @@ class AuditEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # The master key whose derived audit secret keyed `hash` ("" = written before hashes were keyed).
+    key_id = models.CharField(max_length=64, blank=True, default="")
 
     objects = AppendOnlyQuerySet.as_manager()
 

@@ -27,3 +27,10 @@ class EvidenceConfig(AppConfig):
 
     def ready(self) -> None:
         checks.register(ffmpeg_present)
+        # Data-key rotation re-encrypts every stored file (see amparo.vault.registry).
+        from amparo.evidence import storage
+        from amparo.vault import registry
+
+        registry.register_files(
+            model="evidence.EvidenceFile", name_field="storage_name", path=storage.path_for, context=storage._context
+        )

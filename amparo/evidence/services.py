@@ -131,6 +131,18 @@ def evidence_verify(*, evidence: EvidenceFile, acting_user: Any | None, purpose:
 
 
 @transaction.atomic
+def evidence_attach(*, evidence: EvidenceFile, incident: Any | None, acting_user: Any | None, purpose: str) -> bool:
+    """Hand a file over to an incident (or take it back): the same file, its fingerprint checked
+    and the hand-over written to its custody log, so the chain continues instead of starting again.
+
+    Returns False when the check found the file missing or altered (logged as tampering).
+    """
+    evidence.incident = incident
+    evidence.save(update_fields=["incident"])
+    return evidence_verify(evidence=evidence, acting_user=acting_user, purpose=purpose)
+
+
+@transaction.atomic
 def evidence_delete(*, evidence: EvidenceFile, acting_user: Any | None, purpose: str = "") -> None:
     """Destroy the content of a file (withdrawn report, expired retention); the log remains."""
     storage.delete(evidence.storage_name)

@@ -46,9 +46,18 @@ class Milestone(models.Model):
     happened_on = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=12, choices=MilestoneKind.choices, default=MilestoneKind.OTHER)
     title = EncryptedTextField(_("title"))
+    # What the milestone is about, for its before/after sentence ("" = every incident): e.g. a
+    # directive on arbitrary detention by the police names both.
+    violation = models.CharField(_("violation it concerns"), max_length=48, blank=True)
+    perpetrator = models.CharField(_("perpetrator it concerns"), max_length=48, blank=True)
     is_public = models.BooleanField(_("show on the public page"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    plain_text = {
+        "violation": (Plain.CODED, "vocabulary term code"),
+        "perpetrator": (Plain.CODED, "vocabulary term code"),
+    }
 
     class Meta:
         ordering = ["happened_on", "pk"]
@@ -79,6 +88,10 @@ class AggregateCell(models.Model):
     incidents = models.PositiveIntegerField(default=0)
     people = models.PositiveIntegerField(default=0)
     state_agent = models.PositiveIntegerField(default=0)
+    # Sums of the incidents' record keys (and of those involving state agents), for the cell key
+    # method (lib/cellkey.py): sums add up, so aggregated views get the same key as live counts.
+    record_keys = models.BigIntegerField(default=0)
+    state_keys = models.BigIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["organisation", "month"], name="aggcell_org_month")]
@@ -101,6 +114,7 @@ class AggregateTerm(models.Model):
     vocabulary = models.CharField(max_length=20)
     code = models.CharField(max_length=48)
     incidents = models.PositiveIntegerField(default=0)
+    record_keys = models.BigIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["organisation", "vocabulary"], name="aggterm_org_vocab")]

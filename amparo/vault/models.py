@@ -29,6 +29,8 @@ class OrganisationKey(models.Model):
     wrapped_key = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
     rewrapped_at = models.DateTimeField(null=True, blank=True)
+    # Set (and the wrapped key erased) once a data-key rotation has moved everything off it.
+    retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

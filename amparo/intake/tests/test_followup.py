@@ -102,7 +102,7 @@ def test_the_reporter_adds_information_and_a_file(personas, client, sent):
         {"t": _token(page), "text": "Eran tres serenos, uno con casaca azul.", "files": SimpleUploadedFile("doc.pdf", tiny_pdf("test")), "lang": "es"},
     )
     assert r.status_code == 200
-    assert "Tu información fue agregada" in r.content.decode()
+    assert "Su información fue agregada" in r.content.decode()
     message = ReportMessage.objects.get(author_kind=ReportMessage.Author.REPORTER)
     assert message.body == "Eran tres serenos, uno con casaca azul."
     assert report.files.count() == 2
@@ -142,7 +142,7 @@ def test_withdrawal_needs_confirmation_then_deletes_the_content(personas, client
     assert evidence.deleted_at is not None
     assert AuditEvent.objects.filter(action="intake.report.withdrawn").exists()
     # Coming back later shows only that it was withdrawn.
-    assert "Retiraste este reporte" in _open(client, code, phrase).content.decode()
+    assert "Usted retiró este reporte" in _open(client, code, phrase).content.decode()
 
 
 def test_the_follow_up_page_only_accepts_post_for_changes(personas, client):
@@ -153,4 +153,4 @@ def test_the_follow_up_page_only_accepts_post_for_changes(personas, client):
 def test_empty_follow_up_form_is_answered_clearly(personas, client):
     r = client.post("/r/lima/seguimiento/", {"receipt": "", "passphrase": ""})
     assert r.status_code == 400
-    assert "Ingresa tu código de recibo" in r.content.decode()
+    assert "Ingrese su código de recibo" in r.content.decode()

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("vault", "0001_initial"),
-        ('insights', '0001_statistics_models'),
+        ('insights', '0002_milestone_concerns_and_record_keys'),
     ]
 
     operations = [

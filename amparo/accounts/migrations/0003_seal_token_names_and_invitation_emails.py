@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("vault", "0001_initial"),
-        ('accounts', '0001_initial'),
+        ('accounts', '0002_organisation_public_name'),
     ]
 
     operations = [
