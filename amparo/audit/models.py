@@ -48,6 +48,7 @@ class AuditEvent(models.Model):
         "prev_hash": (Plain.DIGEST, "hash chain"),
         "target_id": (Plain.CODED, "primary key of the target"),
         "target_type": (Plain.CODED, "model label of the target"),
+        "key_id": (Plain.SYSTEM, "which master key keyed the hash"),
     }
 
     chain_key = models.CharField(max_length=40)

@@ -3,9 +3,17 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from amparo.vault.plain import Plain
+
 
 class BackupRun(models.Model):
     """One attempt at an encrypted backup: what admins are shown when backups stop working."""
+
+    plain_text = {
+        "file_name": (Plain.SYSTEM, "name Amparo gives the encrypted backup file"),
+        "sha256": (Plain.DIGEST, "fingerprint of the backup file"),
+        "error": (Plain.SYSTEM, "exception type and tool message for the operator, never data"),
+    }
 
     class Status(models.TextChoices):
         RUNNING = "running", _("Running")
