@@ -3,6 +3,7 @@
     amparo serve [addr:port]     serve the site (development server; use gunicorn in production)
     amparo migrate               create or update the database
     amparo demo                  load synthetic demo data (two organisations, every role)
+    amparo backup create/verify/restore   encrypted backups (age format); see docs/operations-keys.md
     amparo createorg / createuser / keys / audit / evidence …   see `amparo help`
 """
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -54,7 +55,14 @@ if PRODUCTION and not ALLOWED_HOSTS:
 if "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured("AMPARO_ALLOWED_HOSTS may not contain '*'.")
 CSRF_TRUSTED_ORIGINS = envlist("AMPARO_CSRF_TRUSTED_ORIGINS")
-SITE_URL = envstr("AMPARO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where people reach Amparo: every link made for later (posters, QR codes, e-mails, alerts, feeds,
+# invitations, ODK phones) starts here (amparo/lib/urls.py), never from a request's Host header.
+SITE_URL = envstr("AMPARO_SITE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+if PRODUCTION and not SITE_URL:
+    raise ImproperlyConfigured("AMPARO_SITE_URL is required in production (e.g. https://amparo.example.org).")
+_site = urlsplit(SITE_URL)
+if _site.scheme not in ("http", "https") or not _site.hostname or _site.path not in ("", "/") or _site.query or _site.fragment:
+    raise ImproperlyConfigured("AMPARO_SITE_URL must be like https://amparo.example.org (no path).")
 
 # The master key wraps every organisation's data key. It lives outside the database.
 MASTER_KEY_FILE = envstr("AMPARO_MASTER_KEY_FILE", "" if PRODUCTION else str(DATA_DIR / "master.keys"))
@@ -92,6 +100,7 @@ INSTALLED_APPS = [
     "amparo.alerts",
     "amparo.insights",
     "amparo.openrosa",
+    "amparo.backup",
 ]
 
 MIDDLEWARE = [
@@ -282,6 +291,18 @@ LOGGING = {
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# Encrypted backups (age format): where they go (the operator syncs this folder off-site) and
+# to whom they are encrypted ("age1…" public keys). The master key is never in a backup.
+BACKUP_DIR = Path(envstr("AMPARO_BACKUP_DIR", str(DATA_DIR / "backups"))).resolve()
+BACKUP_RECIPIENTS = envlist("AMPARO_BACKUP_RECIPIENTS")
+BACKUP_RECIPIENTS_FILE = envstr("AMPARO_BACKUP_RECIPIENTS_FILE")
+# Who hears about a failed or missing backup besides every organisation's admins.
+OPERATOR_EMAILS = envlist("AMPARO_OPERATOR_EMAILS")
+# Hours without a good backup before admins are told.
+BACKUP_MAX_AGE_HOURS = envint("AMPARO_BACKUP_MAX_AGE_HOURS", 26)
+# The job queue makes the nightly backup; turn it off only if a systemd timer runs `amparo backup create --nightly`.
+BACKUP_NIGHTLY = envbool("AMPARO_BACKUP_NIGHTLY", True)
 
 # Minutes a password re-confirmation (sudo mode) lasts before exports, bundles and deletions.
 SUDO_SECONDS = envint("AMPARO_SUDO_MINUTES", 10) * 60

@@ -13,6 +13,7 @@ import hmac
 import os
 import struct
 import threading
+import time
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -33,7 +34,10 @@ class DecryptionError(Exception):
 _lock = threading.Lock()
 _aead_by_key_pk: dict[int, AESGCM] = {}
 _raw_by_key_pk: dict[int, bytes] = {}
-_active_by_org: dict[tuple[int, str], int] = {}
+_active_by_org: dict[tuple[int, str], tuple[int, float]] = {}
+# How long a process keeps sealing with the data key it last saw as active. After a data-key
+# rotation every process moves to the new key within this time (rotation waits longer).
+ACTIVE_KEY_TTL_SECONDS = 60.0
 
 
 def forget_keys() -> None:
@@ -55,6 +59,8 @@ def wrap_key(raw: bytes, *, org_id: int, purpose: str, version: int) -> tuple[st
 
 
 def unwrap_key(key: OrganisationKey) -> bytes:
+    if key.retired_at is not None:
+        raise DecryptionError(f"organisation key {key.pk} was retired after a data-key rotation")
     ring = keyring.load()
     master = ring.get(key.master_key_id)
     blob = bytes(key.wrapped_key)
@@ -74,7 +80,7 @@ def _remember(key_pk: int, raw: bytes, org_purpose: tuple[int, str] | None = Non
             _raw_by_key_pk[key_pk] = raw
             _aead_by_key_pk[key_pk] = AESGCM(raw)
             if org_purpose:
-                _active_by_org[org_purpose] = key_pk
+                _active_by_org[org_purpose] = (key_pk, time.monotonic())
 
     transaction.on_commit(commit)
 
@@ -109,9 +115,9 @@ def _raw_key(key_pk: int) -> bytes:
 
 def _active_key_pk(org_id: int, purpose: str) -> int:
     with _lock:
-        pk = _active_by_org.get((org_id, purpose))
-    if pk is not None:
-        return pk
+        cached = _active_by_org.get((org_id, purpose))
+    if cached is not None and time.monotonic() - cached[1] < ACTIVE_KEY_TTL_SECONDS:
+        return cached[0]
     key = OrganisationKey.objects.filter(organisation_id=org_id, purpose=purpose).order_by("-version").first()
     if key is None:
         key = create_org_key(org_id=org_id, purpose=purpose)
@@ -121,8 +127,10 @@ def _active_key_pk(org_id: int, purpose: str) -> int:
     return key.pk
 
 
-def encrypt_bytes(plaintext: bytes, *, org_id: int, context: str) -> bytes:
-    key_pk = _active_key_pk(org_id, OrganisationKey.Purpose.DATA)
+def encrypt_bytes(plaintext: bytes, *, org_id: int, context: str, key_pk: int | None = None) -> bytes:
+    """Seal bytes under the organisation's active data key (or `key_pk`, for rotation)."""
+    if key_pk is None:
+        key_pk = _active_key_pk(org_id, OrganisationKey.Purpose.DATA)
     nonce = os.urandom(NONCE_BYTES)
     ct = AESGCM(_raw_key(key_pk)).encrypt(nonce, plaintext, context.encode())
     return struct.pack(">Q", key_pk) + nonce + ct
@@ -142,8 +150,16 @@ def key_pk_of(blob: bytes) -> int:
     return struct.unpack(">Q", blob[:8])[0]
 
 
-def seal(plaintext: str, *, org_id: int, context: str) -> str:
-    return PREFIX + base64.b64encode(encrypt_bytes(plaintext.encode(), org_id=org_id, context=context)).decode()
+def seal(plaintext: str, *, org_id: int, context: str, key_pk: int | None = None) -> str:
+    return PREFIX + base64.b64encode(encrypt_bytes(plaintext.encode(), org_id=org_id, context=context, key_pk=key_pk)).decode()
+
+
+def sealed_key_pk(sealed: str) -> int:
+    """Which data key sealed a value, read from its header without decrypting it."""
+    if not sealed.startswith(PREFIX):
+        raise DecryptionError("value is not sealed")
+    head = base64.b64decode(sealed[len(PREFIX) : len(PREFIX) + 12])
+    return key_pk_of(head)
 
 
 def unseal(sealed: str, *, context: str) -> str:
@@ -164,7 +180,7 @@ def rewrap_all() -> int:
     ring = keyring.load()
     moved = 0
     with transaction.atomic():
-        for key in OrganisationKey.objects.select_for_update().exclude(master_key_id=ring.active_id):
+        for key in OrganisationKey.objects.select_for_update().filter(retired_at=None).exclude(master_key_id=ring.active_id):
             raw = unwrap_key(key)
             key.master_key_id, key.wrapped_key = wrap_key(
                 raw, org_id=key.organisation_id, purpose=key.purpose, version=key.version
@@ -180,7 +196,7 @@ def check_all() -> list[str]:
     """Unwrap every organisation key; return a list of problems (empty when all is well)."""
     ring = keyring.load()
     problems = []
-    for key in OrganisationKey.objects.order_by("pk"):
+    for key in OrganisationKey.objects.filter(retired_at=None).order_by("pk"):
         if key.master_key_id != ring.active_id:
             problems.append(f"key {key} is still wrapped by old master key {key.master_key_id}")
         try:

@@ -116,6 +116,7 @@ def forget() -> None:
     global _cached
     with _lock:
         _cached = None
+        _derived.clear()
 
 
 def new_key_id() -> str:
@@ -149,3 +150,25 @@ def init_file(path: Path) -> str:
     kid = new_key_id()
     write_file(path, [(kid, new_key())])
     return kid
+
+
+_derived: dict[tuple[str, str], bytes] = {}
+
+
+def derive(*, purpose: str, key_id: str | None = None) -> tuple[str, bytes]:
+    """A 32-byte secret for one purpose (the audit chain, checkpoint signing), derived from a master key.
+
+    It lives only where the master key lives, never in the database. `key_id` picks an older
+    master key (to check what it once keyed); None means the active one.
+    """
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    ring = load()
+    kid = key_id or ring.active_id
+    cached = _derived.get((kid, purpose))
+    if cached is None:
+        master = ring.get(kid)
+        cached = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"amparo:{purpose}".encode()).derive(master)
+        _derived[(kid, purpose)] = cached
+    return kid, cached

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from amparo.vault.plain import Plain
+
 
 class OrganisationKey(models.Model):
     """A per-organisation key, stored only wrapped (AES-256-GCM) by a master key.
@@ -11,6 +13,10 @@ class OrganisationKey(models.Model):
     ones stay to read what they wrote. The single `index` key makes blind indexes, so the
     same phone number keeps the same index across data-key rotations.
     """
+
+    plain_text = {
+        "master_key_id": (Plain.SYSTEM, "which master key wraps this key"),
+    }
 
     class Purpose(models.TextChoices):
         DATA = "data", _("Data")
@@ -23,6 +29,8 @@ class OrganisationKey(models.Model):
     wrapped_key = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
     rewrapped_at = models.DateTimeField(null=True, blank=True)
+    # Set (and the wrapped key erased) once a data-key rotation has moved everything off it.
+    retired_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

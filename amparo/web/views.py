@@ -7,6 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from amparo.accounts.middleware import ACTIVE_ORG_SESSION_KEY
+from amparo.accounts.models import Role
 from amparo.accounts.selectors import membership_active_for
 
 
@@ -17,7 +18,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
     membership = getattr(request, "membership", None)
     summary = home_summary_for(membership=membership) if membership else None
-    return render(request, "web/home.html", {"summary": summary})
+    backup_notice = None
+    if membership is not None and membership.role == Role.ADMIN:
+        from amparo.backup.services import backup_notice as notice_for_admins
+
+        backup_notice = notice_for_admins()
+    return render(request, "web/home.html", {"summary": summary, "backup_notice": backup_notice})
 
 
 @login_required

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from amparo.insights.lib.charts import HIDDEN_FILL, INK, MUTED, Chart, Point, Rect, Shape, Text
+from amparo.places.ubigeo import display_name
 
 GEOJSON = Path(__file__).resolve().parent.parent / "data" / "peru-departments.geojson"
 MAP_WIDTH = 360
@@ -71,7 +72,7 @@ def department_shapes(tolerance: float = 0.02) -> dict[str, tuple[str, list[list
             lons.extend(x for x, _ in outer)
             lats.extend(y for _, y in outer)
         code = str(feature["properties"]["FIRST_IDDP"]).zfill(2)
-        raw[code] = (str(feature["properties"]["NOMBDEP"]).title(), rings)
+        raw[code] = (display_name(str(feature["properties"]["NOMBDEP"])), rings)
     lat0 = math.radians((min(lats) + max(lats)) / 2)
     kx = math.cos(lat0)
     min_x, max_x = min(lons) * kx, max(lons) * kx
