@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -54,7 +55,14 @@ if PRODUCTION and not ALLOWED_HOSTS:
 if "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured("AMPARO_ALLOWED_HOSTS may not contain '*'.")
 CSRF_TRUSTED_ORIGINS = envlist("AMPARO_CSRF_TRUSTED_ORIGINS")
-SITE_URL = envstr("AMPARO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where people reach Amparo: every link made for later (posters, QR codes, e-mails, alerts, feeds,
+# invitations, ODK phones) starts here (amparo/lib/urls.py), never from a request's Host header.
+SITE_URL = envstr("AMPARO_SITE_URL", "" if PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+if PRODUCTION and not SITE_URL:
+    raise ImproperlyConfigured("AMPARO_SITE_URL is required in production (e.g. https://amparo.example.org).")
+_site = urlsplit(SITE_URL)
+if _site.scheme not in ("http", "https") or not _site.hostname or _site.path not in ("", "/") or _site.query or _site.fragment:
+    raise ImproperlyConfigured("AMPARO_SITE_URL must be like https://amparo.example.org (no path).")
 
 # The master key wraps every organisation's data key. It lives outside the database.
 MASTER_KEY_FILE = envstr("AMPARO_MASTER_KEY_FILE", "" if PRODUCTION else str(DATA_DIR / "master.keys"))

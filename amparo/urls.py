@@ -18,7 +18,7 @@ urlpatterns = [
     path("cuenta/", include("amparo.accounts.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/", api_not_found),
-    path("casos/", include("amparo.records.urls")),
+    path("", include("amparo.records.urls")),  # /incidentes/, /personas/ (and old /casos/ redirects)
     path("lugares/", include("amparo.places.urls")),
     path("vocabularios/", include("amparo.vocab.urls")),
     path("auditoria/", include("amparo.audit.urls")),

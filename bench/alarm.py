@@ -144,6 +144,7 @@ def main() -> int:
 
     import json
 
+    from amparo.alerts.lib.b64 import b64url_encode
     from django.conf import settings
     from django.core.management import call_command
     from django.db import transaction
@@ -154,7 +155,6 @@ def main() -> int:
     from amparo.accounts.services import membership_create, organisation_create, user_create
     from amparo.alerts import services
     from amparo.alerts.lib import vapid
-    from amparo.alerts.lib.b64 import b64url_encode
     from amparo.alerts.models import (
         AlarmKind,
         AlarmSource,

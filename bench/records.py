@@ -234,12 +234,12 @@ def main() -> None:
         first_ref = visible.order_by("-occurred_on", "-pk").values_list("reference", flat=True)[0].encode()
         pages = [
             Page("empty Django view", ["/bench/empty/"]),
-            Page("incident list, page 1", ["/casos/"], first_ref),
-            Page(f"incident list, page {deep} of {pages_total}", [f"/casos/?page={deep}"]),
-            Page(f"list filtered ({filtered_total:,} rows), page 1", [f"/casos/?{query}"]),
-            Page(f"list filtered, page {filtered_deep} of {filtered_pages}", [f"/casos/?{query}&page={filtered_deep}"]),
-            Page("incident detail", [f"/casos/{pk}/" for pk in detail_ids]),
-            Page("incident detail, decrypted (audited)", [f"/casos/{pk}/?mostrar=1" for pk in detail_ids], b"Relato ficticio"),
+            Page("incident list, page 1", ["/incidentes/"], first_ref),
+            Page(f"incident list, page {deep} of {pages_total}", [f"/incidentes/?page={deep}"]),
+            Page(f"list filtered ({filtered_total:,} rows), page 1", [f"/incidentes/?{query}"]),
+            Page(f"list filtered, page {filtered_deep} of {filtered_pages}", [f"/incidentes/?{query}&page={filtered_deep}"]),
+            Page("incident detail", [f"/incidentes/{pk}/" for pk in detail_ids]),
+            Page("incident detail, decrypted (audited)", [f"/incidentes/{pk}/?mostrar=1" for pk in detail_ids], b"Relato ficticio"),
         ]
         results = measure(pages, port=port, cookie=cookie, requests=args.requests, budget=budget)
         base = results[0]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from amparo.accounts.models import Role
+from amparo.accounts.models import PUBLIC_NAME_MAX, Role
 
 
 class LoginForm(forms.Form):
@@ -26,6 +26,10 @@ class InvitationForm(forms.Form):
 
 class OrganisationForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
+    public_name = forms.CharField(
+        label=_("Name on public pages"), max_length=PUBLIC_NAME_MAX, required=False,
+        help_text=_("Short and neutral: it appears at the top of the report form, the emergency form and the alerts pages, where others may see the screen."),
+    )
     department_code = forms.ChoiceField(label=_("Home region"), required=False)
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]

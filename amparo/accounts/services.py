@@ -15,7 +15,15 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from amparo.accounts.models import ApiToken, Invitation, Membership, Organisation, Role, User
+from amparo.accounts.models import (
+    PUBLIC_NAME_MAX,
+    ApiToken,
+    Invitation,
+    Membership,
+    Organisation,
+    Role,
+    User,
+)
 from amparo.audit import services as audit
 from amparo.vault import crypto
 from amparo.vault.models import OrganisationKey
@@ -41,13 +49,21 @@ def organisation_create(*, name: str, slug: str = "", department_code: str = "",
 
 
 @transaction.atomic
-def organisation_update(*, organisation: Organisation, acting_user: User, name: str, department_code: str) -> Organisation:
+def organisation_update(
+    *, organisation: Organisation, acting_user: User, name: str, department_code: str, public_name: str | None = None
+) -> Organisation:
     from amparo.places.models import Department
 
     if department_code and not Department.objects.filter(code=department_code).exists():
         raise ValidationError({"department_code": _("Unknown region.")})
-    changed = [f for f, v in (("name", name), ("department_code", department_code)) if getattr(organisation, f) != v]
-    organisation.name, organisation.department_code = name, department_code
+    if public_name is None:
+        public_name = organisation.public_name
+    public_name = " ".join(public_name.split())
+    if not public_name or len(public_name) > PUBLIC_NAME_MAX:
+        raise ValidationError({"public_name": _("Give a short name for public pages (up to %(n)d characters).") % {"n": PUBLIC_NAME_MAX}})
+    values = (("name", name), ("department_code", department_code), ("public_name", public_name))
+    changed = [f for f, v in values if getattr(organisation, f) != v]
+    organisation.name, organisation.department_code, organisation.public_name = name, department_code, public_name
     organisation.save(update_fields=changed or None)
     audit.record(actor=acting_user, action="organisation.updated", organisation=organisation, target=organisation, fields=changed)
     return organisation
@@ -175,12 +191,103 @@ def api_token_revoke(*, token: ApiToken, acting_user: User) -> None:
     audit.record(actor=acting_user, action="api_token.revoked", organisation=token.organisation, target=token)
 
 
+def _new_session_salt(user: User) -> None:
+    user.session_salt = secrets.token_hex(16)
+    user.save(update_fields=["session_salt"])
+
+
 @transaction.atomic
 def sign_out_everywhere(*, user: User) -> None:
     """A new session salt changes the session hash: every existing session stops working."""
-    user.session_salt = secrets.token_hex(16)
-    user.save(update_fields=["session_salt"])
+    _new_session_salt(user)
     audit.record(actor=user, action="user.signed_out_everywhere", target=user)
+
+
+# --- Cutting a member off, locking an organisation down ---------------------------------------
+#
+# For a seized or lost phone or laptop. The device may hold an open session, an API token, the
+# authenticator app, the saved password, a field phone account and a browser that receives alarms:
+# all of them end in one transaction. The member gets back in only with a new password that an
+# administrator hands over in person, and sets up two-factor again on her new device.
+
+
+def _cut_off_counts(membership: Membership, acting_user: User | None, *, dry_run: bool) -> dict[str, int]:
+    from amparo.accounts import cutoff
+
+    user = membership.user
+    tokens = ApiToken.objects.filter(membership=membership, revoked_at__isnull=True)
+    devices = TOTPDevice.objects.filter(user=user)
+    counts = {"api_tokens": tokens.count(), "two_factor_devices": devices.count(), "password": int(user.has_usable_password())}
+    if not dry_run:
+        tokens.update(revoked_at=timezone.now())
+        devices.delete()
+        user.set_unusable_password()
+        user.session_salt = secrets.token_hex(16)
+        user.save(update_fields=["password", "session_salt"])
+    for access in cutoff.registered():
+        counts[access.name] = access.release(membership, acting_user, dry_run)
+    return counts
+
+
+def member_cut_off(*, membership: Membership, acting_user: User | None, dry_run: bool = False) -> dict[str, int]:
+    """End every session, API token, field phone account and alarm browser of a member, her
+    two-factor devices and her password. Returns what was (or, with dry_run, would be) ended."""
+    if acting_user is not None and membership.user_id == acting_user.pk:
+        raise ValidationError(_("You cannot cut yourself off. Use “Sign out everywhere”, or ask another administrator."))
+    with transaction.atomic():
+        membership = Membership.objects.select_related("user", "organisation").select_for_update().get(pk=membership.pk)
+        counts = _cut_off_counts(membership, acting_user, dry_run=dry_run)
+        if not dry_run:
+            audit.record(actor=acting_user, action="membership.cut_off", organisation=membership.organisation, target=membership, detail=counts)
+        if dry_run:
+            transaction.set_rollback(True)
+    return counts
+
+
+def organisation_lockdown(*, organisation: Organisation, acting_user: User | None, dry_run: bool = False) -> dict[str, int]:
+    """Sign every member out (so each one passes two-factor again) and end the ways in that skip
+    two-factor: API tokens, and the browsers that receive alarms. Field phones keep working (they
+    are revoked one by one, or with each member's cut-off)."""
+    from amparo.accounts import cutoff
+
+    with transaction.atomic():
+        members = list(Membership.objects.filter(organisation=organisation, is_active=True).select_related("user"))
+        tokens = ApiToken.objects.filter(organisation=organisation, revoked_at__isnull=True)
+        counts = {"members_signed_out": len(members), "api_tokens": tokens.count()}
+        for access in cutoff.registered():
+            if access.on_lockdown:
+                counts[access.name] = sum(access.release(member, acting_user, dry_run) for member in members)
+        if not dry_run:
+            tokens.update(revoked_at=timezone.now())
+            for member in members:
+                _new_session_salt(member.user)
+            audit.record(actor=acting_user, action="organisation.lockdown", organisation=organisation, target=organisation, detail=counts)
+        else:
+            transaction.set_rollback(True)
+    return counts
+
+
+def _readable_password() -> str:
+    # Four groups that are easy to read aloud and type on a phone (no 0/O, 1/l/I).
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(4))
+
+
+@transaction.atomic
+def member_password_issue(*, membership: Membership, acting_user: User | None) -> str:
+    """A new password for a member who was cut off, to hand over in person; shown once.
+
+    Her sessions end, and if her two-factor devices were removed she sets up a new one at sign-in.
+    """
+    if acting_user is not None and membership.user_id == acting_user.pk:
+        raise ValidationError(_("You cannot give yourself a new password here."))
+    user = membership.user
+    raw = _readable_password()
+    user.set_password(raw)
+    user.session_salt = secrets.token_hex(16)
+    user.save(update_fields=["password", "session_salt"])
+    audit.record(actor=acting_user, action="membership.password_issued", organisation=membership.organisation, target=membership)
+    return raw
 
 
 def totp_device_start(*, user: User) -> TOTPDevice:

@@ -22,5 +22,8 @@ urlpatterns = [
     path("organizacion/invitaciones/<int:invitation_id>/revocar/", views.invitation_revoke_view, name="invitation_revoke"),
     path("organizacion/miembros/<int:membership_id>/rol/", views.member_role, name="member_role"),
     path("organizacion/miembros/<int:membership_id>/desactivar/", views.member_deactivate, name="member_deactivate"),
+    path("organizacion/miembros/<int:membership_id>/cortar-acceso/", views.member_cut_off, name="member_cut_off"),
+    path("organizacion/miembros/<int:membership_id>/nueva-clave/", views.member_password, name="member_password"),
+    path("organizacion/bloqueo/", views.organisation_lockdown, name="organisation_lockdown"),
     path("invitacion/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
 ]

@@ -26,9 +26,11 @@ from amparo.accounts.forms import (
 )
 from amparo.accounts.models import ApiToken, Invitation, Membership, Role
 from amparo.accounts.selectors import organisation_members
-from amparo.accounts.sudo import sudo_grant
+from amparo.accounts.sudo import sudo_grant, sudo_required
 from amparo.accounts.totp import provisioning_qr_svg, provisioning_uri
 from amparo.audit import services as audit
+from amparo.lib.forms import errors_into
+from amparo.lib.urls import absolute_url
 from amparo.web.responses import action_refused
 
 
@@ -170,7 +172,7 @@ def _members_page(request: HttpRequest, *, invite_form: InvitationForm | None = 
     return render(request, "accounts/members.html", {
         "members": organisation_members(membership=membership), "invitations": invitations,
         "invite_form": invite_form or InvitationForm(), "roles": Role.choices,
-        "org_form": org_form or OrganisationForm(initial={"name": org.name, "department_code": org.department_code}),
+        "org_form": org_form or OrganisationForm(initial={"name": org.name, "public_name": org.public_name, "department_code": org.department_code}),
     }, status=status)
 
 
@@ -185,7 +187,14 @@ def organisation_settings(request: HttpRequest) -> HttpResponse:
     form = OrganisationForm(request.POST)
     if not form.is_valid():
         return _members_page(request, org_form=form, status=400)
-    services.organisation_update(organisation=request.organisation, acting_user=request.user, **form.cleaned_data)  # type: ignore[attr-defined,arg-type]
+    fields = dict(form.cleaned_data)
+    if "public_name" not in request.POST:
+        fields["public_name"] = None  # a client that does not know the field leaves it as it is
+    try:
+        services.organisation_update(organisation=request.organisation, acting_user=request.user, **fields)  # type: ignore[attr-defined,arg-type]
+    except ValidationError as exc:
+        errors_into(form, exc)
+        return _members_page(request, org_form=form, status=400)
     messages.success(request, _("Changes saved."))
     return redirect("accounts:members")
 
@@ -200,7 +209,7 @@ def invite(request: HttpRequest) -> HttpResponse:
     invitation, raw = services.invitation_create(
         organisation=membership.organisation, email=form.cleaned_data["email"], role=form.cleaned_data["role"], acting_user=request.user,  # type: ignore[arg-type]
     )
-    link = request.build_absolute_uri(f"/cuenta/invitacion/{raw}/")
+    link = absolute_url(reverse("accounts:invitation_accept", args=[raw]))
     return render(request, "accounts/invitation_created.html", {"invitation": invitation, "link": link})
 
 
@@ -246,6 +255,60 @@ def member_deactivate(request: HttpRequest, membership_id: int) -> HttpResponse:
         return action_refused(request, errors=exc.messages, back=reverse("accounts:members"))
     messages.success(request, _("Access removed."))
     return redirect("accounts:members")
+
+
+def _access_rows(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """What a cut-off or lockdown ends, in words, for the confirmation and result pages."""
+    from amparo.accounts import cutoff
+
+    labels = {
+        "api_tokens": _("API tokens"),
+        "two_factor_devices": _("two-factor devices (authenticator apps)"),
+        "password": _("password"),
+        "members_signed_out": _("members signed out"),
+        **{access.name: str(access.label) for access in cutoff.registered()},
+    }
+    return [(labels.get(name, name), count) for name, count in counts.items()]
+
+
+@role_required(Role.ADMIN)
+@sudo_required(fallback="accounts:members")
+@require_http_methods(["GET", "POST"])
+def member_cut_off(request: HttpRequest, membership_id: int) -> HttpResponse:
+    member = _member(request, membership_id)
+    try:
+        counts = services.member_cut_off(membership=member, acting_user=request.user, dry_run=request.method != "POST")  # type: ignore[arg-type]
+    except ValidationError as exc:
+        return action_refused(request, errors=exc.messages, back=reverse("accounts:members"))
+    template = "accounts/cut_off_done.html" if request.method == "POST" else "accounts/cut_off_confirm.html"
+    return render(request, template, {"member": member, "rows": _access_rows(counts)})
+
+
+@role_required(Role.ADMIN)
+@sudo_required(fallback="accounts:members")
+@require_POST
+def member_password(request: HttpRequest, membership_id: int) -> HttpResponse:
+    member = _member(request, membership_id)
+    try:
+        raw = services.member_password_issue(membership=member, acting_user=request.user)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        return action_refused(request, errors=exc.messages, back=reverse("accounts:members"))
+    return render(request, "accounts/password_issued.html", {"member": member, "raw": raw})
+
+
+@role_required(Role.ADMIN)
+@sudo_required(fallback="accounts:members")
+@require_http_methods(["GET", "POST"])
+def organisation_lockdown(request: HttpRequest) -> HttpResponse:
+    organisation = request.organisation  # type: ignore[attr-defined]
+    if request.method != "POST":
+        counts = services.organisation_lockdown(organisation=organisation, acting_user=request.user, dry_run=True)  # type: ignore[arg-type]
+        return render(request, "accounts/lockdown_confirm.html", {"rows": _access_rows(counts)})
+    services.organisation_lockdown(organisation=organisation, acting_user=request.user)  # type: ignore[arg-type]
+    # The administrator was signed out with everyone else.
+    logout(request)
+    messages.success(request, _("Everyone has been signed out. Sign in again with your password and two-factor code."))
+    return redirect("accounts:login")
 
 
 @sensitive_post_parameters("password", "password2")

@@ -30,12 +30,12 @@ def vapid_private_key() -> str:
 
         raise ImproperlyConfigured("AMPARO_VAPID_PRIVATE_KEY is required in production for Web Push.")
     # Development: one key kept in the data directory, like the development secret key.
-    from amparo.alerts.lib import vapid
+    from amparo.alerts.channels.webpush import generate_vapid_key
 
     path = settings.DATA_DIR / "vapid_private_key"
     if not path.exists():
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(vapid.generate_private_key())
+        path.write_text(generate_vapid_key())
         path.chmod(0o600)
     return path.read_text().strip()
 

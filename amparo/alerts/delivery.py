@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 
 from amparo.alerts import conf
 from amparo.alerts.channels import DeliveryResult, email, webhook, webpush
-from amparo.alerts.lib import vapid
 from amparo.alerts.models import (
     Alarm,
     AlarmNotification,
@@ -39,20 +38,21 @@ from amparo.alerts.models import (
     SubscriberRegion,
     SubscriberStatus,
 )
+from amparo.lib.urls import absolute_url
 
 
 def _absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+    return absolute_url(path)
 
 
-_vapid_key_cache: dict[str, object] = {}
+_vapid_key_cache: dict[str, webpush.Vapid02] = {}
 
 
-def _vapid_key():
+def _vapid_key() -> webpush.Vapid02:
     text = conf.vapid_private_key()
     if text not in _vapid_key_cache:
         _vapid_key_cache.clear()
-        _vapid_key_cache[text] = vapid.load_private_key(text)
+        _vapid_key_cache[text] = webpush.load_vapid_key(text)
     return _vapid_key_cache[text]
 
 
@@ -116,7 +116,7 @@ def _send_alarm(notification: AlarmNotification, *, subject: str, text: str, pay
             result = webpush.send(
                 subscription=webpush.PushSubscription.from_json(json.loads(device.subscription)),
                 payload=payload,
-                private_key=_vapid_key(),
+                vapid=_vapid_key(),
                 subject=conf.vapid_subject(),
                 urgency="high",
                 ttl=3600,
@@ -323,7 +323,7 @@ def deliveries_send(*, delivery_ids: Iterable[int]) -> list[int]:
                 result = webpush.send(
                     subscription=subscription,
                     payload=payload,
-                    private_key=_vapid_key(),
+                    vapid=_vapid_key(),
                     subject=conf.vapid_subject(),
                     ttl=24 * 3600,
                     urgency="high" if alert.severity == "danger" else "normal",

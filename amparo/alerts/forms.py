@@ -39,13 +39,13 @@ def region_choices() -> list[tuple[str, str]]:
 
 
 class AlarmForm(forms.Form):
-    kind = forms.ChoiceField(label=_("What is happening"), choices=AlarmKind.choices, widget=forms.RadioSelect)
+    kind = forms.ChoiceField(label=_("What kind of emergency is it?"), choices=AlarmKind.choices, widget=forms.RadioSelect)
     district = forms.ChoiceField(label=_("District"), required=False)
     place = forms.CharField(label=_("Place (venue, street, corner)"), max_length=300, required=False)
     police_station = forms.CharField(label=_("Police station (comisaría), if known"), max_length=200, required=False)
     people_count = forms.IntegerField(label=_("How many people"), min_value=1, max_value=500, initial=1)
     description = forms.CharField(
-        label=_("What is happening"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Tell us more (optional)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
     def __init__(self, *args, department_code: str = "", **kwargs) -> None:  # type: ignore[no-untyped-def]

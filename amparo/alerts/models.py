@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from amparo.alerts.lib import detention
 from amparo.alerts.lib.roster import ShiftRule
 from amparo.vault.fields import EncryptedTextField
+from amparo.vault.plain import Plain
 
 
 class Channel(models.TextChoices):
@@ -24,6 +25,11 @@ class Channel(models.TextChoices):
 
 class AlertSettings(models.Model):
     """Per-organisation settings of rapid response and alerts."""
+
+    plain_text = {
+        "emergency_token": (Plain.DIGEST, "random token in the emergency URL"),
+        "webhook_url": (Plain.SYSTEM, "the organisation's own endpoint, needed in clear to call it"),
+    }
 
     organisation = models.OneToOneField("accounts.Organisation", on_delete=models.CASCADE, related_name="alert_settings")
     escalation_minutes = models.PositiveSmallIntegerField(_("minutes before escalating"), default=10)
@@ -41,6 +47,10 @@ class AlertSettings(models.Model):
 
 class OnCallShift(models.Model):
     """A weekly rule putting one lawyer or coordinator on call (Lima time)."""
+
+    plain_text = {
+        "weekdays": (Plain.CODED, "digits 0-6"),
+    }
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     membership = models.ForeignKey("accounts.Membership", on_delete=models.CASCADE, related_name="on_call_shifts")
@@ -137,6 +147,10 @@ class NotificationStatus(models.TextChoices):
 class AlarmNotification(models.Model):
     """One message about one alarm to one on-call member on one channel."""
 
+    plain_text = {
+        "detail": (Plain.SYSTEM, "delivery outcome written by the channel code (status, error class), never an address"),
+    }
+
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="notifications")
     membership = models.ForeignKey("accounts.Membership", on_delete=models.CASCADE, related_name="+")
@@ -178,6 +192,10 @@ class DetentionBasis(models.TextChoices):
 
 class DetainedPerson(models.Model):
     """The log of one person held after an alarm: where, since when, the legal limit, release."""
+
+    plain_text = {
+        "code_name": (Plain.PSEUDONYM, "the code name used instead of a name"),
+    }
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="detained")
@@ -240,6 +258,11 @@ class LegalBasis(models.TextChoices):
 class CommunityAlert(models.Model):
     """A warning for the community. Nothing of it leaves the organisation until a moderator approves
     a redacted public text; on expiry its content is deleted; a withdrawal goes out on every channel."""
+
+    plain_text = {
+        "phone_index": (Plain.DIGEST, "HMAC blind index of the sealed phone"),
+        "plate_index": (Plain.DIGEST, "HMAC blind index of the sealed plate"),
+    }
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -304,6 +327,12 @@ class SubscriberStatus(models.TextChoices):
 class Subscriber(models.Model):
     """A community member who gets alerts without an account. Unsubscribing deletes the row."""
 
+    plain_text = {
+        "address_index": (Plain.DIGEST, "HMAC blind index of the sealed address"),
+        "language": (Plain.CODED, "language code"),
+        "token_salt": (Plain.DIGEST, "random salt of the subscriber's links"),
+    }
+
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=8, choices=Channel.choices)
     # Email address, phone number or the browser's push subscription (JSON), sealed.
@@ -336,6 +365,10 @@ class SubscriberRegion(models.Model):
 class StaffDevice(models.Model):
     """A browser where an on-call member accepted Web Push for alarms."""
 
+    plain_text = {
+        "subscription_index": (Plain.DIGEST, "HMAC blind index of the sealed subscription"),
+    }
+
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     membership = models.ForeignKey("accounts.Membership", on_delete=models.CASCADE, related_name="push_devices")
     subscription = EncryptedTextField()
@@ -362,6 +395,11 @@ class DeliveryStatus(models.TextChoices):
 
 class Delivery(models.Model):
     """One alert (or its withdrawal) to one subscriber. Never holds the address."""
+
+    plain_text = {
+        "claim": (Plain.SYSTEM, "random token of the worker that claimed the delivery"),
+        "detail": (Plain.SYSTEM, "delivery outcome written by the channel code (status, error class), never an address"),
+    }
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     alert = models.ForeignKey(CommunityAlert, on_delete=models.CASCADE, related_name="deliveries")

@@ -7,7 +7,7 @@ user agent before anything else sees the request; nothing here stores or logs th
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,7 +24,9 @@ from amparo.alerts import selectors, services
 from amparo.alerts.channels import feed
 from amparo.alerts.forms import PublicAlarmForm, SubscribeForm
 from amparo.alerts.models import AlarmSource, AlertSettings, CommunityAlert
+from amparo.lib.urls import absolute_url
 from amparo.places.models import Department
+from amparo.web.public import display_name, in_public_language, public_chrome
 
 # Why the public forms are csrf_exempt: these routes answer with "Referrer-Policy: no-referrer", so
 # browsers send "Origin: null" with a form POST and Django's CSRF check refuses every submission.
@@ -45,6 +47,14 @@ def over_limit(key: str, limit: tuple[int, int]) -> bool:
         return False
 
 
+def _page(request: HttpRequest, template: str, context: dict[str, Any] | None = None, *, status: int = 200) -> HttpResponse:
+    """Render a public page with the shared header: display name, language switch, quick exit."""
+    context = dict(context or {})
+    lang = translation.get_language() or "es"
+    context.update(public_chrome(lang=lang, organisation=context.get("organisation")))
+    return render(request, template, context, status=status)
+
+
 def _organisation(slug: str) -> Organisation:
     organisation = Organisation.objects.filter(slug=slug).first()
     if organisation is None or not services.alert_settings_for(organisation).public_alerts:
@@ -54,6 +64,7 @@ def _organisation(slug: str) -> Organisation:
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@in_public_language
 def subscribe(request: HttpRequest, org: str) -> HttpResponse:
     from amparo.alerts.views import vapid_public_key
 
@@ -62,7 +73,7 @@ def subscribe(request: HttpRequest, org: str) -> HttpResponse:
     context = {"organisation": organisation, "form": form, "vapid_key": vapid_public_key()}
     if request.method == "POST":
         if over_limit(f"alerts:subscribe:{organisation.pk}", SUBSCRIBE_LIMIT):
-            return render(request, "alerts/public/busy.html", status=429)
+            return _page(request, "alerts/public/busy.html", status=429)
         if form.is_valid():
             try:
                 outcome = services.subscriber_subscribe(
@@ -79,34 +90,35 @@ def subscribe(request: HttpRequest, org: str) -> HttpResponse:
             except PermissionDenied:
                 raise Http404 from None
             else:
-                return render(
-                    request, "alerts/public/subscribed.html",
+                return _page(request, "alerts/public/subscribed.html",
                     {"organisation": organisation, "needs_confirmation": outcome.needs_confirmation},
                 )
-        return render(request, "alerts/public/subscribe.html", context, status=400)
-    return render(request, "alerts/public/subscribe.html", context)
+        return _page(request, "alerts/public/subscribe.html", context, status=400)
+    return _page(request, "alerts/public/subscribe.html", context)
 
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@in_public_language
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     # GET only shows a button: mail scanners open links, and must not confirm on anyone's behalf.
     if request.method == "POST":
         subscriber = services.subscriber_confirm(token=token)
         if subscriber is None:
-            return render(request, "alerts/public/bad_link.html", status=404)
-        return render(request, "alerts/public/confirmed.html")
-    return render(request, "alerts/public/confirm.html", {"token": token})
+            return _page(request, "alerts/public/bad_link.html", status=404)
+        return _page(request, "alerts/public/confirmed.html")
+    return _page(request, "alerts/public/confirm.html", {"token": token})
 
 
 @csrf_exempt  # RFC 8058 one-click: the mail provider POSTs without our form; the token is the proof.
 @require_http_methods(["GET", "POST"])
+@in_public_language
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         if not services.subscriber_unsubscribe(token=token):
-            return render(request, "alerts/public/bad_link.html", status=404)
-        return render(request, "alerts/public/unsubscribed.html")
-    return render(request, "alerts/public/unsubscribe.html", {"token": token})
+            return _page(request, "alerts/public/bad_link.html", status=404)
+        return _page(request, "alerts/public/unsubscribed.html")
+    return _page(request, "alerts/public/unsubscribe.html", {"token": token})
 
 
 def _published_at(alert: CommunityAlert) -> datetime:
@@ -115,14 +127,15 @@ def _published_at(alert: CommunityAlert) -> datetime:
 
 
 @require_GET
+@in_public_language
 def region_feed(request: HttpRequest, org: str, region: str) -> HttpResponse:
     organisation = _organisation(org)
     department = Department.objects.filter(code=region).first()
     if department is None:
         raise Http404
     alerts = selectors.public_alerts_for(organisation=organisation, region_code=region)
-    self_url = request.build_absolute_uri()
-    page_url = request.build_absolute_uri(reverse("alerts_public:subscribe", args=[organisation.slug]))
+    self_url = absolute_url(reverse("alerts_public:feed", args=[organisation.slug, department.code]))
+    page_url = absolute_url(reverse("alerts_public:subscribe", args=[organisation.slug]))
     entries = [
         feed.FeedEntry(
             id=f"urn:uuid:{alert.uuid}",
@@ -146,12 +159,12 @@ def region_feed(request: HttpRequest, org: str, region: str) -> HttpResponse:
     updated = max((_published_at(a) for a in alerts), default=datetime(2020, 1, 1, tzinfo=UTC))
     body = feed.build_feed(
         feed_id=f"urn:amparo:alerts:{organisation.slug}:{department.code}",
-        title=_("Safety alerts — %(org)s — %(region)s") % {"org": organisation.name, "region": department.name},
+        title=_("Safety alerts — %(org)s — %(region)s") % {"org": display_name(organisation), "region": department.name},
         self_url=self_url,
         alternate_url=page_url,
         updated=updated,
         entries=entries,
-        author=organisation.name,
+        author=display_name(organisation),
         language=translation.get_language() or "es",
     )
     return HttpResponse(body, content_type="application/atom+xml; charset=utf-8")
@@ -159,6 +172,7 @@ def region_feed(request: HttpRequest, org: str, region: str) -> HttpResponse:
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@in_public_language
 def emergency(request: HttpRequest, token: str) -> HttpResponse:
     found = AlertSettings.objects.filter(emergency_token=token).select_related("organisation").first()
     if found is None:
@@ -167,7 +181,7 @@ def emergency(request: HttpRequest, token: str) -> HttpResponse:
     form = PublicAlarmForm(request.POST or None, department_code=organisation.department_code)
     if request.method == "POST":
         if over_limit(f"alerts:emergency:{organisation.pk}", EMERGENCY_LIMIT):
-            return render(request, "alerts/public/busy.html", status=429)
+            return _page(request, "alerts/public/busy.html", status=429)
         if form.is_valid():
             try:
                 services.alarm_raise(organisation=organisation, source=AlarmSource.PUBLIC_FORM, **form.cleaned_data)
@@ -175,9 +189,9 @@ def emergency(request: HttpRequest, token: str) -> HttpResponse:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
-                return render(request, "alerts/public/emergency_sent.html", {"organisation": organisation})
-        return render(request, "alerts/public/emergency.html", {"form": form, "organisation": organisation}, status=400)
-    return render(request, "alerts/public/emergency.html", {"form": form, "organisation": organisation})
+                return _page(request, "alerts/public/emergency_sent.html", {"organisation": organisation})
+        return _page(request, "alerts/public/emergency.html", {"form": form, "organisation": organisation}, status=400)
+    return _page(request, "alerts/public/emergency.html", {"form": form, "organisation": organisation})
 
 
 @require_GET

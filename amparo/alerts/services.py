@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from amparo.accounts.models import Membership, Organisation, Role
+from amparo.accounts.models import Membership, Organisation, Role, User
 from amparo.alerts import conf
 from amparo.alerts.lib import normalise, roster
 from amparo.alerts.models import (
@@ -179,6 +179,18 @@ def shift_delete(*, membership: Membership, shift: OnCallShift) -> None:
     _require(membership, MANAGER_ROLES)
     audit.record(actor=membership.user, action="alerts.shift_deleted", target=shift)
     shift.delete()
+
+
+def staff_devices_release(membership: Membership, acting_user: User | None, dry_run: bool) -> int:
+    """A member cut off or the organisation locked down: her browsers stop receiving alarms."""
+    devices = StaffDevice.objects.filter(membership=membership)
+    if dry_run:
+        return devices.count()
+    count = devices.count()
+    if count:
+        devices.delete()
+        audit.record(actor=acting_user, action="alerts.devices_removed", organisation=membership.organisation, target=membership, detail={"count": count})
+    return count
 
 
 @transaction.atomic

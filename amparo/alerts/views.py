@@ -28,7 +28,6 @@ from amparo.alerts.forms import (
     WithdrawForm,
     end_of_day,
 )
-from amparo.alerts.lib import vapid
 from amparo.alerts.models import Alarm, AlarmSource, AlarmStatus, AlertStatus, CommunityAlert
 from amparo.alerts.selectors import LOOKUP_ROLES
 from amparo.alerts.services import (
@@ -39,6 +38,7 @@ from amparo.alerts.services import (
     RESPONDER_ROLES,
 )
 from amparo.lib.forms import errors_into
+from amparo.lib.urls import absolute_url
 from amparo.web.responses import action_refused, form_errors
 
 STAFF_ROLES = RAISE_ROLES | RESPONDER_ROLES
@@ -229,8 +229,8 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Settings saved."))
                 return redirect("alerts:settings")
         status = 400
-    emergency_url = request.build_absolute_uri(f"/emergencia/{current.emergency_token}/")
-    subscribe_url = request.build_absolute_uri(f"/alertas/{membership.organisation.slug}/")
+    emergency_url = absolute_url(reverse("alerts_public:emergency", args=[current.emergency_token]))
+    subscribe_url = absolute_url(reverse("alerts_public:subscribe", args=[membership.organisation.slug]))
     return render(
         request, "alerts/settings.html",
         {"form": form, "emergency_url": emergency_url, "subscribe_url": subscribe_url},
@@ -252,8 +252,9 @@ def device_register(request: HttpRequest) -> HttpResponse:
 
 def vapid_public_key() -> str:
     from amparo.alerts import conf
+    from amparo.alerts.channels import webpush
 
-    return vapid.application_server_key(vapid.load_private_key(conf.vapid_private_key()))
+    return webpush.application_server_key(webpush.load_vapid_key(conf.vapid_private_key()))
 
 
 @role_required(*RESPONDER_ROLES)

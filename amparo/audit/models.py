@@ -2,9 +2,16 @@ from __future__ import annotations
 
 from django.db import models
 
+from amparo.vault.plain import Plain
+
 
 class AuditChain(models.Model):
     """The head of one hash chain: one per organisation, plus 'system' for events of no organisation."""
+
+    plain_text = {
+        "key": (Plain.SYSTEM, "name of the chain"),
+        "last_hash": (Plain.DIGEST, "hash of the chain's last event"),
+    }
 
     key = models.CharField(max_length=40, unique=True)
     last_seq = models.PositiveBigIntegerField(default=0)
@@ -29,6 +36,18 @@ class AuditEvent(models.Model):
     kept outside the database catch a cut tail or a deleted chain (`audit.checkpoints`).
     Database triggers refuse UPDATE and DELETE as well.
     """
+
+    plain_text = {
+        "action": (Plain.CODED, "name of the action, set by code"),
+        "actor_label": (Plain.ACCOUNT, "the acting staff member's sign-in name, kept if the account goes"),
+        "chain_key": (Plain.SYSTEM, "name of the chain"),
+        "detail": (Plain.CODED, "structured facts set by code (codes, counts, references); services put no free text in it"),
+        "fields": (Plain.CODED, "names of the fields touched"),
+        "hash": (Plain.DIGEST, "hash chain"),
+        "prev_hash": (Plain.DIGEST, "hash chain"),
+        "target_id": (Plain.CODED, "primary key of the target"),
+        "target_type": (Plain.CODED, "model label of the target"),
+    }
 
     chain_key = models.CharField(max_length=40)
     seq = models.PositiveBigIntegerField()

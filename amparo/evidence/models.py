@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from amparo.vault.fields import EncryptedTextField
+from amparo.vault.plain import Plain
 
 
 class EvidenceFile(models.Model):
@@ -17,6 +18,15 @@ class EvidenceFile(models.Model):
     fingerprint of what Amparo keeps (after stripping), checked on every read to detect
     tampering with the stored file.
     """
+
+    plain_text = {
+        "source": (Plain.CODED, "where the file came from: report, odk, case"),
+        "source_ref": (Plain.CODED, "reference, instance id or key made by Amparo or Collect"),
+        "content_type": (Plain.CODED, "type recognised by the sanitizer"),
+        "sha256_original": (Plain.DIGEST, "fingerprint of the file as received"),
+        "sha256_stored": (Plain.DIGEST, "fingerprint of the file as kept"),
+        "storage_name": (Plain.SYSTEM, "random name of the encrypted blob"),
+    }
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="evidence")
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -57,12 +67,17 @@ class CustodyAction(models.TextChoices):
 class CustodyEvent(models.Model):
     """Append-only chain-of-custody log of one evidence file (mirrored in the audit trail)."""
 
+    plain_text = {
+        "actor_label": (Plain.ACCOUNT, "the acting staff member's sign-in name, kept if the account goes"),
+        "sha256": (Plain.DIGEST, "fingerprint of the file"),
+    }
+
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     evidence = models.ForeignKey(EvidenceFile, on_delete=models.PROTECT, related_name="custody")
     action = models.CharField(max_length=20, choices=CustodyAction.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     actor_label = models.CharField(max_length=150, blank=True)
-    purpose = models.CharField(max_length=200, blank=True)
+    purpose = EncryptedTextField()
     sha256 = models.CharField(max_length=64, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from amparo.audit import services as audit
-from amparo.evidence import media, storage
+from amparo.evidence import sanitize, storage
 from amparo.evidence.models import CustodyAction, CustodyEvent, EvidenceFile
 from amparo.vault.crypto import DecryptionError
 
@@ -37,20 +36,6 @@ def _custody(*, evidence: EvidenceFile, action: str, actor: Any | None, purpose:
     return event
 
 
-def validate_upload(*, data: bytes, max_bytes: int = MAX_EVIDENCE_BYTES) -> str:
-    """The sniffed content type of an acceptable file; ValidationError (translated) otherwise."""
-    if not data:
-        raise ValidationError(_("The file is empty."), code="empty")
-    if len(data) > max_bytes:
-        raise ValidationError(
-            _("The file is too large (the limit is %(mb)d MB).") % {"mb": max_bytes // (1024 * 1024)}, code="too_large"
-        )
-    content_type = media.sniff(data)
-    if content_type not in media.ALLOWED_TYPES:
-        raise ValidationError(_("This type of file is not accepted. Send a photo, a PDF or an audio file."), code="type")
-    return content_type
-
-
 @transaction.atomic
 def evidence_store(
     *,
@@ -64,22 +49,18 @@ def evidence_store(
     description: str = "",
     max_bytes: int = MAX_EVIDENCE_BYTES,
 ) -> EvidenceFile:
-    """Fingerprint, strip metadata, encrypt and keep a file; log its custody from the first moment."""
+    """Fingerprint, strip metadata, encrypt and keep a file; log its custody from the first moment.
+
+    Every path that keeps a file comes here, so every file passes the one sanitizer; a file it
+    refuses raises `sanitize.FileRefused` (a translated ValidationError) and nothing is kept.
+    """
     if isinstance(uploaded, bytes | bytearray):
         data = bytes(uploaded)
     else:
-        if uploaded.size and uploaded.size > max_bytes:
-            raise ValidationError(
-                _("The file is too large (the limit is %(mb)d MB).") % {"mb": max_bytes // (1024 * 1024)}, code="too_large"
-            )
+        sanitize.check_size(uploaded.size or 0, max_bytes=max_bytes)
         data = uploaded.read()
         original_name = original_name or (uploaded.name or "")
-    content_type = validate_upload(data=data, max_bytes=max_bytes)
-    sha_original = hashlib.sha256(data).hexdigest()
-    try:
-        cleaned = media.strip_metadata(data, content_type)
-    except media.UnsupportedFile:
-        raise ValidationError(_("The image could not be read. It may be damaged."), code="broken")
+    cleaned = sanitize.sanitize(data, max_bytes=max_bytes)
     evidence = EvidenceFile(
         organisation=organisation,
         incident=incident,
@@ -89,9 +70,9 @@ def evidence_store(
         description=description,
         content_type=cleaned.content_type,
         size=len(cleaned.data),
-        sha256_original=sha_original,
+        sha256_original=cleaned.sha256_original,
         sha256_stored=hashlib.sha256(cleaned.data).hexdigest(),
-        metadata_stripped=cleaned.metadata_stripped,
+        metadata_stripped=True,
         uploaded_by=acting_user if getattr(acting_user, "pk", None) else None,
     )
     evidence.storage_name = f"{organisation.pk}/{evidence.uid.hex}.bin"
@@ -101,6 +82,11 @@ def evidence_store(
     storage.write(evidence.storage_name, cleaned.data, org_id=organisation.pk)
     _custody(evidence=evidence, action=CustodyAction.STORED, actor=acting_user, sha256=evidence.sha256_stored)
     return evidence
+
+
+def download_name(evidence: EvidenceFile) -> str:
+    """The file name a download gets: the evidence's id and the extension of what is kept."""
+    return f"evidence-{evidence.uid.hex[:12]}.{sanitize.ACCEPTED.get(evidence.content_type, 'bin')}"
 
 
 def evidence_check(*, evidence: EvidenceFile) -> bytes:
@@ -142,6 +128,18 @@ def evidence_verify(*, evidence: EvidenceFile, acting_user: Any | None, purpose:
     with transaction.atomic():
         _custody(evidence=evidence, action=CustodyAction.VERIFIED, actor=acting_user, purpose=purpose, sha256=evidence.sha256_stored)
     return True
+
+
+@transaction.atomic
+def evidence_attach(*, evidence: EvidenceFile, incident: Any | None, acting_user: Any | None, purpose: str) -> bool:
+    """Hand a file over to an incident (or take it back): the same file, its fingerprint checked
+    and the hand-over written to its custody log, so the chain continues instead of starting again.
+
+    Returns False when the check found the file missing or altered (logged as tampering).
+    """
+    evidence.incident = incident
+    evidence.save(update_fields=["incident"])
+    return evidence_verify(evidence=evidence, acting_user=acting_user, purpose=purpose)
 
 
 @transaction.atomic

@@ -12,8 +12,20 @@ from amparo.insights.models import MilestoneKind, SharingLevel
 class MilestoneForm(forms.Form):
     happened_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     kind = forms.ChoiceField(label=_("Kind"), choices=MilestoneKind.choices)
-    title = forms.CharField(label=_("Title"), max_length=120)
+    title = forms.CharField(label=_("Title"), max_length=120, help_text=_("As it would read after “Since”, e.g. “the regional directive”."))
+    violation = forms.ChoiceField(label=_("Violation it concerns"), required=False)
+    perpetrator = forms.ChoiceField(label=_("Perpetrator it concerns"), required=False)
     is_public = forms.BooleanField(label=_("Show on the public page"), required=False)
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        from amparo.vocab.models import Term, Vocabulary
+
+        super().__init__(*args, **kwargs)
+        for name, vocabulary in (("violation", Vocabulary.VIOLATION), ("perpetrator", Vocabulary.PERPETRATOR)):
+            terms = sorted(Term.objects.filter(vocabulary=vocabulary, is_active=True), key=lambda t: t.label)
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [("", _("All incidents"))] + [(t.code, t.label) for t in terms]
 
 
 class SharingForm(forms.Form):

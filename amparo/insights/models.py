@@ -11,6 +11,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from amparo.vault.fields import EncryptedTextField
+from amparo.vault.plain import Plain
+
 
 class SharingLevel(models.TextChoices):
     NONE = "none", _("Nothing: our data stays with us")
@@ -42,10 +45,19 @@ class Milestone(models.Model):
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="milestones")
     happened_on = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=12, choices=MilestoneKind.choices, default=MilestoneKind.OTHER)
-    title = models.CharField(_("title"), max_length=120)
+    title = EncryptedTextField(_("title"))
+    # What the milestone is about, for its before/after sentence ("" = every incident): e.g. a
+    # directive on arbitrary detention by the police names both.
+    violation = models.CharField(_("violation it concerns"), max_length=48, blank=True)
+    perpetrator = models.CharField(_("perpetrator it concerns"), max_length=48, blank=True)
     is_public = models.BooleanField(_("show on the public page"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    plain_text = {
+        "violation": (Plain.CODED, "vocabulary term code"),
+        "perpetrator": (Plain.CODED, "vocabulary term code"),
+    }
 
     class Meta:
         ordering = ["happened_on", "pk"]
@@ -63,6 +75,11 @@ class AggregateCell(models.Model):
     records left out.
     """
 
+    plain_text = {
+        "department_code": (Plain.CODED, "INEI code"),
+        "province_code": (Plain.CODED, "INEI code"),
+    }
+
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     month = models.DateField()
     department_code = models.CharField(max_length=2, blank=True)
@@ -71,6 +88,10 @@ class AggregateCell(models.Model):
     incidents = models.PositiveIntegerField(default=0)
     people = models.PositiveIntegerField(default=0)
     state_agent = models.PositiveIntegerField(default=0)
+    # Sums of the incidents' record keys (and of those involving state agents), for the cell key
+    # method (lib/cellkey.py): sums add up, so aggregated views get the same key as live counts.
+    record_keys = models.BigIntegerField(default=0)
+    state_keys = models.BigIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["organisation", "month"], name="aggcell_org_month")]
@@ -81,12 +102,19 @@ class AggregateTerm(models.Model):
     right group, place type). Violations and perpetrators are multi-valued: one incident counts
     once under each of its terms."""
 
+    plain_text = {
+        "vocabulary": (Plain.CODED, "vocabulary name"),
+        "code": (Plain.CODED, "vocabulary term code"),
+        "department_code": (Plain.CODED, "INEI code"),
+    }
+
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     month = models.DateField()
     department_code = models.CharField(max_length=2, blank=True)
     vocabulary = models.CharField(max_length=20)
     code = models.CharField(max_length=48)
     incidents = models.PositiveIntegerField(default=0)
+    record_keys = models.BigIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["organisation", "vocabulary"], name="aggterm_org_vocab")]
@@ -94,6 +122,11 @@ class AggregateTerm(models.Model):
 
 class PublishedSummary(models.Model):
     """The protected statistics of one scope ("org:<id>" or "network"), ready to render."""
+
+    plain_text = {
+        "scope": (Plain.CODED, "which public summary"),
+        "payload": (Plain.PUBLIC, "published statistics, after small-cell suppression"),
+    }
 
     scope = models.CharField(max_length=40, unique=True)
     built_at = models.DateTimeField()

@@ -17,7 +17,7 @@ CHART_NAMES = ("trend", "map", "violations", "perpetrators", "place_types", "rig
 
 
 def _point(cell: dict[str, Any]) -> Point:
-    return Point(cell["value"], cell["display"])
+    return Point(cell["value"], cell["display"], cell.get("low"), cell.get("high"))
 
 
 @dataclass
@@ -53,6 +53,10 @@ def hidden_note(summary: dict[str, Any]) -> str:
     if not summary.get("protected"):
         return ""
     t = summary["threshold"]
+    if summary.get("perturbed"):
+        return _("Numbers carry small random adjustments; “<%(t)s” means a result below %(t)s.") % {"t": t}
+    if summary.get("combined"):
+        return _("“*” hides a number that some organisation's own page does not publish.")
     return _(
         "“<%(t)s” means between 1 and %(last)s reports; “*” hides a number that would let someone work out a small one."
     ) % {"t": t, "last": t - 1}
@@ -99,7 +103,8 @@ def build_charts(summary: dict[str, Any], labels: Labels, *, granularity: str = 
         slug=f"{slug_prefix}map",
         title=_("Incidents by region"),
         desc=_("Map of Peru's regions shaded by the number of incidents reported in each."),
-        values={d["code"]: _point(d["cell"]) for d in summary["departments"] if d["code"]},
+        # A network region shown as a range ("≥ 4031") is shaded by what is known for sure.
+        values={d["code"]: Point(d["cell"]["value"] if d["cell"]["value"] is not None else d["cell"].get("low"), d["cell"]["display"]) for d in summary["departments"] if d["code"]},
         region_header=_("Region"),
         value_header=_("Incidents"),
         hidden_label=_("Hidden (small number)"),
@@ -155,37 +160,148 @@ def coverage_note(summary: dict[str, Any], labels: Labels) -> list[str]:
         )
     )
     left = summary.get("left_out", {})
-    if left and left.get("display") not in (None, "0"):
+    if left and left.get("status") == "hidden":
+        lines.append(_("Some records are left out because the person did not agree to their use in statistics."))
+    elif left and left.get("display") not in (None, "0"):
         lines.append(
             _("%(n)s records are left out because the person did not agree to their use in statistics.")
             % {"n": left["display"]}
         )
-    if summary.get("protected"):
+    if summary.get("perturbed"):
+        lines.append(
+            _(
+                "These numbers carry small random adjustments (up to 2 either way, the same every time for the same "
+                "records) so that two filtered views cannot be subtracted to reveal a small number; totals may not "
+                "add up exactly. Results below %(t)s are shown as “<%(t)s”."
+            )
+            % {"t": summary["threshold"]}
+        )
+    elif summary.get("combined"):
+        lines.append(
+            _(
+                "This page adds up the organisations' own protected numbers: a number is shown only where every "
+                "organisation's share of it is published, and is otherwise hidden (“*”), so that no page can be "
+                "subtracted from another."
+            )
+        )
+    elif summary.get("protected"):
         lines.append(
             _("Numbers below %(t)s are shown as “<%(t)s” and some others are hidden (“*”) so that nobody can be identified.")
             % {"t": summary["threshold"]}
         )
+    if summary.get("milestones"):
+        lines.append(reports_caveat())
     return lines
 
 
-def comparison_texts(summary: dict[str, Any]) -> list[tuple[dict[str, Any], str]]:
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def concern_words(m: dict[str, Any], labels: Labels | None) -> str:
+    """What a milestone is about, as the object of "reports of …"."""
+    violation, perpetrator = m.get("violation") or "", m.get("perpetrator") or ""
+    if labels is None:
+        labels = Labels(terms={(t.vocabulary, t.code): t.label for t in Term.objects.filter(code__in=[violation, perpetrator])})
+    if violation and perpetrator:
+        return _("%(violation)s by %(perpetrator)s") % {
+            "violation": _lower_first(labels.term("violation", violation)),
+            "perpetrator": _lower_first(labels.term("perpetrator", perpetrator)),
+        }
+    if violation:
+        return _lower_first(labels.term("violation", violation))
+    if perpetrator:
+        return _("incidents by %(perpetrator)s") % {"perpetrator": _lower_first(labels.term("perpetrator", perpetrator))}
+    return _("incidents")
+
+
+def _month_words(iso: str) -> str:
+    from django.utils.dates import MONTHS
+
+    return _("%(month)s %(year)s") % {"month": MONTHS[int(iso[5:7])], "year": iso[:4]}
+
+
+def _number(value: float, places: int) -> str:
+    from django.utils.formats import number_format
+
+    # number_format cuts digits off; round first so that 2.58 reads 2.6 (2,6 in Spanish).
+    return number_format(round(value, places), places)
+
+
+def milestone_sentence(m: dict[str, Any], labels: Labels | None = None) -> str:
+    """One plain sentence on what changed after a milestone, from published numbers only.
+
+    The rates are reports per month in up to four whole, published quarters on each side; the
+    interval is the exact 95% interval of the rate ratio. When it includes 1 (no change), the
+    sentence says that the change cannot be told apart from chance."""
+    c = m.get("comparison")
+    what = concern_words(m, labels)
+    since = {"milestone": m["title"], "month": _month_words(m["date"])}
+    if not c:
+        return _("Since %(milestone)s (%(month)s): not enough published numbers on reports of %(what)s around that date to compare.") % {
+            **since, "what": what,
+        }
     from amparo.insights.lib.rates import rate_ratio
 
-    out = []
-    for m in summary.get("milestones", []):
-        c = m.get("comparison")
-        if not c:
-            out.append((m, _("Not enough published data around this date to compare.")))
-            continue
-        r = rate_ratio(
-            before_count=c["counts"][0], before_months=3 * c["before_quarters"],
-            after_count=c["counts"][1], after_months=3 * c["after_quarters"],
+    r = rate_ratio(
+        before_count=c["counts"][0], before_months=3 * c["before_quarters"],
+        after_count=c["counts"][1], after_months=3 * c["after_quarters"],
+    )
+    words = {
+        **since, "what": what, "before": _number(r.rate_before, 1), "after": _number(r.rate_after, 1),
+        "months_before": 3 * c["before_quarters"], "months_after": 3 * c["after_quarters"],
+    }
+    if r.ratio is None or r.low is None or r.high is None:
+        return _("Since %(milestone)s (%(month)s): too few reports of %(what)s to compare.") % {**since, "what": what}
+    interval = {
+        "ratio": _number(r.ratio, 2),
+        "low": _number(r.low, 2),
+        "high": "∞" if r.high == float("inf") else _number(r.high, 2),
+    }
+    if r.clear_change and r.ratio < 1:
+        text = _(
+            "Since %(milestone)s (%(month)s), reports of %(what)s fell from %(before)s to %(after)s a month "
+            "(%(months_before)s months before, %(months_after)s after; rate ratio %(ratio)s, 95%% interval %(low)s to %(high)s)."
         )
-        text = _("%(before)s reports per month in the %(bq)s quarters before, %(after)s in the %(aq)s quarters after.") % {
-            "before": f"{r.rate_before:.1f}", "after": f"{r.rate_after:.1f}", "bq": c["before_quarters"], "aq": c["after_quarters"],
-        }
-        out.append((m, f"{text} {r.summary()}"))
-    return out
+    elif r.clear_change:
+        text = _(
+            "Since %(milestone)s (%(month)s), reports of %(what)s rose from %(before)s to %(after)s a month "
+            "(%(months_before)s months before, %(months_after)s after; rate ratio %(ratio)s, 95%% interval %(low)s to %(high)s)."
+        )
+    else:
+        text = _(
+            "Since %(milestone)s (%(month)s), reports of %(what)s went from %(before)s to %(after)s a month, a difference "
+            "that could be chance (%(months_before)s months before, %(months_after)s after; rate ratio %(ratio)s, 95%% "
+            "interval %(low)s to %(high)s, which includes no change)."
+        )
+    return text % {**words, **interval}
+
+
+def comparison_texts(summary: dict[str, Any], labels: Labels | None = None) -> list[tuple[dict[str, Any], str]]:
+    """Each milestone with its sentence; the caveat about reports is said once, by the page."""
+    return [(m, milestone_sentence(m, labels)) for m in summary.get("milestones", [])]
+
+
+def reports_caveat() -> str:
+    return _("These are reports, not the amount of violence: fewer reports can also mean that fewer people report.")
+
+
+def default_granularity(summary: dict[str, Any], share: float = 0.8) -> str:
+    """The finest time unit whose cells are at least 80% published (else the year)."""
+    for granularity in GRANULARITIES:
+        cells = trend_series(summary, granularity)
+        if cells and sum(1 for c in cells if c["cell"]["status"] == "published") >= share * len(cells):
+            return granularity
+    return "year"
+
+
+def granularity_note(summary: dict[str, Any], granularity: str, chosen: bool) -> str:
+    """Why the page opens on quarters or years, when it does."""
+    if chosen or granularity == "month" or not summary.get("protected"):
+        return ""
+    if granularity == "quarter":
+        return _("Shown by quarter: by month, more than one number in five would have to be hidden to protect small ones.")
+    return _("Shown by year: by month or quarter, more than one number in five would have to be hidden to protect small ones.")
 
 
 def department_rows(summary: dict[str, Any], labels: Labels) -> list[dict[str, Any]]:

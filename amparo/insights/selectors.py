@@ -3,6 +3,7 @@ organisation agreed to publish)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Membership, Organisation, Role
+from amparo.insights.lib.cellkey import record_key, record_key_sql
 from amparo.insights.models import (
     AggregateCell,
     AggregateTerm,
@@ -23,7 +25,7 @@ from amparo.insights.models import (
     SharingAgreement,
     SharingLevel,
 )
-from amparo.insights.summary import CellFact, Facts, TermFact, build_summary
+from amparo.insights.summary import CellFact, Facts, TermFact, build_perturbed, build_summary
 from amparo.records.models import (
     GenderIdentity,
     Incident,
@@ -136,17 +138,23 @@ def filtered_incidents(qs: QuerySet[Incident], f: StatsFilters) -> QuerySet[Inci
 
 
 def facts_from_incidents(qs: QuerySet[Incident]) -> Facts:
-    """Aggregate live incidents in the database (GROUP BY), never loading a record."""
+    """Aggregate live incidents in the database (GROUP BY), never loading a record. Every count
+    carries the sum of its incidents' record keys (`lib/cellkey.py`)."""
     facts = Facts()
+    key = record_key_sql("id")
     rows = (
-        qs.annotate(m=TruncMonth("occurred_on"))
+        qs.annotate(m=TruncMonth("occurred_on"), k=key)
         .values("m", "department_id", "province_id", "consent_share_stats")
-        .annotate(n=Count("id"), p=Sum("people_affected"), s=Count("id", filter=Q(involves_state_agent=True)))
+        .annotate(
+            n=Count("id"), p=Sum("people_affected"), s=Count("id", filter=Q(involves_state_agent=True)),
+            ks=Sum("k"), kss=Sum("k", filter=Q(involves_state_agent=True)),
+        )
         .order_by()
     )
     for r in rows:
         if not r["consent_share_stats"]:
             facts.left_out += r["n"]
+            facts.left_out_key += int(r["ks"] or 0)
             continue
         facts.cells.append(
             CellFact(
@@ -156,37 +164,46 @@ def facts_from_incidents(qs: QuerySet[Incident]) -> Facts:
                 incidents=r["n"],
                 people=r["p"] or 0,
                 state_agent=r["s"],
+                key=int(r["ks"] or 0),
+                state_key=int(r["kss"] or 0),
             )
         )
     shareable = qs.filter(consent_share_stats=True)
     places = (
-        shareable.annotate(m=TruncMonth("occurred_on"))
+        shareable.annotate(m=TruncMonth("occurred_on"), k=key)
         .values("m", "department_id", "place_type__code")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("id"), ks=Sum("k"))
         .order_by()
     )
     for pr in places:
-        facts.terms.append(TermFact(_as_date(pr["m"]), pr["department_id"] or "", "place_type", pr["place_type__code"] or "", pr["n"]))
+        facts.terms.append(TermFact(_as_date(pr["m"]), pr["department_id"] or "", "place_type", pr["place_type__code"] or "", pr["n"], int(pr["ks"] or 0)))
+    link_key = record_key_sql("incident_id")
     for model, vocabulary in ((IncidentViolation, "violation"), (IncidentPerpetrator, "perpetrator")):
         links = (
             model.objects.filter(incident__in=shareable.values("pk"))
-            .annotate(m=TruncMonth("incident__occurred_on"))
+            .annotate(m=TruncMonth("incident__occurred_on"), k=link_key)
             .values("m", "incident__department_id", "term__code")
-            .annotate(n=Count("id"))
+            .annotate(n=Count("id"), ks=Sum("k"))
             .order_by()
         )
         for lr in links:
-            facts.terms.append(TermFact(_as_date(lr["m"]), lr["incident__department_id"] or "", vocabulary, lr["term__code"], lr["n"]))
+            facts.terms.append(TermFact(_as_date(lr["m"]), lr["incident__department_id"] or "", vocabulary, lr["term__code"], lr["n"], int(lr["ks"] or 0)))
+    # One row per incident and right group, whatever the number of its violations in the group.
     groups = (
         IncidentViolation.objects.filter(incident__in=shareable.values("pk"))
         .exclude(term__right_group="")
         .annotate(m=TruncMonth("incident__occurred_on"))
-        .values("m", "incident__department_id", "term__right_group")
-        .annotate(n=Count("incident_id", distinct=True))
+        .values("m", "incident__department_id", "term__right_group", "incident_id")
+        .distinct()
         .order_by()
     )
+    right_groups: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     for gr in groups:
-        facts.terms.append(TermFact(_as_date(gr["m"]), gr["incident__department_id"] or "", "right_group", gr["term__right_group"], gr["n"]))
+        acc = right_groups[(_as_date(gr["m"]), gr["incident__department_id"] or "", gr["term__right_group"])]
+        acc[0] += 1
+        acc[1] += record_key(gr["incident_id"])
+    for (month, dept, group), (n, k) in right_groups.items():
+        facts.terms.append(TermFact(month, dept, "right_group", group, n, k))
     return facts
 
 
@@ -208,24 +225,27 @@ def facts_from_aggregates(organisation_ids: list[int], filters: StatsFilters | N
     cells = (
         AggregateCell.objects.filter(where)
         .values("month", "department_code", "province_code", "shareable")
-        .annotate(n=Sum("incidents"), p=Sum("people"), s=Sum("state_agent"))
+        .annotate(n=Sum("incidents"), p=Sum("people"), s=Sum("state_agent"), ks=Sum("record_keys"), kss=Sum("state_keys"))
         .order_by()
     )
     for r in cells:
         if not r["shareable"]:
             facts.left_out += r["n"]
+            facts.left_out_key += int(r["ks"] or 0)
             continue
         facts.cells.append(
-            CellFact(r["month"], r["department_code"], r["province_code"], r["n"], r["p"], r["s"])
+            CellFact(r["month"], r["department_code"], r["province_code"], r["n"], r["p"], r["s"], int(r["ks"] or 0), int(r["kss"] or 0))
         )
+    # Summaries count terms by month only: leaving the department out of the grouping reads one
+    # row per month and term instead of one per department too.
     terms = (
         AggregateTerm.objects.filter(where)
-        .values("month", "department_code", "vocabulary", "code")
-        .annotate(n=Sum("incidents"))
+        .values("month", "vocabulary", "code")
+        .annotate(n=Sum("incidents"), ks=Sum("record_keys"))
         .order_by()
     )
     for tr in terms:
-        facts.terms.append(TermFact(tr["month"], tr["department_code"], tr["vocabulary"], tr["code"], tr["n"]))
+        facts.terms.append(TermFact(tr["month"], "", tr["vocabulary"], tr["code"], tr["n"], int(tr["ks"] or 0)))
     return facts
 
 
@@ -242,9 +262,39 @@ def milestones_for(organisation_ids: list[int], *, public_only: bool) -> list[di
     if public_only:
         qs = qs.filter(is_public=True)
     return [
-        {"id": m.pk, "date": m.happened_on.isoformat(), "kind": m.kind, "title": m.title, "public": m.is_public}
+        {
+            "id": m.pk, "date": m.happened_on.isoformat(), "kind": m.kind, "title": m.title, "public": m.is_public,
+            "violation": m.violation, "perpetrator": m.perpetrator,
+        }
         for m in qs.order_by("happened_on", "pk")
     ]
+
+
+def milestone_story(*, organisation_id: int) -> dict[str, Any]:
+    """The organisation's milestones with their before/after comparisons, computed from all its
+    records protected alone: exactly what its public page says (from fresh aggregates) and what
+    its funder report repeats."""
+    milestones = milestones_for([organisation_id], public_only=False)
+    if aggregates_fresh(organisation_id):
+        facts = facts_from_aggregates([organisation_id])
+    else:
+        facts = facts_from_incidents(Incident.objects.filter(organisation_id=organisation_id))
+    facts.series = concern_series([organisation_id], milestones)
+    return build_summary(facts, protected=True, milestones=milestones)
+
+
+def concern_series(organisation_ids: list[int], milestones: list[dict]) -> dict[tuple[str, str], dict[date, int]]:
+    """Monthly counts (records with consent only) of the incidents with both the violation and
+    the perpetrator a milestone names: the aggregate tables count each vocabulary on its own."""
+    out: dict[tuple[str, str], dict[date, int]] = {}
+    for violation, perpetrator in sorted({(m["violation"], m["perpetrator"]) for m in milestones if m["violation"] and m["perpetrator"]}):
+        qs = filtered_incidents(
+            Incident.objects.filter(organisation_id__in=organisation_ids, consent_share_stats=True),
+            StatsFilters(violation=violation, perpetrator=perpetrator),
+        )
+        rows = qs.annotate(m=TruncMonth("occurred_on")).values("m").annotate(n=Count("id")).order_by()
+        out[(violation, perpetrator)] = {_as_date(r["m"]): r["n"] for r in rows}
+    return out
 
 
 def _whole_months(f: StatsFilters) -> bool:
@@ -292,7 +342,10 @@ def dashboard_for(*, membership: Membership, filters: StatsFilters, version: str
             facts = facts_from_aggregates([org_id], filters)
         else:
             facts = facts_from_incidents(filtered_incidents(Incident.objects.filter(organisation_id=org_id), filters))
-        summary = build_summary(facts, protected=protected, milestones=milestones_for([org_id], public_only=False))
+        milestones = milestones_for([org_id], public_only=False)
+        # Analysts filter at will: their views are perturbed (cell key method), not suppressed,
+        # so that two filtered views cannot be subtracted to reveal a small number.
+        summary = build_perturbed(facts, milestones=milestones) if protected else build_summary(facts, protected=False, milestones=milestones)
         summary["scope"] = {"kind": "organisation", "organisations": [membership.organisation.name]}
         return summary
 

@@ -7,13 +7,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Organisation, Role, User
 from amparo.audit import services as audit
+from amparo.insights.lib.cellkey import record_key_sql
 from amparo.insights.lib.disclosure import threshold_default
 from amparo.insights.models import (
     AggregateCell,
@@ -28,14 +29,19 @@ from amparo.insights.models import (
 from amparo.insights.selectors import (
     NETWORK_SCOPE,
     _as_date,
+    concern_series,
     facts_from_aggregates,
     facts_from_incidents,
     milestones_for,
     network_organisations,
     org_scope,
 )
-from amparo.insights.summary import build_joint, build_summary
+from amparo.insights.summary import Facts, build_summary, combine_parts, concern_key
 from amparo.records.models import Incident
+
+# Stored summaries carry the version of the protection that built them; an older one is never
+# reused as a part of the network page.
+PROTECTION_VERSION = 2
 
 ADMIN_ROLES = (Role.ADMIN, Role.COORDINATOR)
 
@@ -57,22 +63,32 @@ def sharing_update(*, organisation: Organisation, acting_user: User, level: str,
 
 @transaction.atomic
 def milestone_create(
-    *, organisation: Organisation, acting_user: User, happened_on: date, title: str, kind: str = MilestoneKind.OTHER, is_public: bool = False
+    *, organisation: Organisation, acting_user: User, happened_on: date, title: str, kind: str = MilestoneKind.OTHER, is_public: bool = False,
+    violation: str = "", perpetrator: str = "",
 ) -> Milestone:
+    from amparo.vocab.models import Term, Vocabulary
+
     title = (title or "").strip()
     errors = {}
     if not title:
         errors["title"] = _("Give the milestone a title.")
     if kind not in MilestoneKind.values:
         errors["kind"] = _("Unknown choice.")
+    for name, vocabulary, code in (("violation", Vocabulary.VIOLATION, violation), ("perpetrator", Vocabulary.PERPETRATOR, perpetrator)):
+        if code and not Term.objects.filter(vocabulary=vocabulary, code=code).exists():
+            errors[name] = _("Unknown choice.")
     if happened_on and happened_on > timezone.localdate():
         errors["happened_on"] = _("The date cannot be in the future.")
     if errors:
         raise ValidationError(errors)
     milestone = Milestone.objects.create(
-        organisation=organisation, happened_on=happened_on, title=title[:120], kind=kind, is_public=is_public, created_by=acting_user
+        organisation=organisation, happened_on=happened_on, title=title[:120], kind=kind, is_public=is_public, created_by=acting_user,
+        violation=violation or "", perpetrator=perpetrator or "",
     )
-    audit.record(actor=acting_user, action="insights.milestone_created", target=milestone, organisation=organisation, fields=["title", "kind", "happened_on", "is_public"])
+    audit.record(
+        actor=acting_user, action="insights.milestone_created", target=milestone, organisation=organisation,
+        fields=["title", "kind", "happened_on", "is_public", "violation", "perpetrator"],
+    )
     transaction.on_commit(lambda: enqueue_refresh(organisation.pk))
     return milestone
 
@@ -99,36 +115,54 @@ def aggregates_refresh(*, organisation_id: int, publish: bool = True) -> int:
         AggregateCell(
             organisation_id=organisation_id, month=c.month, department_code=c.department, province_code=c.province,
             shareable=True, incidents=c.incidents, people=c.people, state_agent=c.state_agent,
+            record_keys=c.key, state_keys=c.state_key,
         )
         for c in facts.cells
     ]
     # Records without consent: counted (so pages can say how many are left out), never described.
     withheld = (
         Incident.objects.filter(organisation_id=organisation_id, consent_share_stats=False)
-        .annotate(m=TruncMonth("occurred_on"))
+        .annotate(m=TruncMonth("occurred_on"), k=record_key_sql("id"))
         .values("m", "department_id", "province_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("id"), ks=Sum("k"))
         .order_by()
     )
     cells += [
         AggregateCell(
             organisation_id=organisation_id, month=_as_date(r["m"]), department_code=r["department_id"] or "",
-            province_code=r["province_id"] or "", shareable=False, incidents=r["n"],
+            province_code=r["province_id"] or "", shareable=False, incidents=r["n"], record_keys=int(r["ks"] or 0),
         )
         for r in withheld
     ]
-    AggregateCell.objects.bulk_create(cells, batch_size=2000)
-    AggregateTerm.objects.bulk_create(
+    _insert(AggregateCell, cells)
+    _insert(
+        AggregateTerm,
         [
-            AggregateTerm(organisation_id=organisation_id, month=t.month, department_code=t.department, vocabulary=t.vocabulary, code=t.code, incidents=t.incidents)
+            AggregateTerm(
+                organisation_id=organisation_id, month=t.month, department_code=t.department, vocabulary=t.vocabulary, code=t.code,
+                incidents=t.incidents, record_keys=t.key,
+            )
             for t in facts.terms
         ],
-        batch_size=2000,
     )
     if publish:
-        summaries_publish()
+        summaries_publish(changed=organisation_id)
     RefreshState.objects.update_or_create(organisation_id=organisation_id, defaults={"dirty_since": None, "refreshed_at": timezone.now()})
     return len(cells)
+
+
+def _insert(model: Any, rows: list[Any]) -> None:
+    """bulk_create without its per-object SQL compilation (tens of thousands of plain rows)."""
+    from django.db import connection
+
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    # Table and column names come from the model, quoted; values are parameters.
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(sql, [[f.get_db_prep_save(getattr(r, f.attname), connection) for f in fields] for r in rows[start : start + 5000]])
 
 
 def _coverage(organisation_ids: list[int]) -> dict[str, Any]:
@@ -141,40 +175,79 @@ def _store(scope: str, summary: dict[str, Any], organisation_ids: list[int], now
     PublishedSummary.objects.update_or_create(scope=scope, defaults={"payload": summary, "built_at": now})
 
 
+UNSHOWN_SCOPE = "network:unshown"  # members without a page, protected together; never served
+
+
+def _stored(scope: str, threshold: int) -> dict[str, Any] | None:
+    """A summary stored by this version of the protection, with this threshold, or None."""
+    row = PublishedSummary.objects.filter(scope=scope).values_list("payload", flat=True).first()
+    if row and row.get("protection") == PROTECTION_VERSION and row.get("threshold") == threshold:
+        return row
+    return None
+
+
 @transaction.atomic
-def summaries_publish() -> None:
+def summaries_publish(*, changed: int | None = None) -> None:
     """Protect and store every published scope; public pages read only these rows.
 
-    The network and the public pages of its organisations are protected together (one set of
-    tables), so that no page can be subtracted from another. Organisations with a public page
-    outside the network share no records with any other page and are protected alone.
+    Each organisation's page is protected alone; the network's page is summed from its members'
+    protected pages (`summary.combine_parts`), so that no page can be subtracted from another.
+    After new data for one organisation (`changed`), only its page (or, if it has none, the part
+    of the members without a page) is protected again; the other pages are reused as stored.
     """
     now = timezone.now()
+    t = threshold_default()
     network_ids = list(network_organisations().values_list("pk", flat=True))
     public_ids = set(Organisation.objects.filter(sharing__public_page=True).values_list("pk", flat=True))
-    facts = {o: facts_from_aggregates([o]) for o in set(network_ids) | public_ids}
-    milestones = {o: milestones_for([o], public_only=True) for o in facts}
-    if network_ids:
-        network, orgs = build_joint(
-            {o: facts[o] for o in network_ids},
-            shown=public_ids & set(network_ids),
-            milestones_by_org=milestones,
-            network_milestones=milestones_for(network_ids, public_only=True),
+    milestones = {o: milestones_for([o], public_only=True) for o in set(network_ids) | public_ids}
+    network_milestones = milestones_for(network_ids, public_only=True)
+    concerns = {(m["violation"], m["perpetrator"]) for m in network_milestones}
+    totals = dict(
+        AggregateCell.objects.filter(organisation_id__in=network_ids, shareable=True)
+        .values("organisation_id").annotate(n=Sum("incidents")).order_by().values_list("organisation_id", "n")
+    )
+    members = [o for o in network_ids if (totals.get(o) or 0) >= t]
+    shown = [o for o in members if o in public_ids]
+    unshown_ids = [o for o in members if o not in public_ids]
+
+    def facts_for(ids: list[int], extra: list[dict]) -> Facts:
+        facts = facts_from_aggregates(ids)
+        facts.series = concern_series(ids, extra)
+        return facts
+
+    def page(o: int, in_network: bool) -> dict[str, Any]:
+        stored = _stored(org_scope(o), t) if changed is not None and o != changed else None
+        if stored is not None and in_network and not all(concern_key(*c) in stored["concerns"] for c in concerns if any(c)):
+            stored = None  # a new network milestone needs this page's series too
+        if stored is not None:
+            return stored
+        extra = milestones[o] + (network_milestones if in_network else [])
+        summary = build_summary(
+            facts_for([o], extra), protected=True, threshold=t, milestones=milestones[o], concerns=concerns if in_network else (),
         )
-        threshold = threshold_default()
-        included = [o for o in network_ids if sum(c.incidents for c in facts[o].cells) >= threshold]
-        _store(NETWORK_SCOPE, network, included, now)
-        for o, summary in orgs.items():
-            _store(org_scope(o), summary, [o], now)
-        alone = (public_ids & set(network_ids)) - set(orgs)  # too few records to show anything
-    else:
-        _store(NETWORK_SCOPE, build_summary(facts_from_aggregates([]), protected=True), [], now)
-        alone = set()
-    for o in (public_ids - set(network_ids)) | alone:
-        _store(org_scope(o), build_summary(facts[o], protected=True, milestones=milestones[o]), [o], now)
+        summary["protection"] = PROTECTION_VERSION
+        _store(org_scope(o), summary, [o], now)
+        return summary
+
+    pages = {o: page(o, True) for o in shown}
+    unshown = None
+    if unshown_ids:
+        unshown = _stored(UNSHOWN_SCOPE, t) if changed is not None and changed not in unshown_ids else None
+        if unshown is None:
+            unshown = build_summary(facts_for(unshown_ids, network_milestones), protected=True, threshold=t, concerns=concerns)
+            unshown["protection"] = PROTECTION_VERSION
+            _store(UNSHOWN_SCOPE, unshown, unshown_ids, now)
+    raw = build_summary(facts_for(members, network_milestones), protected=False, threshold=t, concerns=concerns)
+    network = combine_parts(raw, list(pages.values()), threshold=t, today=timezone.localdate(), milestones=network_milestones, unshown=unshown)
+    network["protection"] = PROTECTION_VERSION
+    _store(NETWORK_SCOPE, network, members, now)
+    # Pages outside the network, and members with too few records to show anything.
+    for o in public_ids - set(shown):
+        page(o, False)
 
 
 def network_publish() -> None:
+    """After a change of who is in the network or who has a page: every page again."""
     summaries_publish()
 
 

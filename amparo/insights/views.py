@@ -26,7 +26,9 @@ from amparo.insights.presentation import (
     build_charts,
     comparison_texts,
     coverage_note,
+    default_granularity,
     department_rows,
+    granularity_note,
 )
 from amparo.places.models import Department
 from amparo.records.models import GenderIdentity, Incident, MigrantStatus
@@ -36,20 +38,23 @@ DASHBOARD = (Role.ADMIN, Role.COORDINATOR, Role.ANALYST)
 
 
 def _granularity(request: HttpRequest) -> str:
-    value = request.GET.get("granularity", "month") or "month"
-    if value not in GRANULARITIES:
+    """The time unit asked for, or "" to let the page choose (`default_granularity`)."""
+    value = request.GET.get("granularity", "") or ""
+    if value and value not in GRANULARITIES:
         raise ValidationError({"granularity": _("Choose month, quarter or year.")})
     return value
 
 
-def _page_context(summary: dict[str, Any], granularity: str, slug_prefix: str = "") -> dict[str, Any]:
+def _page_context(summary: dict[str, Any], asked: str, slug_prefix: str = "") -> dict[str, Any]:
     labels = Labels.load(summary)
+    granularity = asked or default_granularity(summary)
     charts = build_charts(summary, labels, granularity=granularity, slug_prefix=slug_prefix)
     return {
         "summary": summary,
         "charts": charts,
         "coverage": coverage_note(summary, labels),
-        "comparisons": comparison_texts(summary),
+        "comparisons": comparison_texts(summary, labels),
+        "granularity_note": granularity_note(summary, granularity, chosen=bool(asked)),
         "regions": department_rows(summary, labels),
         "granularity": granularity,
         "granularities": [("month", _("Month")), ("quarter", _("Quarter")), ("year", _("Year"))],
@@ -151,7 +156,7 @@ def dashboard_chart(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
     except ValidationError as exc:
         return HttpResponseBadRequest("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
     summary = selectors.dashboard_for(membership=request.membership, filters=filters)  # type: ignore[attr-defined]
-    charts = build_charts(summary, Labels.load(summary), granularity=granularity)
+    charts = build_charts(summary, Labels.load(summary), granularity=granularity or default_granularity(summary))
     if name not in charts:
         raise Http404
     return _chart_response(charts[name], fmt, f"amparo-{name}")
@@ -332,7 +337,8 @@ def funder_report(request: HttpRequest) -> HttpResponse:
         figures=figures,
         charts=[charts[n] for n in ("trend", "map", "violations", "perpetrators") if n in charts],
         milestones=[(m["date"], m["title"]) for m in summary["milestones"]],
-        comparisons=[f"{m['title']}: {text}" for m, text in comparison_texts(summary)],
+        # The same sentences as the public page: from all the organisation's records, protected alone.
+        comparisons=[text for _m, text in comparison_texts(selectors.milestone_story(organisation_id=request.organisation.pk), labels)],  # type: ignore[attr-defined]
         narrative=[(_("Context"), data["context"]), (_("What we achieved"), data["achievements"]), (_("Challenges and next steps"), data["challenges"])],
         notes=coverage_note(summary, labels),
         labels={"figures": _("Key figures"), "milestones": _("Milestones and before/after"), "notes": _("About these figures")},
@@ -390,7 +396,7 @@ def public_page(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             summary = selectors.published_summary(scope)
             ctx = _page_context(summary, granularity, "pub-")
             ctx.update({"org": org, "lang": lang, "slug": slug})
-            query = f"granularity={granularity}&lang={lang}"
+            query = f"granularity={ctx['granularity']}&lang={lang}"
             if slug is None:
                 ctx["downloads"] = _downloads(ctx["charts"], "insights:public_network_chart", query)
             else:
@@ -414,7 +420,7 @@ def public_chart(request: HttpRequest, name: str, fmt: str, slug: str | None = N
 
         def build() -> dict[str, Any]:
             summary = selectors.published_summary(scope)
-            charts = build_charts(summary, Labels.load(summary), granularity=granularity, slug_prefix="pub-")
+            charts = build_charts(summary, Labels.load(summary), granularity=granularity or default_granularity(summary), slug_prefix="pub-")
             return {"chart": charts.get(name)}
 
         chart = _cached(scope, ("chart", lang, granularity, name), build)["chart"]

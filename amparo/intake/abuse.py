@@ -3,7 +3,17 @@
 Every submission must carry a proof: a solved proof-of-work challenge (browsers with
 JavaScript, partner apps), or else a form token showing that the form was open long
 enough for a person to fill it (browsers without JavaScript), under a stricter budget.
-Proofs are single use. Budgets are per organisation and per window (see lib/ratelimit.py).
+Proofs are single use.
+
+A flood must never shut the form for everyone else, so reports with a proof of work have
+no hard budget. Their price grows with the load instead: each challenge costs the base work
+times a multiplier that doubles for every POW_BUSY_THRESHOLD reports the organisation received
+in the last window (up to POW_MAX_MULTIPLIER, still seconds on a cheap phone). The price is
+written into the signed challenge, and a solution bought far below the current price (a
+stockpile solved while the form was quiet) must be solved again at the current price. A sender
+gets reports through only in proportion to the work she does, like everyone else at that moment;
+nobody's report is refused because of someone else's volume. Only reports without JavaScript
+(no proof of work) keep a small budget per window (see lib/ratelimit.py).
 """
 
 from __future__ import annotations
@@ -59,21 +69,50 @@ def _scope(organisation: Organisation) -> str:
     return f"o{organisation.pk}"
 
 
-def pow_maxnumber(organisation: Organisation) -> int:
-    """The work asked for now: ten times more while an organisation receives unusually many reports.
+def price_for_load(load: float) -> int:
+    """The multiplier of the base work for a load (reports with a proof in the last window)."""
+    doublings = int(max(0.0, load) // max(1, conf.POW_BUSY_THRESHOLD))
+    return min(max(1, conf.POW_MAX_MULTIPLIER), 2 ** min(doublings, 30))
 
-    A flood then costs the sender ten times more per report, while a person just waits a few
-    seconds longer; the hard budget stays a last resort.
+
+def pow_load(organisation: Organisation) -> float:
+    """Reports with a proof of work in the last window, estimated from two fixed windows.
+
+    The previous window counts for the part of it that still falls in the last
+    RATE_WINDOW_SECONDS, so the price falls smoothly after a flood instead of all at once.
     """
-    busy = _window_count(organisation=organisation, kind=Kind.REPORT_POW) >= conf.POW_BUSY_THRESHOLD
-    return conf.POW_MAXNUMBER * (10 if busy else 1)
+    now = time.time()
+    window = conf.RATE_WINDOW_SECONDS
+    current = _window_count(organisation=organisation, kind=Kind.REPORT_POW, now=now)
+    previous = _window_count(organisation=organisation, kind=Kind.REPORT_POW, now=now - window)
+    elapsed = (now % window) / window
+    return current + previous * (1 - elapsed)
+
+
+def pow_price(organisation: Organisation) -> int:
+    return price_for_load(pow_load(organisation))
+
+
+def pow_maxnumber(organisation: Organisation) -> int:
+    """The work asked for now: the base work times the current price."""
+    return conf.POW_MAXNUMBER * pow_price(organisation)
 
 
 def challenge_for(organisation: Organisation) -> pow.Challenge:
+    price = pow_price(organisation)
     return pow.create_challenge(
-        key=_secret("pow"), scope=_scope(organisation), maxnumber=pow_maxnumber(organisation),
-        ttl_seconds=conf.POW_TTL_SECONDS,
+        key=_secret("pow"), scope=_scope(organisation), maxnumber=conf.POW_MAXNUMBER * price,
+        ttl_seconds=conf.POW_TTL_SECONDS, cost=price,
     )
+
+
+def outdated(*, paid: int, price: int) -> bool:
+    """A solution is too cheap for now when it paid less than 1/POW_PRICE_GRACE of the current price.
+
+    The grace lets a person whose page loaded just before a rush still send; a stockpile of
+    cheap solutions does not get through once the price has climbed.
+    """
+    return paid * max(1, conf.POW_PRICE_GRACE) < price
 
 
 def form_token_for(organisation: Organisation) -> str:
@@ -111,6 +150,12 @@ def check_proof(*, organisation: Organisation, pow_payload: str, form_token: str
             if exc.reason == "expired":
                 raise Refused("challenge_expired", _("The security check has expired. Please send the form again."))
             raise Refused("challenge_failed", _("The security check failed. Please send the form again."))
+        if outdated(paid=solved.cost, price=pow_price(organisation)):
+            raise Refused(
+                "challenge_outdated",
+                _("Many reports are arriving right now, so the security check must be done again. Your text is kept: please press Send again in a few seconds."),
+                status=409,
+            )
         spent.append((_digest("pow", solved.challenge), solved.expires))
         return Proof(kind=Kind.REPORT_POW, digests=tuple(spent), form_nonce=token.nonce if token else "")
     if token is None:
@@ -153,10 +198,12 @@ class _DatabaseStore:
             if not RateCounter.objects.filter(key=key).update(count=F("count") + 1):
                 # A new window: the moment to forget expired counters and spent tokens.
                 forget_expired()
+                # Kept one window past its own: the price reads the previous window too (pow_load).
+                keep_until = expires_at + conf.RATE_WINDOW_SECONDS
                 try:
                     with transaction.atomic():
                         RateCounter.objects.create(
-                            key=key, count=1, expires_at=datetime.datetime.fromtimestamp(expires_at, tz=datetime.UTC)
+                            key=key, count=1, expires_at=datetime.datetime.fromtimestamp(keep_until, tz=datetime.UTC)
                         )
                     return 1
                 except IntegrityError:
@@ -173,9 +220,16 @@ def forget_expired() -> int:
 
 
 def rate_hit(*, organisation: Organisation, kind: str) -> None:
+    """Count one accepted submission; refuse it only where a budget applies.
+
+    Reports with a proof of work are counted (the count sets the price) but refused only past
+    RATE_REPORTS_WITH_POW when an operator sets one (0, the default, means no ceiling).
+    """
     decision = ratelimit.hit(
         _DatabaseStore(), secret=_secret("rate"), limit=_limit(kind), scope=_scope(organisation), now=time.time()
     )
+    if kind == Kind.REPORT_POW and conf.RATE_REPORTS_WITH_POW <= 0:
+        return
     if not decision.allowed:
         raise Refused(
             "rate_limited",
@@ -185,15 +239,18 @@ def rate_hit(*, organisation: Organisation, kind: str) -> None:
         )
 
 
-def _window_count(*, organisation: Organisation, kind: str) -> int:
-    bucket = ratelimit.bucket_for(secret=_secret("rate"), limit=_limit(kind), scope=_scope(organisation), now=time.time())
-    return RateCounter.objects.filter(key=bucket.key, expires_at__gt=timezone.now()).values_list("count", flat=True).first() or 0
+def _window_count(*, organisation: Organisation, kind: str, now: float | None = None) -> int:
+    """The count of `kind` in the fixed window holding `now` (default: this moment)."""
+    bucket = ratelimit.bucket_for(
+        secret=_secret("rate"), limit=_limit(kind), scope=_scope(organisation), now=time.time() if now is None else now
+    )
+    return RateCounter.objects.filter(key=bucket.key).values_list("count", flat=True).first() or 0
 
 
 def rate_exhausted(*, organisation: Organisation, kind: str) -> int:
     """Seconds to wait if the budget for `kind` is used up in this window, else 0 (counts nothing)."""
     limit = _limit(kind)
-    if _window_count(organisation=organisation, kind=kind) >= limit.count:
+    if limit.count > 0 and _window_count(organisation=organisation, kind=kind) >= limit.count:
         bucket = ratelimit.bucket_for(secret=_secret("rate"), limit=limit, scope=_scope(organisation), now=time.time())
         return max(1, bucket.expires_at - int(time.time()))
     return 0

@@ -199,8 +199,17 @@ class MergeForm(forms.Form):
     # The reference people see (LIM-2026-00012), or the number in an incident's address.
     incident = forms.CharField(label=_("Incident"), max_length=30)
 
+    # Set by the confirmation step: without it, merging only shows what would happen.
+    confirm = forms.BooleanField(required=False)
+
     def clean_incident(self) -> str:
         return clean_text(self.cleaned_data["incident"]).upper()
+
+
+class ConfirmForm(forms.Form):
+    """The second step of a decision that destroys or changes much (spam, merge)."""
+
+    confirm = forms.BooleanField(required=False)
 
 
 class FormSettingsForm(forms.ModelForm):

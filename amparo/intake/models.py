@@ -6,15 +6,27 @@ here records who sent a report: no address, no user agent, no cookie, no account
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from amparo.vault.fields import EncryptedTextField
+from amparo.vault.fields import EncryptedJSONField, EncryptedTextField
+from amparo.vault.plain import Plain
 
 
 class Report(models.Model):
+    plain_text = {
+        "receipt_index": (Plain.DIGEST, "HMAC blind index of the receipt code"),
+        "passphrase_hash": (Plain.DIGEST, "Argon2 hash"),
+        "language": (Plain.CODED, "language code"),
+        "department_code": (Plain.CODED, "INEI code"),
+        "violation_codes": (Plain.CODED, "vocabulary codes"),
+        "perpetrator_codes": (Plain.CODED, "vocabulary codes"),
+    }
+
     class Status(models.TextChoices):
         NEW = "new", _("Waiting")
         ACCEPTED = "accepted", _("Accepted")
@@ -125,6 +137,10 @@ class ReportFile(models.Model):
 class SpentToken(models.Model):
     """Proof-of-work challenges and form nonces already used, kept until they would expire anyway."""
 
+    plain_text = {
+        "digest": (Plain.DIGEST, "hash of a spent proof of work"),
+    }
+
     digest = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField(db_index=True)
 
@@ -135,6 +151,10 @@ class RecentReceipt(models.Model):
     The key derives from the form's nonce, which the database does not hold: `digest` is a hash of it.
     """
 
+    plain_text = {
+        "digest": (Plain.DIGEST, "hash of a form token"),
+    }
+
     digest = models.CharField(max_length=64, unique=True)
     sealed = models.BinaryField()
     expires_at = models.DateTimeField(db_index=True)
@@ -143,6 +163,10 @@ class RecentReceipt(models.Model):
 class RateCounter(models.Model):
     """A fixed-window counter under an opaque keyed hash (see lib/ratelimit.py)."""
 
+    plain_text = {
+        "key": (Plain.SYSTEM, "organisation, kind and time window of a rate limit"),
+    }
+
     key = models.CharField(max_length=40, unique=True)
     count = models.PositiveIntegerField(default=0)
     expires_at = models.DateTimeField(db_index=True)
@@ -150,6 +174,10 @@ class RateCounter(models.Model):
 
 class FormSettings(models.Model):
     """An organisation's choices for its public form and posters."""
+
+    plain_text = {
+        "poster_message": (Plain.PUBLIC, "printed on the organisation's public posters"),
+    }
 
     organisation = models.OneToOneField("accounts.Organisation", on_delete=models.CASCADE, related_name="intake_settings")
     is_open = models.BooleanField(_("accept reports"), default=True)
@@ -160,3 +188,36 @@ class FormSettings(models.Model):
         help_text=_("A short message printed on the poster above the QR code."),
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class TriageUndo(models.Model):
+    """What a spam or merge decision would destroy, kept sealed so it can be undone for a while.
+
+    Spam: the report's own content stays where it is (sealed with the organisation's key, files
+    encrypted) instead of being deleted at once. Merge: the text and codes the merge added to the
+    incident and the files it handed over, so undoing takes back exactly those. After
+    `expires_at` the purge job deletes the spam content, or forgets the merge snapshot.
+    """
+
+    class Action(models.TextChoices):
+        SPAM = "spam", _("Marked as spam")
+        MERGE = "merge", _("Merged into an incident")
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="undos")
+    action = models.CharField(max_length=8, choices=Action.choices)
+    incident = models.ForeignKey("records.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # JSON of what a merge added (text blocks, violation and perpetrator codes, evidence ids).
+    snapshot: Any = EncryptedJSONField(_("what can be undone"))
+    acting_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    @property
+    def is_open(self) -> bool:
+        return self.undone_at is None and self.purged_at is None and self.expires_at > timezone.now()

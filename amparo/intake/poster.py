@@ -6,19 +6,19 @@ import io
 from typing import Any
 
 import segno
-from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Organisation
 from amparo.intake.selectors import form_settings_for
+from amparo.lib.urls import absolute_url
 
 SIZES = {"a4": (210, 297), "a5": (148, 210)}
 
 
 def public_url(organisation: Organisation) -> str:
-    return settings.SITE_URL + reverse("intake:report", args=[organisation.slug])
+    return absolute_url(reverse("intake:report", args=[organisation.slug]))
 
 
 def _qr(organisation: Organisation) -> segno.QRCode:

@@ -15,9 +15,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from amparo.evidence import sanitize
 from amparo.intake import conf, plain
 from amparo.intake.forms import NOT_SAID, ReportForm, district_matches
-from amparo.intake.lib.sniff import FileRejected, validate_upload
 from amparo.intake.services import ReportInput
 from amparo.places.models import District
 from amparo.places.selectors import departments
@@ -68,14 +68,24 @@ def report_form(data: Any = None) -> ReportForm:
 
 
 def validate_files(uploads: Sequence[UploadedFile]) -> list[str]:
-    """Errors for the uploaded files (empty when all are acceptable)."""
+    """Errors for the uploaded files (empty when all are acceptable).
+
+    The quick checks (size, type read from the first bytes) answer here, before anything is
+    saved; the sanitizer itself runs once, when the service keeps the file (`evidence_store`),
+    and what it refuses there comes back the same way (a translated 400/422, nothing kept).
+    """
     errors = []
     if len(uploads) > conf.MAX_FILES:
         errors.append(_("You can send up to %(n)d files.") % {"n": conf.MAX_FILES})
     for uploaded in uploads:
         try:
-            validate_upload(uploaded, max_bytes=conf.MAX_FILE_BYTES)
-        except FileRejected as exc:
+            sanitize.check_size(uploaded.size or 0, max_bytes=conf.MAX_FILE_BYTES)
+            uploaded.seek(0)
+            head = uploaded.read(64)
+            uploaded.seek(0)
+            if sanitize.sniff(head) is None:
+                raise sanitize.FileRefused(sanitize.refused_type_message(), code="type")
+        except sanitize.FileRefused as exc:
             errors.append(f"{uploaded.name or _('File')}: {exc.message}")
     return errors
 

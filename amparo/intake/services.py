@@ -22,7 +22,7 @@ from amparo.accounts.models import Organisation, User
 from amparo.audit import services as audit
 from amparo.intake import abuse, conf
 from amparo.intake.lib import receipts
-from amparo.intake.models import Report, ReportFile, ReportMessage
+from amparo.intake.models import Report, ReportFile, ReportMessage, TriageUndo
 from amparo.vault import crypto
 
 _CONTENT_FIELDS = ["narrative", "contact"]
@@ -61,14 +61,19 @@ def receipt_index(*, organisation: Organisation, code: str) -> str:
 
 
 def _store_files(*, report: Report, uploads: Sequence[UploadedFile]) -> list[ReportFile]:
+    from amparo.evidence.sanitize import FileRefused
     from amparo.evidence.services import evidence_store
 
     links = []
     for uploaded in uploads:
-        evidence = evidence_store(
-            organisation=report.organisation, uploaded=uploaded, acting_user=None,
-            source="report", source_ref=report.reference, max_bytes=conf.MAX_FILE_BYTES,
-        )
+        try:
+            evidence = evidence_store(
+                organisation=report.organisation, uploaded=uploaded, acting_user=None,
+                source="report", source_ref=report.reference, max_bytes=conf.MAX_FILE_BYTES,
+            )
+        except FileRefused as exc:
+            # Name the file the person chose, so she knows which one to leave out.
+            raise FileRefused(f"{uploaded.name or _('File')}: {exc.message}", code=exc.code or "refused")
         links.append(ReportFile.objects.create(organisation=report.organisation, report=report, evidence=evidence))
     return links
 
@@ -202,6 +207,9 @@ def followup_from_token(*, organisation: Organisation, token: str) -> Report:
 
 
 def report_add_information(*, report: Report, text: str, uploads: Sequence[UploadedFile]) -> ReportMessage | None:
+    """The reporter adds text or files. Once the report is an incident's, they reach the incident too."""
+    from amparo.intake.handover import incident_add_report_message
+
     if report.status in (Report.Status.WITHDRAWN, Report.Status.SPAM):
         raise ActionRefused("closed", _("This report is closed."))
     with transaction.atomic():
@@ -211,16 +219,29 @@ def report_add_information(*, report: Report, text: str, uploads: Sequence[Uploa
                 organisation=report.organisation, report=report, author_kind=ReportMessage.Author.REPORTER, body=text
             )
         files = _store_files(report=report, uploads=uploads)
-        if report.incident_id:
-            for link in files:
-                link.evidence.incident_id = report.incident_id
-                link.evidence.save(update_fields=["incident"])
+        incident = report.incident if report.incident_id else None
+        if incident is not None and (message is not None or files):
+            block = incident_add_report_message(incident=incident, message=message, files=files)  # type: ignore[arg-type]
+            _undo_remember(report=report, text=block, evidence=[link.evidence_id for link in files])
         Report.objects.filter(pk=report.pk).update(reporter_activity_at=timezone.now())
         audit.record(
             actor=None, action="intake.report.information_added", organisation=report.organisation, target=report,
-            fields=(["message"] if message else []) + (["files"] if files else []), detail={"files": len(files)},
+            fields=(["message"] if message else []) + (["files"] if files else []),
+            detail={"files": len(files), "incident": report.incident_id},
         )
     return message
+
+
+def _undo_remember(*, report: Report, text: str, evidence: list[int]) -> None:
+    """A follow-up that reached a merged incident is part of what undoing the merge takes back."""
+    undo = _open_undo(report, TriageUndo.Action.MERGE, lock=True)
+    if undo is None or not (text or evidence):
+        return
+    snapshot = dict(undo.snapshot or {})
+    snapshot["text"] = [*snapshot.get("text", []), *([text] if text else [])]
+    snapshot["evidence"] = [*snapshot.get("evidence", []), *evidence]
+    undo.snapshot = snapshot
+    undo.save(update_fields=["snapshot"])
 
 
 def _delete_content(report: Report, acting_user: User | None = None) -> int:
@@ -241,19 +262,25 @@ def _delete_content(report: Report, acting_user: User | None = None) -> int:
 
 
 def report_withdraw(*, report: Report) -> Report:
-    """The reporter takes the report back: its content is deleted; staff see only that it was withdrawn."""
+    """The reporter takes the report back: its content is deleted at once, even while a spam
+    decision could still be undone; staff see only that it was withdrawn."""
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
         if report.status == Report.Status.WITHDRAWN:
             return report
         files = _delete_content(report)
+        previous = report.status
         report.status = Report.Status.WITHDRAWN
         report.withdrawn_at = timezone.now()
         report.save(update_fields=["narrative", "contact", "status", "withdrawn_at"])
+        # Nothing is left to bring back: whatever an undo kept goes with it.
+        TriageUndo.objects.filter(report=report, undone_at=None, purged_at=None).update(
+            purged_at=report.withdrawn_at, snapshot=""
+        )
         audit.record(
             actor=None, action="intake.report.withdrawn", organisation=report.organisation, target=report,
             fields=["narrative", "contact", "messages", "files"],
-            detail={"files_deleted": files, "incident": report.incident_id},
+            detail={"files_deleted": files, "incident": report.incident_id, "was": previous},
         )
     return report
 
@@ -272,63 +299,139 @@ def _claim(report: Report, status: str, acting_user: User) -> Report:
     return locked
 
 
-def _move_files_to(report: Report, incident: Any) -> int:
-    moved = 0
-    for link in report.files.select_related("evidence"):
-        if link.evidence.incident_id is None:
-            link.evidence.incident = incident
-            link.evidence.save(update_fields=["incident"])
-            moved += 1
-    return moved
+def _open_undo(report: Report, action: str | None = None, *, lock: bool = False) -> TriageUndo | None:
+    undos = TriageUndo.objects.filter(report=report, undone_at=None, purged_at=None, expires_at__gt=timezone.now())
+    if action:
+        undos = undos.filter(action=action)
+    if lock:
+        undos = undos.select_for_update()
+    return undos.first()
+
+
+def undo_for(report: Report) -> TriageUndo | None:
+    """The spam or merge decision on this report that can still be undone, if any."""
+    return _open_undo(report)
+
+
+def _undo_deadline() -> datetime.datetime:
+    return timezone.now() + datetime.timedelta(days=conf.UNDO_DAYS)
 
 
 def report_accept(*, report: Report, acting_user: User, code_name: str = "") -> Report:
-    """Turn a waiting report into an incident with one person, keeping the link to the report and its files."""
+    """Turn a waiting report into an incident with one person, every message and file, linked back to the report."""
     from amparo.intake.handover import incident_from_report
 
     with transaction.atomic():
         report = _claim(report, Report.Status.ACCEPTED, acting_user)
-        incident = incident_from_report(report=report, acting_user=acting_user, code_name=code_name or report.reference)
+        incident, files = incident_from_report(report=report, acting_user=acting_user, code_name=code_name or report.reference)
         report.incident = incident
         report.save(update_fields=["status", "triaged_by", "triaged_at", "incident"])
-        files = _move_files_to(report, incident)
         audit.record(
             actor=acting_user, action="intake.report.accepted", organisation=report.organisation, target=report,
-            detail={"incident": incident.pk, "files": files},
+            detail={"incident": incident.pk, "files": len(files)},
         )
     return report
 
 
 def report_merge(*, report: Report, incident: Any, acting_user: User) -> Report:
-    """Attach a waiting report to an existing incident (a duplicate, or another voice about the same events)."""
+    """Attach a waiting report to an existing incident (a duplicate, or another voice about the same
+    events). What the merge adds is remembered, sealed, so it can be undone for `UNDO_DAYS`."""
     from amparo.intake.handover import incident_add_report
 
     if incident.organisation_id != report.organisation_id:
         raise ActionRefused("not_found", _("Not found."))
     with transaction.atomic():
         report = _claim(report, Report.Status.MERGED, acting_user)
-        incident_add_report(incident=incident, report=report, acting_user=acting_user)
+        added = incident_add_report(incident=incident, report=report, acting_user=acting_user)
         report.incident = incident
         report.save(update_fields=["status", "triaged_by", "triaged_at", "incident"])
-        files = _move_files_to(report, incident)
+        TriageUndo.objects.create(  # type: ignore[misc]  # EncryptedJSONField holds a dict
+            organisation=report.organisation, report=report, action=TriageUndo.Action.MERGE, incident=incident,
+            snapshot=added, acting_user=acting_user, expires_at=_undo_deadline(),
+        )
         audit.record(
             actor=acting_user, action="intake.report.merged", organisation=report.organisation, target=report,
-            detail={"incident": incident.pk, "files": files},
+            detail={"incident": incident.pk, "files": len(added["evidence"])},
         )
     return report
 
 
 def report_mark_spam(*, report: Report, acting_user: User) -> Report:
-    """Spam is not kept: its content and files are deleted, the row stays so counts add up."""
+    """Spam is not kept: its content and files are deleted after `UNDO_DAYS` (by the purge job),
+    sealed until then so a mistaken tap can be undone. The row stays so counts add up."""
     with transaction.atomic():
         report = _claim(report, Report.Status.SPAM, acting_user)
-        files = _delete_content(report, acting_user)
-        report.save(update_fields=["status", "triaged_by", "triaged_at", "narrative", "contact"])
+        report.save(update_fields=["status", "triaged_by", "triaged_at"])
+        undo = TriageUndo.objects.create(
+            organisation=report.organisation, report=report, action=TriageUndo.Action.SPAM,
+            acting_user=acting_user, expires_at=_undo_deadline(),
+        )
         audit.record(
             actor=acting_user, action="intake.report.spam", organisation=report.organisation, target=report,
-            fields=["narrative", "contact", "files"], detail={"files_deleted": files},
+            detail={"purge_after": undo.expires_at.date().isoformat()},
         )
     return report
+
+
+@dataclass(frozen=True)
+class Undone:
+    report: Report
+    action: str
+    incident: Any = None
+    narrative_intact: bool = True
+
+
+def report_triage_undo(*, report: Report, acting_user: User) -> Undone:
+    """Undo a spam or merge decision within `UNDO_DAYS`: the report waits in the queue again and a
+    merged incident loses exactly what the merge (and later follow-ups) added."""
+    from amparo.intake.handover import incident_take_back_report
+
+    with transaction.atomic():
+        report = Report.objects.select_for_update(of=("self",)).select_related("organisation", "incident").get(pk=report.pk)
+        undo = _open_undo(report, lock=True)
+        if undo is None or report.status not in (Report.Status.SPAM, Report.Status.MERGED):
+            raise ActionRefused("not_undoable", _("This decision can no longer be undone."))
+        incident, intact = None, True
+        if undo.action == TriageUndo.Action.MERGE and report.incident is not None:
+            incident = report.incident
+            intact = incident_take_back_report(incident=incident, added=undo.snapshot or {}, acting_user=acting_user)
+        report.status = Report.Status.NEW
+        report.incident = None
+        report.triaged_by = None
+        report.triaged_at = None
+        report.save(update_fields=["status", "incident", "triaged_by", "triaged_at"])
+        undo.undone_at = timezone.now()
+        undo.snapshot = {}
+        undo.save(update_fields=["undone_at", "snapshot"])
+        audit.record(
+            actor=acting_user, action=f"intake.report.{undo.action}_undone", organisation=report.organisation, target=report,
+            detail={"incident": getattr(incident, "pk", None), "narrative_intact": intact},
+        )
+    return Undone(report=report, action=undo.action, incident=incident, narrative_intact=intact)
+
+
+def triage_purge_expired(*, now: datetime.datetime | None = None) -> int:
+    """Delete what spam decisions kept, and forget merge snapshots, once they can no longer be
+    undone. Each one is claimed before it is touched, so running twice (or twice at once) is harmless."""
+    now = now or timezone.now()
+    purged = 0
+    for undo_id in list(TriageUndo.objects.filter(undone_at=None, purged_at=None, expires_at__lte=now).values_list("pk", flat=True)):
+        with transaction.atomic():
+            if TriageUndo.objects.filter(pk=undo_id, undone_at=None, purged_at=None).update(purged_at=now, snapshot="") != 1:
+                continue
+            undo = TriageUndo.objects.select_related("report", "report__organisation").get(pk=undo_id)
+            report = Report.objects.select_for_update().get(pk=undo.report_id)
+            files = 0
+            if undo.action == TriageUndo.Action.SPAM and report.status == Report.Status.SPAM:
+                files = _delete_content(report)
+                report.save(update_fields=["narrative", "contact"])
+            audit.record(
+                actor=None, action=f"intake.report.{undo.action}_purged", organisation_id=report.organisation_id,
+                target=report, fields=["narrative", "contact", "messages", "files"] if undo.action == TriageUndo.Action.SPAM else [],
+                detail={"files_deleted": files},
+            )
+            purged += 1
+    return purged
 
 
 def report_reply(*, report: Report, acting_user: User, body: str) -> ReportMessage:

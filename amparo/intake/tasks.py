@@ -18,3 +18,13 @@ def intake_forget_expired() -> int:
     receipt never outlives its 15 minutes by much. Idempotent.
     """
     return abuse.forget_expired()
+
+
+@periodic_task(crontab(minute="41", hour="*"))
+@fresh_connections
+def intake_purge_undo_expired() -> int:
+    """Hourly: delete what spam decisions kept and forget merge snapshots once their
+    `UNDO_DAYS` are over. Idempotent: each is claimed before it is touched."""
+    from amparo.intake.services import triage_purge_expired
+
+    return triage_purge_expired()

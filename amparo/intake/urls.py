@@ -18,6 +18,7 @@ urlpatterns = [
     path("triaje/<int:report_id>/aceptar/", views.triage_accept, name="triage_accept"),
     path("triaje/<int:report_id>/unir/", views.triage_merge, name="triage_merge"),
     path("triaje/<int:report_id>/spam/", views.triage_spam, name="triage_spam"),
+    path("triaje/<int:report_id>/deshacer/", views.triage_undo, name="triage_undo"),
     path("triaje/<int:report_id>/responder/", views.triage_reply, name="triage_reply"),
     path("triaje/<int:report_id>/archivos/<int:file_id>/", views.triage_file, name="triage_file"),
     path("triaje/formulario/", views.form_settings, name="form_settings"),

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from amparo.accounts.decorators import role_required
 from amparo.accounts.models import Organisation, Role
@@ -26,6 +26,7 @@ from amparo.intake import abuse, conf, poster, publicform, services
 from amparo.intake.forms import (
     AcceptForm,
     AddInformationForm,
+    ConfirmForm,
     FollowUpForm,
     FormSettingsForm,
     MergeForm,
@@ -42,10 +43,10 @@ from amparo.intake.selectors import (
     reports_waiting_count,
     status_for_reporter,
 )
+from amparo.web.public import public_chrome, public_language
+from amparo.web.responses import action_refused
 
 # --- Public pages --------------------------------------------------------------------------
-
-LANGS = ("es", "en")
 
 
 def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -55,17 +56,16 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     @csrf_exempt
     @wraps(view)
     def wrapper(request: HttpRequest, org_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        lang = request.GET.get("lang", "")
         try:
             organisation = organisation_by_slug(slug=org_slug)
         except Http404:
             # Our own tiny page: the staff 404 page would bring staff styles and a CSRF cookie.
-            with translation.override(lang if lang in LANGS else "es"):
-                return render(request, "intake/public/not_found.html", {"lang": lang if lang in LANGS else "es", "quick_exit_url": conf.QUICK_EXIT_URL}, status=404)
+            lang = public_language(request, read_post=False)
+            with translation.override(lang):
+                return render(request, "intake/public/not_found.html", public_chrome(lang=lang, quick_exit_url=conf.QUICK_EXIT_URL), status=404)
+        # A body too large is refused before it is parsed, so its `lang` field is not read either.
         too_big = request.method == "POST" and _content_length(request) > publicform.max_request_bytes()
-        if request.method == "POST" and not too_big:
-            lang = request.POST.get("lang", lang)
-        lang = lang if lang in LANGS else "es"
+        lang = public_language(request, read_post=not too_big)
         with translation.override(lang):
             if too_big:
                 response = _refused(request, organisation, lang, _("What you sent is too large. Send fewer or smaller files."), 413)
@@ -95,9 +95,7 @@ def _urls(organisation: Organisation, lang: str) -> dict[str, str]:
 def _public_context(organisation: Organisation, lang: str, **extra: Any) -> dict[str, Any]:
     return {
         "organisation": organisation,
-        "lang": lang,
-        "other_lang": "en" if lang == "es" else "es",
-        "quick_exit_url": conf.QUICK_EXIT_URL,
+        **public_chrome(lang=lang, organisation=organisation, quick_exit_url=conf.QUICK_EXIT_URL),
         **_urls(organisation, lang),
         **extra,
     }
@@ -315,22 +313,26 @@ def triage_detail(request: HttpRequest, report_id: int) -> HttpResponse:
         "files": list(report_obj.files.select_related("evidence")),
         "candidates": duplicate_candidates(membership=membership, report=report_obj) if report_obj.is_open else [],
         "accept_form": AcceptForm(), "merge_form": MergeForm(), "reply_form": ReplyForm(),
+        "undo": services.undo_for(report_obj),
     })
 
 
 def _triage_action(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """POST only, triage roles only, the report scoped to the member; a refusal is a 4xx page
+    that says why (nothing was saved: every service runs in one transaction)."""
+
     @wraps(view)
     @require_POST
     @triage_required
     def wrapper(request: HttpRequest, report_id: int) -> HttpResponse:
         report_obj = report_get_for(membership=request.membership, report_id=report_id)  # type: ignore[attr-defined]
+        back = reverse("intake:triage_detail", args=[report_obj.pk])
         try:
             return view(request, report_obj)
         except services.ActionRefused as refusal:
-            messages.error(request, refusal.message)
+            return action_refused(request, errors=[refusal.message], back=back, status=409)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        return redirect("intake:triage_detail", report_obj.pk)
+            return action_refused(request, errors=exc.messages, back=back, status=400)
 
     return wrapper
 
@@ -345,6 +347,14 @@ def triage_accept(request: HttpRequest, report_obj: Report) -> HttpResponse:
     return redirect("records:incident_detail", report_obj.incident_id)
 
 
+def _confirm_page(request: HttpRequest, report_obj: Report, *, action: str, incident: Any = None, status: int = 200) -> HttpResponse:
+    return render(request, "intake/triage_confirm.html", {
+        "report": report_obj, "action": action, "incident": incident, "undo_days": conf.UNDO_DAYS,
+        "files": report_obj.files.filter(evidence__deleted_at=None).count(),
+        "follow_ups": report_obj.messages.filter(author_kind="reporter").count(),
+    }, status=status)
+
+
 @_triage_action
 def triage_merge(request: HttpRequest, report_obj: Report) -> HttpResponse:
     from amparo.intake.handover import incident_get
@@ -356,16 +366,41 @@ def triage_merge(request: HttpRequest, report_obj: Report) -> HttpResponse:
         incident = incident_get(membership=request.membership, reference_or_id=form.cleaned_data["incident"])  # type: ignore[attr-defined]
     except Http404:
         raise ValidationError(_("No incident of your organisation has that reference."))
+    if not report_obj.is_open:
+        raise services.ActionRefused("already_triaged", _("Someone has already dealt with this report."))
+    if not form.cleaned_data["confirm"]:
+        return _confirm_page(request, report_obj, action="merge", incident=incident)
     services.report_merge(report=report_obj, incident=incident, acting_user=request.user)  # type: ignore[arg-type]
-    messages.success(request, _("The report was merged into incident %(ref)s.") % {"ref": incident.reference})
+    messages.success(request, _("The report was merged into incident %(ref)s. You can undo this for %(days)d days from the report's page.") % {"ref": incident.reference, "days": conf.UNDO_DAYS})
     return redirect("records:incident_detail", incident.pk)
 
 
-@_triage_action
-def triage_spam(request: HttpRequest, report_obj: Report) -> HttpResponse:
-    services.report_mark_spam(report=report_obj, acting_user=request.user)  # type: ignore[arg-type]
-    messages.success(request, _("Marked as spam; its content was deleted."))
+@triage_required
+@require_http_methods(["GET", "POST"])
+def triage_spam(request: HttpRequest, report_id: int) -> HttpResponse:
+    """GET (or a POST without confirmation) shows what will happen; the confirmed POST does it."""
+    report_obj = report_get_for(membership=request.membership, report_id=report_id)  # type: ignore[attr-defined]
+    back = reverse("intake:triage_detail", args=[report_obj.pk])
+    if not report_obj.is_open:
+        return action_refused(request, errors=[_("Someone has already dealt with this report.")], back=back, status=409)
+    form = ConfirmForm(request.POST or None)
+    if request.method == "GET" or not (form.is_valid() and form.cleaned_data["confirm"]):
+        return _confirm_page(request, report_obj, action="spam")
+    try:
+        services.report_mark_spam(report=report_obj, acting_user=request.user)  # type: ignore[arg-type]
+    except services.ActionRefused as refusal:
+        return action_refused(request, errors=[refusal.message], back=back, status=409)
+    messages.success(request, _("Marked as spam. Its content will be deleted in %(days)d days; until then you can undo this from the report's page.") % {"days": conf.UNDO_DAYS})
     return redirect("intake:triage_queue")
+
+
+@_triage_action
+def triage_undo(request: HttpRequest, report_obj: Report) -> HttpResponse:
+    undone = services.report_triage_undo(report=report_obj, acting_user=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("Undone: the report is waiting in the queue again."))
+    if undone.incident is not None and not undone.narrative_intact:
+        messages.warning(request, _("The narrative of incident %(ref)s was edited after the merge: review it and remove the report's text by hand.") % {"ref": undone.incident.reference})
+    return redirect("intake:triage_detail", report_obj.pk)
 
 
 @_triage_action
@@ -383,6 +418,8 @@ def triage_file(request: HttpRequest, report_id: int, file_id: int) -> HttpRespo
     from amparo.evidence.services import EvidenceTampered, evidence_read
 
     report_obj = report_get_for(membership=request.membership, report_id=report_id)  # type: ignore[attr-defined]
+    if report_obj.status == Report.Status.SPAM:
+        raise Http404  # kept only to be undone or purged, not to be read
     link = report_obj.files.select_related("evidence").filter(pk=file_id, evidence__deleted_at=None).first()
     if link is None:
         raise Http404
@@ -391,11 +428,12 @@ def triage_file(request: HttpRequest, report_id: int, file_id: int) -> HttpRespo
     except EvidenceTampered as exc:
         messages.error(request, str(exc))
         return redirect("intake:triage_detail", report_obj.pk)
-    from amparo.evidence.media import ALLOWED_TYPES
+    from amparo.evidence.sanitize import ACCEPTED
 
-    content_type = link.evidence.content_type if link.evidence.content_type in ALLOWED_TYPES else "application/octet-stream"
+    content_type = link.evidence.content_type if link.evidence.content_type in ACCEPTED else "application/octet-stream"
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{report_obj.reference}-{link.pk}"'
+    extension = ACCEPTED.get(link.evidence.content_type, "bin")
+    response["Content-Disposition"] = f'attachment; filename="{report_obj.reference}-{link.pk}.{extension}"'
     response["Cache-Control"] = "no-store"
     return response
 

@@ -8,11 +8,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from amparo.vault.fields import EncryptedJSONField, EncryptedTextField
+from amparo.vault.plain import Plain
 
 
 class Collector(models.Model):
     """One phone's account. The password exists only in the set-up QR shown once; Amparo
     keeps HA1 per Digest algorithm, sealed (HA1 is password-equivalent for the realm)."""
+
+    plain_text = {
+        "label": (Plain.PSEUDONYM, "names the phone, not a person (the form says so: 'Phone 3')"),
+        "username": (Plain.ACCOUNT, "the phone's generated sign-in name"),
+    }
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="odk_collectors")
     label = models.CharField(_("label"), max_length=60, help_text=_("Something that names the phone, not a person, e.g. 'Phone 3'."))
@@ -44,6 +50,10 @@ class Collector(models.Model):
 class DigestNonceCount(models.Model):
     """The highest nonce count accepted per nonce: replayed requests are refused."""
 
+    plain_text = {
+        "nonce": (Plain.DIGEST, "HMAC nonce"),
+    }
+
     nonce = models.CharField(max_length=64, unique=True)
     last_nc = models.PositiveBigIntegerField()
     expires_at = models.DateTimeField(db_index=True)
@@ -52,6 +62,10 @@ class DigestNonceCount(models.Model):
 class FormKey(models.Model):
     """The organisation's RSA key for ODK encrypted forms. The private half is sealed with the
     organisation's data key; older keys are kept to open submissions from older forms."""
+
+    plain_text = {
+        "public_key": (Plain.PUBLIC, "public key served to phones in every blank form"),
+    }
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="odk_keys")
     public_key = models.TextField()  # base64 DER SubjectPublicKeyInfo, as put in the XForm
@@ -72,6 +86,10 @@ class Route(models.TextChoices):
 class FormSetting(models.Model):
     """Per organisation and form: is it offered, must it be encrypted, where do answers go."""
 
+    plain_text = {
+        "form_id": (Plain.CODED, "one of the shipped forms"),
+    }
+
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="odk_form_settings")
     form_id = models.CharField(max_length=40)
     enabled = models.BooleanField(default=True)
@@ -85,6 +103,17 @@ class FormSetting(models.Model):
 class FormVersion(models.Model):
     """An XForm as served to this organisation's phones: its bytes never change, so the
     MD5 in the form list and the version a phone reports always mean the same document."""
+
+    plain_text = {
+        "form_id": (Plain.CODED, "one of the shipped forms"),
+        "version": (Plain.CODED, "made by Amparo"),
+        "schema_version": (Plain.CODED, "made by Amparo"),
+        "title": (Plain.PUBLIC, "title of a blank form"),
+        "xml": (Plain.PUBLIC, "the blank form served to phones"),
+        "md5": (Plain.DIGEST, "hash of the form"),
+        "media": (Plain.CODED, "media file names and hashes"),
+        "binary_fields": (Plain.CODED, "names of the form's file questions"),
+    }
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="odk_form_versions")
     form_id = models.CharField(max_length=40)
@@ -109,6 +138,11 @@ class FormVersion(models.Model):
 
 
 class FormMedia(models.Model):
+    plain_text = {
+        "filename": (Plain.PUBLIC, "media file of a blank form (place lists)"),
+        "md5": (Plain.DIGEST, "hash of the media file"),
+    }
+
     form_version = models.ForeignKey(FormVersion, on_delete=models.CASCADE, related_name="media_files")
     filename = models.CharField(max_length=100)
     content = models.BinaryField()
@@ -128,6 +162,15 @@ class SubmissionStatus(models.TextChoices):
 
 class Submission(models.Model):
     """One filled form, kept whole (sealed) whatever happens to its mapping."""
+
+    plain_text = {
+        "form_id": (Plain.CODED, "one of the shipped forms"),
+        "form_version": (Plain.CODED, "made by Amparo"),
+        "schema_version": (Plain.CODED, "made by Amparo"),
+        "instance_id": (Plain.CODED, "random uuid made by Collect"),
+        "triage_ref": (Plain.CODED, "reference made by Amparo"),
+        "flags": (Plain.CODED, "flag codes"),
+    }
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="odk_submissions")
     collector = models.ForeignKey(Collector, on_delete=models.PROTECT, related_name="submissions")
@@ -158,9 +201,16 @@ class Submission(models.Model):
 
 
 class SubmissionAttachment(models.Model):
+    plain_text = {
+        "content_type": (Plain.CODED, "type recognised by the sanitizer"),
+    }
+
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="attachments")
-    name = models.CharField(max_length=200)
+    # The file name the phone gave (sealed: a client may put anything in it). One row per name
+    # and submission: the receiving service checks it while it holds the submission's row lock,
+    # since the database cannot compare sealed names.
+    name = EncryptedTextField()
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
     # Stored as evidence (fingerprinted, metadata stripped, encrypted) once the submission is
@@ -168,5 +218,3 @@ class SubmissionAttachment(models.Model):
     evidence = models.ForeignKey("evidence.EvidenceFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     sealed = models.BinaryField(default=b"")
 
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["submission", "name"], name="odk_attachment_unique_name")]

@@ -17,7 +17,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -26,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from amparo.accounts.models import Membership, Organisation, Role, User
 from amparo.audit import services as audit
+from amparo.lib.urls import absolute_url
 from amparo.openrosa import conf, mapping
 from amparo.openrosa.lib import collect_settings, digest, odkcrypto, xlsform
 from amparo.openrosa.lib.multipart import SubmissionParts, SubmissionRejected
@@ -77,7 +77,7 @@ class IssuedCredentials:
 
 
 def server_url_for(organisation: Organisation) -> str:
-    return f"{settings.SITE_URL}/odk/{organisation.slug}"
+    return absolute_url(f"/odk/{organisation.slug}")
 
 
 def _random(length: int, alphabet: str = string.ascii_lowercase + string.digits) -> str:
@@ -699,3 +699,15 @@ def submission_mark_handled(*, submission: Submission, acting_user: User) -> Sub
     submission.save(update_fields=["status"])
     audit.record(actor=acting_user, action="odk.submission_handled", target=submission, fields=["status"])
     return submission
+
+
+def collectors_release(membership: Membership, acting_user: User | None, dry_run: bool) -> int:
+    """A member cut off: every field phone account she is responsible for in this organisation ends."""
+    active = Collector.objects.filter(organisation_id=membership.organisation_id, owner_id=membership.user_id, revoked_at__isnull=True)
+    if dry_run:
+        return active.count()
+    revoked = 0
+    for collector in active:
+        collector_revoke(collector=collector, acting_user=acting_user)  # type: ignore[arg-type]
+        revoked += 1
+    return revoked

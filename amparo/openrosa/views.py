@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from amparo.accounts.decorators import role_required
 from amparo.accounts.models import Membership, Role, User
+from amparo.lib.urls import absolute_url
 from amparo.openrosa import conf, selectors, services
 from amparo.openrosa.forms import CollectorForm, FormSettingForm
 from amparo.openrosa.lib import collect_settings, digest, protocol, xlsform
@@ -43,7 +44,7 @@ def _scope(organisation: Any) -> str:
 
 def _openrosa(response: HttpResponse, *, accept_length: bool = False) -> HttpResponse:
     for name, value in protocol.openrosa_headers(
-        accept_content_length=conf.MAX_SUBMISSION_BYTES if accept_length else None, language=(get_language() or "es")[:2]
+        accept_content_length=conf.accept_content_length() if accept_length else None, language=(get_language() or "es")[:2]
     ).items():
         response[name] = value
     response["Cache-Control"] = "no-store"
@@ -103,7 +104,7 @@ def device_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 
 def _absolute(request: HttpRequest, path: str) -> str:
-    return request.build_absolute_uri(path)
+    return absolute_url(path)
 
 
 @require_http_methods(["GET", "HEAD"])

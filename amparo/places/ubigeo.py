@@ -18,8 +18,18 @@ def normalise(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def display_name(upper: str) -> str:
-    """'SAN JUAN DE LURIGANCHO' -> 'San Juan de Lurigancho'."""
+# INEI's names come in capitals without accents; these department (and same-named province and
+# district) names are written with their accents wherever they are shown.
+ACCENTED = {"ANCASH": "Áncash", "APURIMAC": "Apurímac", "HUANUCO": "Huánuco", "JUNIN": "Junín", "SAN MARTIN": "San Martín"}
+
+
+def display_name(upper: str, *, accented: str = "") -> str:
+    """'SAN JUAN DE LURIGANCHO' -> 'San Juan de Lurigancho'; 'JESUS MARIA' with its capital's
+    spelling 'Jesús María' -> 'Jesús María' (the capital is used only when it is the same name)."""
+    if upper in ACCENTED:
+        return ACCENTED[upper]
+    if accented and normalise(accented) == normalise(upper):
+        return accented
     words = upper.lower().split()
     return " ".join(w if (i and w in _SMALL_WORDS) else w[:1].upper() + w[1:] for i, w in enumerate(words))
 
@@ -44,19 +54,19 @@ def load(apps: Any = None) -> int:
         for r in _rows("ubigeo_departamentos.csv")
     ]
     provinces = [
-        Province(code=r["inei"][:4], name=display_name(r["provincia"]), department_id=r["inei"][:2])
+        Province(code=r["inei"][:4], name=display_name(r["provincia"], accented=r["capital"]), department_id=r["inei"][:2])
         for r in _rows("ubigeo_provincias.csv")
     ]
     districts = []
     for r in _rows("ubigeo.csv"):
-        name = display_name(r["distrito"])
+        name = display_name(r["distrito"], accented=r["capital"])
         districts.append(
             District(
                 code=r["inei"],
                 name=name,
                 province_id=r["inei"][:4],
                 department_id=r["inei"][:2],
-                search_name=normalise(f"{name} {display_name(r['provincia'])} {display_name(r['departamento'])}"),
+                search_name=normalise(f"{name} {r['provincia']} {r['departamento']}"),
             )
         )
     Department.objects.bulk_create(departments, update_conflicts=True, unique_fields=["code"], update_fields=["name", "iso_3166_2"])

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from amparo.vault.fields import EncryptedTextField
+from amparo.vault.plain import Plain
 
 
 class GenderIdentity(models.TextChoices):
@@ -62,6 +63,12 @@ class IdDocumentType(models.TextChoices):
 
 class Person(models.Model):
     """A survivor or victim. Daily work uses the code name; identity is sealed."""
+
+    plain_text = {
+        "code_name": (Plain.PSEUDONYM, "the code name chosen so as not to identify her"),
+        "id_number_index": (Plain.DIGEST, "HMAC blind index of the sealed document number"),
+        "phone_index": (Plain.DIGEST, "HMAC blind index of the sealed phone"),
+    }
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="people")
     code_name = models.CharField(_("code name"), max_length=60)
@@ -128,6 +135,10 @@ class IncidentOrigin(models.TextChoices):
 
 class Incident(models.Model):
     """What happened, when, where and by whom, with the informant's consent."""
+
+    plain_text = {
+        "reference": (Plain.CODED, "made by Amparo: LIM-2026-0001"),
+    }
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="incidents")
     reference = models.CharField(_("reference"), max_length=24)

@@ -236,7 +236,7 @@ def incident_create(
 def incident_update(
     *,
     incident: Incident,
-    acting_user: User,
+    acting_user: User | None,
     violation_codes: Iterable[str] | None = None,
     perpetrator_codes: Iterable[str] | None = None,
     **fields: Any,

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,10 +23,29 @@ from amparo.lib.pagination import IdsFirstPaginator
 from amparo.records import selectors, services
 from amparo.records.forms import AssignForm, IncidentFilterForm, IncidentForm, PersonForm
 from amparo.records.models import Incident, Person
+from amparo.records.panels import incident_panels
 from amparo.records.selectors import RECORD_ROLES, WRITE_ROLES, IncidentFilters
 from amparo.web.responses import action_refused, form_errors
 
 PAGE_SIZE = 25
+
+
+class _PermanentRedirectKeepingMethod(HttpResponsePermanentRedirect):
+    status_code = 308
+
+
+def old_case_url_redirect(request: HttpRequest, rest: str) -> HttpResponse:
+    """/casos/… (incidents and people before the naming decision) → /incidentes/… or /personas/….
+
+    Only the path moves; the query string goes along. GET answers 301; other methods 308 so a form
+    posted from a page loaded before the change is not silently turned into a GET.
+    """
+    target = f"/{rest}" if rest == "personas" or rest.startswith("personas/") else f"/incidentes/{rest}"
+    query = request.META.get("QUERY_STRING", "")
+    if query:
+        target += "?" + query
+    redirect_class = HttpResponsePermanentRedirect if request.method in ("GET", "HEAD") else _PermanentRedirectKeepingMethod
+    return redirect_class(target)
 
 
 def _membership(request: HttpRequest) -> Membership:
@@ -121,6 +140,7 @@ def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
         "can_edit": membership.role in WRITE_ROLES,
         "can_manage": membership.role in (Role.ADMIN, Role.COORDINATOR),
         "person_form": PersonForm(prefix="p"),
+        "panels": incident_panels(membership=membership, incident=incident, reveal=reveal),
     }
     if context["can_manage"]:
         context["assign_form"] = _assign_form(membership, incident)

@@ -17,6 +17,7 @@ from amparo.response.lib.directory import Need, ServiceKind
 from amparo.response.lib.procedure import Outcome, Route, Stage
 from amparo.response.lib.referral_flow import ReferralStatus
 from amparo.vault.fields import EncryptedTextField
+from amparo.vault.plain import Plain
 
 
 class VerificationStatus(models.TextChoices):
@@ -31,6 +32,21 @@ class Service(models.Model):
     organisation and are read by everyone; each organisation adds its own local contacts,
     which only it sees, with the community-verified flags its members have checked.
     """
+
+    plain_text = {
+        "code": (Plain.CODED, "directory code"),
+        "name": (Plain.PUBLIC, "public institution or service in the referral directory"),
+        "address": (Plain.PUBLIC, "public address of the institution"),
+        "phone": (Plain.PUBLIC, "public phone of the institution"),
+        "email": (Plain.PUBLIC, "public e-mail of the institution"),
+        "hours": (Plain.PUBLIC, "opening hours"),
+        "description": (Plain.PUBLIC, "what the institution offers"),
+        "description_en": (Plain.PUBLIC, "what the institution offers"),
+        "notes": (Plain.PUBLIC, "how the institution serves people (the directory is shared across organisations, rows without an organisation key)"),
+        "languages": (Plain.CODED, "language codes"),
+        "needs": (Plain.CODED, "need codes"),
+        "sources": (Plain.PUBLIC, "where the directory entry comes from"),
+    }
 
     organisation = models.ForeignKey(
         "accounts.Organisation", null=True, blank=True, on_delete=models.CASCADE, related_name="services"
@@ -178,6 +194,11 @@ class CaseStatus(models.TextChoices):
 class LegalCase(models.Model):
     """A legal case: incidents, people and perpetrators, routes through Peruvian procedure."""
 
+    plain_text = {
+        "reference": (Plain.CODED, "made by Amparo"),
+        "perpetrator_codes": (Plain.CODED, "vocabulary codes"),
+    }
+
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="legal_cases")
     reference = models.CharField(_("reference"), max_length=24)
     title = EncryptedTextField(_("title"))
@@ -242,7 +263,7 @@ class CaseRoute(models.Model):
     case = models.ForeignKey(LegalCase, on_delete=models.CASCADE, related_name="routes")
     route = models.CharField(_("route"), max_length=14, choices=Route.choices)
     stage = models.CharField(_("stage"), max_length=22, choices=Stage.choices)
-    forum = models.CharField(_("forum"), max_length=160, blank=True)
+    forum = EncryptedTextField(_("forum"))
     # Complaint number, carpeta fiscal, expediente: sealed, they lead straight to the person.
     case_number = EncryptedTextField(_("case number (carpeta fiscal, expediente)"))
     started_on = models.DateField(_("started on"))
@@ -295,7 +316,7 @@ class Hearing(models.Model):
     route = models.ForeignKey(CaseRoute, null=True, blank=True, on_delete=models.SET_NULL, related_name="hearings")
     scheduled_at = models.DateTimeField(_("date and time"))
     place = EncryptedTextField(_("court or office"))
-    purpose = models.CharField(_("purpose"), max_length=160, blank=True)
+    purpose = EncryptedTextField(_("purpose"))
     result = EncryptedTextField(_("result"))
     held = models.BooleanField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
@@ -312,7 +333,7 @@ class Deadline(models.Model):
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     case = models.ForeignKey(LegalCase, on_delete=models.CASCADE, related_name="deadlines")
     route = models.ForeignKey(CaseRoute, null=True, blank=True, on_delete=models.SET_NULL, related_name="deadlines")
-    title = models.CharField(_("what must be done"), max_length=160)
+    title = EncryptedTextField(_("what must be done"))
     due_at = models.DateTimeField(_("due"))
     # How it was counted, for the record (so a reader can recompute it).
     counted_from = models.DateTimeField(null=True, blank=True)
@@ -359,6 +380,10 @@ class CaseDocument(models.Model):
 
 class SigningKey(models.Model):
     """An organisation's Ed25519 key for evidence bundles, kept sealed by the organisation key."""
+
+    plain_text = {
+        "fingerprint": (Plain.DIGEST, "fingerprint of a public key"),
+    }
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     public_key = models.BinaryField()

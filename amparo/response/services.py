@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +21,7 @@ from amparo.accounts.models import Membership, Organisation, Role, User
 from amparo.audit import services as audit
 from amparo.evidence import services as evidence_services
 from amparo.evidence.models import CustodyAction, CustodyEvent, EvidenceFile
+from amparo.lib.urls import absolute_url
 from amparo.records.models import Incident, Person
 from amparo.response import conf
 from amparo.response.lib import bundle as bundle_format
@@ -1087,7 +1089,7 @@ def _email_reminder(*, reminder_id: int) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         subject = str(REMINDER_SUBJECTS[reminder.kind])
         body = f"{subject} ({reminder.due_on.isoformat()}).\n" + _("Open the task list: %(url)s") % {
-            "url": f"{settings.SITE_URL}/respuesta/tareas/"
+            "url": absolute_url(reverse("response:tasks"))
         } + "\n"
     send_mail(subject, body, None, [reminder.user.email], fail_silently=False)
     Reminder.objects.filter(pk=reminder_id).update(emailed=True)

@@ -230,7 +230,7 @@ def evidence_download(request: HttpRequest, evidence_uid: str) -> HttpResponse:
     except evidence_services.EvidenceTampered as exc:
         return action_refused(request, errors=[str(exc)], back=reverse("response:evidence_detail", args=[evidence.uid]), status=409)
     response = HttpResponse(data, content_type=evidence.content_type)
-    response["Content-Disposition"] = f'attachment; filename="evidence-{evidence.uid.hex[:12]}"'
+    response["Content-Disposition"] = f'attachment; filename="{evidence_services.download_name(evidence)}"'
     response["Cache-Control"] = "no-store"
     return response
 
@@ -593,7 +593,7 @@ def case_document_download(request: HttpRequest, case_id: int, document_id: int)
     except evidence_services.EvidenceTampered as exc:
         return action_refused(request, errors=[str(exc)], back=reverse("response:case_detail", args=[case.pk]), status=409)
     response = HttpResponse(data, content_type=document.evidence.content_type)
-    response["Content-Disposition"] = f'attachment; filename="evidence-{document.evidence.uid.hex[:12]}"'
+    response["Content-Disposition"] = f'attachment; filename="{evidence_services.download_name(document.evidence)}"'
     response["Cache-Control"] = "no-store"
     return response
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from amparo.vault.plain import Plain
+
 
 class OrganisationKey(models.Model):
     """A per-organisation key, stored only wrapped (AES-256-GCM) by a master key.
@@ -11,6 +13,10 @@ class OrganisationKey(models.Model):
     ones stay to read what they wrote. The single `index` key makes blind indexes, so the
     same phone number keeps the same index across data-key rotations.
     """
+
+    plain_text = {
+        "master_key_id": (Plain.SYSTEM, "which master key wraps this key"),
+    }
 
     class Purpose(models.TextChoices):
         DATA = "data", _("Data")

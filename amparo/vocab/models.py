@@ -5,6 +5,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from amparo.vault.plain import Plain
+
 
 class Vocabulary(models.TextChoices):
     VIOLATION = "violation", _("Violation")
@@ -32,6 +34,15 @@ class Term(models.Model):
     change of meaning is a new code, and the old one is retired (`is_active=False`), so old
     records keep what they meant when they were written.
     """
+
+    plain_text = {
+        "code": (Plain.CODED, "vocabulary code"),
+        "label_es": (Plain.PUBLIC, "shipped vocabulary"),
+        "label_en": (Plain.PUBLIC, "shipped vocabulary"),
+        "description_es": (Plain.PUBLIC, "shipped vocabulary"),
+        "description_en": (Plain.PUBLIC, "shipped vocabulary"),
+        "huridocs_ref": (Plain.CODED, "HURIDOCS reference"),
+    }
 
     vocabulary = models.CharField(max_length=20, choices=Vocabulary.choices)
     code = models.CharField(max_length=48)
@@ -62,6 +73,13 @@ class Term(models.Model):
 
 class TermRevision(models.Model):
     """What a term's labels were at a version, and who changed them."""
+
+    plain_text = {
+        "label_es": (Plain.PUBLIC, "shipped vocabulary"),
+        "label_en": (Plain.PUBLIC, "shipped vocabulary"),
+        "description_es": (Plain.PUBLIC, "shipped vocabulary"),
+        "description_en": (Plain.PUBLIC, "shipped vocabulary"),
+    }
 
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="revisions")
     version = models.PositiveIntegerField()

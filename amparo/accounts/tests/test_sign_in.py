@@ -21,14 +21,14 @@ def code_for(user) -> str:
 def test_it_requires_the_totp_code_after_the_password(personas, client):
     r = client.post("/cuenta/entrar/", {"username": "carla", "password": PASSWORD})
     assert r.status_code == 302 and r["Location"] == "/cuenta/verificar/"
-    assert client.get("/casos/").status_code == 302
+    assert client.get("/incidentes/").status_code == 302
     r = client.post("/cuenta/verificar/", {"token": "000000" if code_for(personas.carla) != "000000" else "111111"})
     assert r.status_code == 400
     # django-otp throttles after a wrong code; a person would wait a moment.
     TOTPDevice.objects.filter(user=personas.carla).update(throttling_failure_count=0, throttling_failure_timestamp=None)
     r = client.post("/cuenta/verificar/", {"token": code_for(personas.carla)})
     assert r.status_code == 302
-    assert client.get("/casos/").status_code == 200
+    assert client.get("/incidentes/").status_code == 200
 
 
 def test_a_new_account_enrols_with_a_qr_code_before_anything_else(personas, client):
@@ -42,7 +42,7 @@ def test_a_new_account_enrols_with_a_qr_code_before_anything_else(personas, clie
     r = client.post("/cuenta/verificar/configurar/", {"token": f"{totp(device.bin_key):06d}"})
     assert r.status_code == 302
     assert TOTPDevice.objects.get(user=personas.dora).confirmed
-    assert client.get("/casos/").status_code == 200
+    assert client.get("/incidentes/").status_code == 200
 
 
 def test_wrong_passwords_lock_the_account_for_a_while(personas, client):
@@ -66,11 +66,11 @@ def test_sign_out_everywhere_ends_every_session(personas, client, django_user_mo
     other_device = Client()
     login(other_device, personas.carla)
     login(client, personas.carla)
-    assert other_device.get("/casos/").status_code == 200
+    assert other_device.get("/incidentes/").status_code == 200
     r = client.post("/cuenta/seguridad/salir-de-todo/")
     assert r.status_code == 302
-    assert other_device.get("/casos/").status_code == 302
-    assert client.get("/casos/").status_code == 302
+    assert other_device.get("/incidentes/").status_code == 302
+    assert client.get("/incidentes/").status_code == 302
 
 
 def test_sessions_expire_when_idle():
@@ -90,7 +90,10 @@ def test_an_admin_invites_a_member_who_joins_with_a_role(personas, client):
     assert r.status_code == 200
     link = r.context["link"]
     client.logout()
-    token_path = link.split("testserver")[1]
+    from django.conf import settings
+
+    assert link.startswith(settings.SITE_URL + "/cuenta/invitacion/")  # AMPARO_SITE_URL, not the request's host
+    token_path = link.removeprefix(settings.SITE_URL)
     r = client.post(token_path, {"username": "nueva", "password": "una frase larga y segura", "password2": "una frase larga y segura"})
     assert r.status_code == 302 and r["Location"] == "/cuenta/verificar/configurar/"
     assert Membership.objects.get(user__username="nueva").role == Role.DOCUMENTER
@@ -155,7 +158,7 @@ def test_removed_members_lose_access_at_once(personas, client):
     login(client, personas.alicia)
     dora = Membership.objects.get(user=personas.dora)
     client.post(f"/cuenta/organizacion/miembros/{dora.pk}/desactivar/")
-    assert dora_client.get("/casos/").status_code == 403
+    assert dora_client.get("/incidentes/").status_code == 403
 
 
 def test_a_member_of_two_organisations_switches_between_them(personas, client):
@@ -164,15 +167,15 @@ def test_a_member_of_two_organisations_switches_between_them(personas, client):
     membership_create(user=personas.carla, organisation=personas.other_org, role=Role.ANALYST, acting_user=None)
     login(client, personas.carla)
     client.post("/organizacion/cambiar/", {"organisation": personas.org.pk})
-    assert client.get("/casos/").status_code == 200
+    assert client.get("/incidentes/").status_code == 200
     client.post("/organizacion/cambiar/", {"organisation": personas.other_org.pk})
-    assert client.get("/casos/").status_code == 403  # analyst in Arequipa
+    assert client.get("/incidentes/").status_code == 403  # analyst in Arequipa
     client.post("/organizacion/cambiar/", {"organisation": personas.org.pk})
-    assert client.get("/casos/").status_code == 200
+    assert client.get("/incidentes/").status_code == 200
     # Switching into an organisation one does not belong to does nothing.
     third = __import__("amparo.accounts.services", fromlist=["x"]).organisation_create(name="Otra", slug="otra")
     client.post("/organizacion/cambiar/", {"organisation": third.pk})
-    assert client.get("/casos/").status_code == 200
+    assert client.get("/incidentes/").status_code == 200
 
 
 def test_api_tokens_are_shown_once_and_stored_hashed(personas, client):
@@ -198,15 +201,15 @@ def test_exports_bundles_and_deletions_ask_for_the_password_again(personas, clie
 
     incident = make_incident(personas.org, personas.carla)
     login(client, personas.carla)
-    back = f"/casos/{incident.pk}/"
-    r = client.post(f"/casos/{incident.pk}/eliminar/", {"back": back})
+    back = f"/incidentes/{incident.pk}/"
+    r = client.post(f"/incidentes/{incident.pk}/eliminar/", {"back": back})
     assert r.status_code == 302 and r["Location"].startswith("/cuenta/confirmar/?next=")
     assert incident.__class__.objects.filter(pk=incident.pk).exists()
     r = client.post("/cuenta/confirmar/", {"password": "wrong", "next": back})
     assert r.status_code == 400
     r = client.post("/cuenta/confirmar/", {"password": PASSWORD, "next": back})
     assert r.status_code == 302 and r["Location"] == back
-    assert client.post(f"/casos/{incident.pk}/eliminar/").status_code == 302
+    assert client.post(f"/incidentes/{incident.pk}/eliminar/").status_code == 302
     assert not incident.__class__.objects.filter(pk=incident.pk).exists()
 
 

@@ -11,10 +11,10 @@ from huey.consumer import Worker
 from huey.contrib.djhuey import HUEY
 from huey.storage import SqliteStorage
 
-from amparo.alerts.lib import vapid
+from amparo.alerts.channels.webpush import generate_vapid_key
 from amparo.alerts.tests.receivers import SmtpSink
 
-VAPID_KEY = vapid.generate_private_key()
+VAPID_KEY = generate_vapid_key()
 
 
 class Queue:

@@ -6,10 +6,13 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import http_ece
 from aiosmtpd.controller import Controller
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from py_vapid import jwt
 
-from amparo.alerts.lib import ece, vapid
+from amparo.alerts.channels.webpush import b64url_encode
 
 
 @dataclass
@@ -66,12 +69,10 @@ class Browser:
     def __init__(self) -> None:
         import os
 
-        from amparo.alerts.lib.b64 import b64url_encode
-
         self.private_key = ec.generate_private_key(ec.SECP256R1())
         self.auth = os.urandom(16)
         public = self.private_key.public_key().public_bytes(
-            ece.serialization.Encoding.X962, ece.serialization.PublicFormat.UncompressedPoint
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
         )
         self.p256dh_b64 = b64url_encode(public)
         self.auth_b64 = b64url_encode(self.auth)
@@ -79,8 +80,24 @@ class Browser:
     def read(self, request: Received) -> bytes:
         """What the push service does (check VAPID) and then what the browser does (decrypt)."""
         assert request.headers["content-encoding"] == "aes128gcm"
-        vapid.verify(header=request.headers["authorization"])
-        return ece.decrypt(request.body, ua_private=self.private_key, auth_secret=self.auth)
+        vapid_claims(request.headers["authorization"])
+        return http_ece.decrypt(request.body, private_key=self.private_key, auth_secret=self.auth, version="aes128gcm")
+
+
+def vapid_claims(header: str, *, now: float | None = None) -> dict:
+    """What a push service checks (py_vapid's JWT decoder): the ES256 signature by the key in `k`,
+    and an expiry no more than 24 hours ahead. Raises InvalidSignature or ValueError."""
+    import time
+
+    scheme, _, params = header.partition(" ")
+    if scheme != "vapid":
+        raise ValueError("not a vapid authorization")
+    parts = dict(part.strip().split("=", 1) for part in params.split(","))
+    claims = jwt.decode(parts["t"], parts["k"])
+    now = time.time() if now is None else now
+    if not (now < claims["exp"] <= now + 24 * 3600):
+        raise ValueError("expired or too far in the future")
+    return claims
 
 
 class SmtpSink:

@@ -12,6 +12,7 @@ from PIL import Image
 from amparo.evidence import storage
 from amparo.evidence.models import CustodyEvent, EvidenceFile
 from amparo.evidence.services import EvidenceTampered, evidence_read, evidence_store
+from amparo.evidence.tests.fixtures import tiny_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -42,14 +43,14 @@ def test_gps_and_device_data_are_removed_and_the_original_fingerprint_kept(perso
 
 
 def test_the_stored_file_is_encrypted(personas):
-    data = b"%PDF-1.4 informe medico de Rosa Quispe"
+    data = tiny_pdf("informe medico de Rosa Quispe")
     evidence = evidence_store(organisation=personas.org, uploaded=data, acting_user=personas.dora)
     on_disk = storage.path_for(evidence.storage_name).read_bytes()
     assert b"Rosa Quispe" not in on_disk and b"%PDF" not in on_disk
 
 
 def test_every_access_is_in_the_custody_log(personas):
-    evidence = evidence_store(organisation=personas.org, uploaded=b"%PDF-1.4 x", acting_user=personas.dora)
+    evidence = evidence_store(organisation=personas.org, uploaded=tiny_pdf(), acting_user=personas.dora)
     evidence_read(evidence=evidence, acting_user=personas.carla, purpose="case file")
     evidence_read(evidence=evidence, acting_user=personas.lucia, purpose="download", action="downloaded")
     log = list(CustodyEvent.objects.filter(evidence=evidence).values_list("action", "actor_label"))
@@ -57,7 +58,7 @@ def test_every_access_is_in_the_custody_log(personas):
 
 
 def test_tampering_with_the_stored_file_is_detected_and_logged(personas):
-    evidence = evidence_store(organisation=personas.org, uploaded=b"%PDF-1.4 original", acting_user=personas.dora)
+    evidence = evidence_store(organisation=personas.org, uploaded=tiny_pdf("original"), acting_user=personas.dora)
     path = storage.path_for(evidence.storage_name)
     blob = bytearray(path.read_bytes())
     blob[-1] ^= 0xFF
@@ -92,7 +93,7 @@ def test_the_nightly_sweep_removes_old_blobs_no_row_refers_to_and_nothing_else(p
 
     from amparo.evidence.services import evidence_sweep_orphans
 
-    kept = evidence_store(organisation=personas.org, uploaded=b"%PDF-1.4 kept", acting_user=personas.dora)
+    kept = evidence_store(organisation=personas.org, uploaded=tiny_pdf("kept"), acting_user=personas.dora)
     orphan = storage.path_for(f"{personas.org.pk}/{'0' * 32}.bin")
     young = storage.path_for(f"{personas.org.pk}/{'1' * 32}.bin")
     orphan.write_bytes(b"left by a rolled-back upload")

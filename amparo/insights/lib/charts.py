@@ -102,7 +102,7 @@ class Chart:
     def to_svg(self) -> str:
         return to_svg(self)
 
-    def to_png(self, scale: float = 2.0) -> bytes:
+    def to_png(self, scale: float = 4.0) -> bytes:
         return to_png(self, scale=scale)
 
 
@@ -250,6 +250,15 @@ def _nice_max(value: float) -> int:
 class Point:
     value: int | None
     display: str
+    # What is known for sure about a hidden value (the network page's "1203–1206", "≥4031").
+    low: int | None = None
+    high: int | None = None
+
+
+# Sizes in the drawing's own units. Charts are drawn 340 units wide, about the width a phone of
+# 360 px gives them, so 13-unit text reads at 11–12 px there (and larger on wider screens).
+CHART_WIDTH = 340
+LABEL_SIZE = 13
 
 
 @dataclass(frozen=True)
@@ -268,15 +277,18 @@ def line_chart(
     milestones: Sequence[Milestone] = (),
     label_header: str = "",
     hidden_note: str = "",
-    width: int = 640,
-    height: int = 280,
+    width: int = CHART_WIDTH,
+    height: int = 240,
 ) -> Chart:
-    """Counts over time; hidden points break the line and show their mark instead."""
-    left, right, top, bottom = 44, 12, 28, 42
+    """Counts over time; hidden points break the line and show their mark (or, where the value
+    is known to lie in a range, a grey bar over that range) instead."""
+    size = LABEL_SIZE
+    peak = max((max(p.value or 0, p.high or p.low or 0) for _, pts in series for p in pts), default=0)
+    ymax = _nice_max(peak)
+    left = 10 + max(_text_width(f"{ymax * k / 4:g}", size) for k in range(0, 5, 2))
+    right, top, bottom = 8, 34 if milestones else 12, 28 + (14 if len(series) > 1 else 0)
     chart = Chart(slug, title, desc, width, height)
     n = max(1, len(labels))
-    peak = max((p.value or 0 for _, pts in series for p in pts), default=0)
-    ymax = _nice_max(peak)
     plot_w, plot_h = width - left - right, height - top - bottom
 
     def x(i: float) -> float:
@@ -285,18 +297,24 @@ def line_chart(
     def y(v: float) -> float:
         return top + plot_h - plot_h * v / ymax
 
-    for k in range(5):
+    for k in range(0, 5, 2):
         v = ymax * k / 4
         chart.items.append(Line(left, y(v), width - right, y(v), GRID))
-        chart.items.append(Text(left - 6, y(v) + 4, f"{v:g}", 10, "end", MUTED))
-    step = max(1, math.ceil(n / 8))
+        chart.items.append(Text(left - 4, y(v) + size / 3, f"{v:g}", size, "end", MUTED))
+    # As many period labels as fit side by side, evenly spaced.
+    label_w = max((_text_width(label, size) for label in labels), default=0) + 8
+    step = max(1, math.ceil(n / max(1, int(plot_w // label_w))))
     for i, label in enumerate(labels):
-        if i % step == 0:
-            chart.items.append(Text(x(i), height - bottom + 16, label, 10, "middle", MUTED))
+        if i % step == 0 and x(i) + label_w / 2 <= width and x(i) - label_w / 2 >= left - 6:
+            chart.items.append(Text(x(i), height - bottom + size + 4, label, size, "middle", MUTED))
     for m in milestones:
-        chart.items.append(Line(x(m.index), top - 6, x(m.index), top + plot_h, MILESTONE, 1.5, dash=True))
-        chart.items.append(Text(x(m.index) + 3, top - 10, m.label[:28], 10, "start", MILESTONE, bold=True))
+        mx = x(m.index)
+        chart.items.append(Line(mx, top - 4, mx, top + plot_h, MILESTONE, 1.5, dash=True))
+        text = m.label[:24]
+        anchor = "end" if mx > width / 2 else "start"
+        chart.items.append(Text(mx + (-3 if anchor == "end" else 3), top - 10, text, size, anchor, MILESTONE, bold=True))
     colours = [ACCENT, ACCENT_2, MILESTONE, INK]
+    room = plot_w / n >= _text_width("<5", size) + 2
     for s_i, (name, points) in enumerate(series):
         colour = colours[s_i % len(colours)]
         run: list[tuple[float, float]] = []
@@ -305,7 +323,13 @@ def line_chart(
                 if len(run) > 1:
                     chart.items.append(Polyline(run, colour))
                 run = []
-                chart.items.append(Text(x(i), y(0) - 4, p.display, 9, "middle", MUTED))
+                if p.low:
+                    top_v = p.high if p.high is not None else min(ymax, p.low + max(1, ymax // 40))
+                    chart.items.append(Rect(x(i) - 2, y(top_v), 4, max(2, y(p.low) - y(top_v)), GRID, f"{labels[i]}: {p.display}", stroke=MUTED))
+                elif room and len(p.display) <= 3:
+                    chart.items.append(Text(x(i), y(0) - 4, p.display, size, "middle", MUTED))
+                else:
+                    chart.items.append(Dot(x(i), y(0) - 3, 2, MUTED, f"{labels[i]}: {p.display}"))
                 continue
             run.append((x(i), y(p.value)))
             chart.items.append(Dot(x(i), y(p.value), 2.5, colour, f"{labels[i]}: {p.display}"))
@@ -314,7 +338,7 @@ def line_chart(
         if len(series) > 1:
             lx = left + s_i * 150
             chart.items.append(Rect(lx, height - 14, 10, 10, colour))
-            chart.items.append(Text(lx + 14, height - 5, name, 10))
+            chart.items.append(Text(lx + 14, height - 4, name, size))
     chart.headers = [label_header, *[name for name, _ in series]]
     chart.rows = [[label, *[pts[i].display for _, pts in series]] for i, label in enumerate(labels)]
     if hidden_note:
@@ -331,26 +355,30 @@ def bar_chart(
     label_header: str = "",
     value_header: str = "",
     hidden_note: str = "",
-    width: int = 640,
+    width: int = CHART_WIDTH,
 ) -> Chart:
-    """Horizontal bars (long Spanish labels stay readable on a phone)."""
-    row_h, top = 26, 8
-    label_w = min(260, max((_text_width(label, 12) for label, _ in bars), default=60) + 8)
-    height = top + row_h * max(1, len(bars)) + 8
+    """Horizontal bars, each label on its own line above its bar, so long Spanish labels stay
+    whole and legible on a phone."""
+    size = LABEL_SIZE
+    row_h, top = 2 * size + 16, 4
+    height = top + row_h * max(1, len(bars)) + 4
     chart = Chart(slug, title, desc, width, int(height))
     peak = max((p.value or 0 for _, p in bars), default=0) or 1
-    plot_w = width - label_w - 56
+    value_w = max((_text_width(p.display, size) for _, p in bars), default=20) + 8
+    plot_w = width - value_w - 4
+    max_chars = int(width / (size * 0.56))
     for i, (label, p) in enumerate(bars):
         y0 = top + i * row_h
-        shown = label if _text_width(label, 12) <= label_w else label[: int(label_w / 6.7) - 1] + "…"
-        chart.items.append(Text(label_w - 6, y0 + 17, shown, 12, "end"))
+        shown = label if len(label) <= max_chars else label[: max_chars - 1] + "…"
+        chart.items.append(Text(0, y0 + size, shown, size, "start"))
+        bar_y, bar_h = y0 + size + 4, size + 4
         if p.value is None:
-            chart.items.append(Rect(label_w, y0 + 5, 18, row_h - 10, HIDDEN_FILL, f"{label}: {p.display}"))
-            chart.items.append(Text(label_w + 24, y0 + 17, p.display, 12, "start", MUTED))
+            chart.items.append(Rect(0, bar_y, 14, bar_h, HIDDEN_FILL, f"{label}: {p.display}"))
+            chart.items.append(Text(20, bar_y + size, p.display, size, "start", MUTED))
         else:
             w = plot_w * p.value / peak
-            chart.items.append(Rect(label_w, y0 + 5, max(w, 1 if p.value else 0), row_h - 10, ACCENT, f"{label}: {p.display}"))
-            chart.items.append(Text(label_w + w + 6, y0 + 17, p.display, 12, "start"))
+            chart.items.append(Rect(0, bar_y, max(w, 1 if p.value else 0), bar_h, ACCENT, f"{label}: {p.display}"))
+            chart.items.append(Text(w + 6, bar_y + size, p.display, size, "start"))
     chart.headers = [label_header, value_header]
     chart.rows = [[label, p.display] for label, p in bars]
     if hidden_note:

@@ -15,11 +15,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from amparo.insights.lib.charts import HIDDEN_FILL, INK, MUTED, Chart, Point, Rect, Shape, Text
+from amparo.places.ubigeo import display_name
 
 GEOJSON = Path(__file__).resolve().parent.parent / "data" / "peru-departments.geojson"
 MAP_WIDTH = 360
 MAP_HEIGHT = 480
-LEGEND_H = 64
+LEGEND_H = 104  # three rows of 13-unit text: legible at 360 px
 # Sequential purple scale (light to dark), distinguishable in greyscale.
 SCALE = ("#f3e8f7", "#d8b4e2", "#b37ac6", "#8a4aa5", "#5b1f78")
 ZERO_FILL = "#ffffff"
@@ -71,7 +72,7 @@ def department_shapes(tolerance: float = 0.02) -> dict[str, tuple[str, list[list
             lons.extend(x for x, _ in outer)
             lats.extend(y for _, y in outer)
         code = str(feature["properties"]["FIRST_IDDP"]).zfill(2)
-        raw[code] = (str(feature["properties"]["NOMBDEP"]).title(), rings)
+        raw[code] = (display_name(str(feature["properties"]["NOMBDEP"])), rings)
     lat0 = math.radians((min(lats) + max(lats)) / 2)
     kx = math.cos(lat0)
     min_x, max_x = min(lons) * kx, max(lons) * kx
@@ -137,16 +138,17 @@ def choropleth(
     lower = 1
     for i, b in enumerate(bounds):
         colour = SCALE[min(len(SCALE) - 1, i + len(SCALE) - len(bounds))]
-        chart.items.append(Rect(x, y, 14, 14, colour, stroke="#9ca3af"))
         label = f"{lower}–{b}" if b > lower else f"{b}"
-        chart.items.append(Text(x + 18, y + 11, label, 10, "start", INK))
-        x += 26 + len(label) * 6
+        if x + 22 + len(label) * 7.5 > MAP_WIDTH:
+            x, y = 8.0, y + 26
+        chart.items.append(Rect(x, y, 16, 16, colour, stroke="#9ca3af"))
+        chart.items.append(Text(x + 20, y + 13, label, 13, "start", INK))
+        x += 30 + len(label) * 7.5
         lower = b + 1
-    y += 24
-    chart.items.append(Rect(8, y, 14, 14, HIDDEN_FILL, stroke="#9ca3af"))
-    chart.items.append(Text(26, y + 11, hidden_label, 10, "start", MUTED))
-    chart.items.append(Rect(190, y, 14, 14, ZERO_FILL, stroke="#9ca3af"))
-    chart.items.append(Text(208, y + 11, zero_label, 10, "start", MUTED))
+    for fill, label in ((HIDDEN_FILL, hidden_label), (ZERO_FILL, zero_label)):
+        y += 26
+        chart.items.append(Rect(8, y, 16, 16, fill, stroke="#9ca3af"))
+        chart.items.append(Text(28, y + 13, label, 13, "start", MUTED))
     chart.headers = [region_header, value_header]
     chart.rows = [[shapes[c][0], values[c].display] for c in sorted(values, key=lambda c: shapes.get(c, (c,))[0]) if c in shapes]
     chart.notes = list(notes or [])

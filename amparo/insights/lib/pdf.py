@@ -77,8 +77,8 @@ def build_report_pdf(spec: ReportSpec) -> bytes:
 
     for chart in spec.charts:
         heading(chart.title)
-        png = io.BytesIO(chart.to_png(scale=2))
-        img_w = min(width, chart.width * 0.3)
+        png = io.BytesIO(chart.to_png(scale=4))
+        img_w = min(width, chart.width * 0.35)
         if pdf.get_y() + img_w * chart.height / chart.width > pdf.h - 20:
             pdf.add_page()
         pdf.image(png, w=img_w)

@@ -65,7 +65,7 @@ def test_charts_export_as_png():
     png = _line().to_png()
     img = Image.open(io.BytesIO(png))
     assert img.format == "PNG"
-    assert img.size == (1280, 560)
+    assert img.size == (1360, 960)  # drawn 340 × 240 for phones, exported at 4×
 
 
 def test_map_has_every_department_and_stays_light():

@@ -51,6 +51,8 @@ class Challenge:
 class Solved:
     challenge: str
     expires: int
+    # The price the challenge was issued at (a multiple of the base work); 1 when it carries none.
+    cost: int = 1
 
 
 def _hash(salt: str, number: int) -> str:
@@ -62,11 +64,13 @@ def _sign(key: bytes, challenge: str) -> str:
 
 
 def create_challenge(
-    *, key: bytes, scope: str, maxnumber: int, ttl_seconds: int, now: float | None = None
+    *, key: bytes, scope: str, maxnumber: int, ttl_seconds: int, now: float | None = None, cost: int = 1
 ) -> Challenge:
+    """`cost` is written into the salt, which the signed challenge hash covers, so the server can
+    later tell what price a solution paid without storing anything."""
     now = time.time() if now is None else now
     expires = int(now) + ttl_seconds
-    salt = f"{secrets.token_hex(12)}?expires={expires}&scope={scope}"
+    salt = f"{secrets.token_hex(12)}?expires={expires}&scope={scope}&cost={int(cost)}"
     number = secrets.randbelow(maxnumber + 1)
     challenge = _hash(salt, number)
     return Challenge(ALGORITHM, challenge, maxnumber, salt, _sign(key, challenge))
@@ -124,4 +128,8 @@ def verify(payload: str, *, key: bytes, scope: str, now: float | None = None) ->
         raise PowError("expired")
     if not (0 <= data["number"] <= 10**9) or _hash(data["salt"], data["number"]) != data["challenge"]:
         raise PowError("wrong")
-    return Solved(challenge=data["challenge"], expires=expires)
+    try:
+        cost = max(1, int(params.get("cost", ["1"])[0]))
+    except ValueError:
+        raise PowError("malformed")
+    return Solved(challenge=data["challenge"], expires=expires, cost=cost)

@@ -67,7 +67,7 @@ def test_a_person_sends_a_report_from_a_phone(server, browser, javascript):
     page = context.new_page()
     requests = _external_requests(page)
     page.goto(f"{server.url}/r/lima/")
-    assert page.locator("h1").inner_text() == "Cuéntanos qué pasó"
+    assert page.locator("h1").inner_text() == "Cuéntenos qué pasó"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing wider than the phone
     narrative = f"{NARRATIVE} ({'js' if javascript else 'nojs'})"
     _fill(page, narrative)
@@ -88,7 +88,7 @@ def test_a_person_sends_a_report_from_a_phone(server, browser, javascript):
     assert all(url.startswith(server.url) or url.startswith("data:") for url in requests), requests
 
     # Follow up with the receipt.
-    page.get_by_role("link", name="Seguimiento de tu reporte").click()
+    page.get_by_role("link", name="Seguimiento de su reporte").click()
     page.locator("input[name=receipt]").fill(code)
     page.locator("input[name=passphrase]").fill(phrase)
     page.get_by_role("button", name="Abrir").click()

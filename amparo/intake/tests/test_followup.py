@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from amparo.audit.models import AuditEvent
 from amparo.evidence.models import EvidenceFile
+from amparo.evidence.tests.fixtures import tiny_pdf
 from amparo.intake import conf, services
 from amparo.intake.models import Report, ReportMessage
 from amparo.intake.tests.helpers import jpeg_with_gps, receipt_of, submit
@@ -98,10 +99,10 @@ def test_the_reporter_adds_information_and_a_file(personas, client, sent):
     page = _open(client, code, phrase)
     r = client.post(
         "/r/lima/seguimiento/agregar/",
-        {"t": _token(page), "text": "Eran tres serenos, uno con casaca azul.", "files": SimpleUploadedFile("doc.pdf", b"%PDF-1.4 test"), "lang": "es"},
+        {"t": _token(page), "text": "Eran tres serenos, uno con casaca azul.", "files": SimpleUploadedFile("doc.pdf", tiny_pdf("test")), "lang": "es"},
     )
     assert r.status_code == 200
-    assert "Tu información fue agregada" in r.content.decode()
+    assert "Su información fue agregada" in r.content.decode()
     message = ReportMessage.objects.get(author_kind=ReportMessage.Author.REPORTER)
     assert message.body == "Eran tres serenos, uno con casaca azul."
     assert report.files.count() == 2
@@ -141,7 +142,7 @@ def test_withdrawal_needs_confirmation_then_deletes_the_content(personas, client
     assert evidence.deleted_at is not None
     assert AuditEvent.objects.filter(action="intake.report.withdrawn").exists()
     # Coming back later shows only that it was withdrawn.
-    assert "Retiraste este reporte" in _open(client, code, phrase).content.decode()
+    assert "Usted retiró este reporte" in _open(client, code, phrase).content.decode()
 
 
 def test_the_follow_up_page_only_accepts_post_for_changes(personas, client):
@@ -152,4 +153,4 @@ def test_the_follow_up_page_only_accepts_post_for_changes(personas, client):
 def test_empty_follow_up_form_is_answered_clearly(personas, client):
     r = client.post("/r/lima/seguimiento/", {"receipt": "", "passphrase": ""})
     assert r.status_code == 400
-    assert "Ingresa tu código de recibo" in r.content.decode()
+    assert "Ingrese su código de recibo" in r.content.decode()

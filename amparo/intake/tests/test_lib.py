@@ -1,14 +1,13 @@
-"""Model-free pieces of anonymous reporting: proof of work, form tokens, rate limits, receipts, files."""
+"""Model-free pieces of anonymous reporting: proof of work, form tokens, rate limits, receipts."""
 
 from __future__ import annotations
 
 import base64
-import io
 import json
 
 import pytest
 
-from amparo.intake.lib import formtoken, pow, ratelimit, receipts, sniff
+from amparo.intake.lib import formtoken, pow, ratelimit, receipts
 
 KEY = b"k" * 32
 
@@ -165,65 +164,3 @@ class TestReceipts:
         assert delays[:3] == [0, 0, 0]
         assert delays[3:7] == [30, 60, 120, 240]
         assert delays[-1] == 3600
-
-
-def _jpeg() -> bytes:
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (8, 8), "red").save(out, "JPEG")
-    return out.getvalue()
-
-
-class _Upload(io.BytesIO):
-    def __init__(self, data: bytes, name: str = "x") -> None:
-        super().__init__(data)
-        self.size = len(data)
-        self.name = name
-
-
-class TestFiles:
-    @pytest.mark.parametrize(
-        ("head", "expected"),
-        [
-            (b"\xff\xd8\xff\xe0rest", "image/jpeg"),
-            (b"\x89PNG\r\n\x1a\n....", "image/png"),
-            (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"),
-            (b"%PDF-1.7\n", "application/pdf"),
-            (b"ID3\x04\x00", "audio/mpeg"),
-            (b"OggS\x00\x02", "audio/ogg"),
-            (b"\x00\x00\x00\x20ftypM4A \x00", "audio/mp4"),
-            (b"RIFF\x00\x00\x00\x00WAVEfmt ", "audio/wav"),
-            (b"\x1a\x45\xdf\xa3\x9f", "audio/webm"),
-            (b"#!AMR\n", "audio/amr"),
-            (b"MZ\x90\x00", None),
-            (b"<html><script>", None),
-            (b"PK\x03\x04", None),
-        ],
-    )
-    def test_it_recognises_types_by_their_first_bytes(self, head, expected):
-        assert sniff.sniff(head) == expected
-
-    def test_it_accepts_a_real_jpeg_whatever_its_name(self):
-        valid = sniff.validate_upload(_Upload(_jpeg(), name="notes.txt"), max_bytes=1024 * 1024)
-        assert valid.content_type == "image/jpeg"
-
-    def test_it_rejects_an_oversized_file(self):
-        with pytest.raises(sniff.FileRejected) as exc:
-            sniff.validate_upload(_Upload(b"%PDF-" + b"0" * 2000), max_bytes=1024)
-        assert exc.value.code == "too_large"
-
-    def test_it_rejects_a_program_named_like_a_photo(self):
-        with pytest.raises(sniff.FileRejected) as exc:
-            sniff.validate_upload(_Upload(b"MZ\x90\x00" + b"0" * 100, name="foto.jpg"), max_bytes=1024)
-        assert exc.value.code == "wrong_type"
-
-    def test_it_rejects_a_broken_image(self):
-        with pytest.raises(sniff.FileRejected) as exc:
-            sniff.validate_upload(_Upload(b"\xff\xd8\xff\xe0" + b"\x00" * 100), max_bytes=1024)
-        assert exc.value.code == "broken"
-
-    def test_it_rejects_an_empty_file(self):
-        with pytest.raises(sniff.FileRejected) as exc:
-            sniff.validate_upload(_Upload(b""), max_bytes=1024)
-        assert exc.value.code == "empty"

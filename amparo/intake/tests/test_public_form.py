@@ -32,7 +32,7 @@ def test_it_shows_the_form_in_spanish_by_default(personas, client):
     r = client.get("/r/lima/")
     assert r.status_code == 200
     text = r.content.decode()
-    assert 'lang="es"' in text and "Cuéntanos qué pasó" in text
+    assert 'lang="es"' in text and "Cuéntenos qué pasó" in text
     # Plain words for what happened; the shared vocabulary's codes underneath.
     assert "Golpes u otra agresión física" in text and 'value="physical_assault"' in text and "Serenazgo" in text
 
@@ -138,7 +138,7 @@ def test_without_javascript_it_asks_to_wait_then_accepts(personas, client):
     token, _challenge = page_fields(page.content)
     r = client.post("/r/lima/", form_data(token=token, pow=""))
     assert r.status_code == 429
-    assert "espera" in r.content.decode()
+    assert "espere" in r.content.decode()
     assert Report.objects.count() == 0
     # The form kept what was written, and the same token.
     assert NARRATIVE in r.content.decode() and token in r.content.decode()
@@ -191,9 +191,9 @@ def test_it_limits_how_many_reports_arrive_per_window(personas, client, monkeypa
 @pytest.mark.parametrize(
     ("overrides", "field_error"),
     [
-        ({"violations": None}, "Elige al menos una cosa que pasó."),
-        ({"narrative": ""}, "Cuéntanos en pocas palabras qué pasó."),
-        ({"reporter": None}, "Dinos si te pasó a ti o a otra persona."),
+        ({"violations": None}, "Elija al menos una cosa que pasó."),
+        ({"narrative": ""}, "Cuéntenos en pocas palabras qué pasó."),
+        ({"reporter": None}, "Díganos si le pasó a usted o a otra persona."),
         ({"consent_store": None}, "Sin este permiso"),
         ({"violations": ["not_a_code"]}, "not_a_code"),
         ({"occurred_on": "2999-01-01"}, "futuro"),
@@ -202,7 +202,7 @@ def test_it_limits_how_many_reports_arrive_per_window(personas, client, monkeypa
         ({"narrative": "x" * 9000}, "8000"),
         ({"narrative": "texto con \x00 nulo"}, "caracteres nulos"),
         ({"contact": "tel\x07 999"}, "no se pudieron leer"),
-        ({"website": "http://spam.example"}, "revisa los campos"),
+        ({"website": "http://spam.example"}, "revise los campos"),
     ],
 )
 def test_bad_input_is_answered_clearly_and_nothing_is_saved(personas, client, overrides, field_error):
@@ -358,12 +358,3 @@ def test_replays_do_not_use_up_the_organisations_budget(personas, client, monkey
     assert submit(client).status_code == 201
 
 
-def test_challenges_get_harder_while_many_reports_arrive(personas, client, monkeypatch):
-    monkeypatch.setattr(conf, "POW_BUSY_THRESHOLD", 2)
-    org = personas.org
-    assert abuse.pow_maxnumber(org) == conf.POW_MAXNUMBER
-    submit(client)
-    submit(client)
-    assert abuse.pow_maxnumber(org) == conf.POW_MAXNUMBER * 10
-    _token, challenge = page_fields(client.get("/r/lima/").content)
-    assert challenge["maxnumber"] == conf.POW_MAXNUMBER * 10

@@ -75,7 +75,7 @@ def test_accepting_makes_an_incident_with_a_person_and_the_files(personas, clien
     report.refresh_from_db()
     assert report.status == Report.Status.ACCEPTED and report.triaged_by == personas.carla
     incident = report.incident
-    assert r.status_code == 302 and r["Location"] == f"/casos/{incident.pk}/"
+    assert r.status_code == 302 and r["Location"] == f"/incidentes/{incident.pk}/"
     assert incident.origin == IncidentOrigin.ANONYMOUS_REPORT
     assert incident.narrative == NARRATIVE
     assert incident.district_id == "150122" and incident.occurred_on == datetime.date(2025, 3, 14)
@@ -92,8 +92,8 @@ def test_accepting_makes_an_incident_with_a_person_and_the_files(personas, clien
 def test_a_report_cannot_be_triaged_twice(personas, client, report):
     login(client, personas.carla)
     client.post(f"/triaje/{report.pk}/aceptar/", {"code_name": ""})
-    r = client.post(f"/triaje/{report.pk}/spam/", follow=True)
-    assert "Alguien ya atendió este reporte" in r.content.decode()
+    r = client.post(f"/triaje/{report.pk}/spam/", {"confirm": "1"})
+    assert r.status_code == 409 and "web/action_refused.html" in [t.name for t in r.templates]
     assert Report.objects.get().status == Report.Status.ACCEPTED
     assert Incident.objects.count() == 1
 
@@ -104,6 +104,9 @@ def test_merging_adds_the_report_to_an_existing_incident(personas, client, repor
     page = client.get(f"/triaje/{report.pk}/").content.decode()
     assert incident.reference in page  # suggested as a likely duplicate
     r = client.post(f"/triaje/{report.pk}/unir/", {"incident": incident.reference.lower()})
+    assert r.status_code == 200 and incident.reference in r.content.decode()  # the confirmation step
+    assert Report.objects.get().status == Report.Status.NEW
+    r = client.post(f"/triaje/{report.pk}/unir/", {"incident": incident.pk, "confirm": "1"})
     assert r.status_code == 302
     report.refresh_from_db()
     incident.refresh_from_db()
@@ -117,16 +120,16 @@ def test_merging_adds_the_report_to_an_existing_incident(personas, client, repor
 def test_it_cannot_merge_into_another_organisations_incident(personas, client, report):
     theirs = make_incident(personas.other_org, personas.bruno, district="040101")
     login(client, personas.carla)
-    client.post(f"/triaje/{report.pk}/unir/", {"incident": theirs.pk})
-    r = client.post(f"/triaje/{report.pk}/unir/", {"incident": theirs.reference}, follow=True)
-    assert "Ningún caso de tu organización" in r.content.decode()
+    assert client.post(f"/triaje/{report.pk}/unir/", {"incident": theirs.pk, "confirm": "1"}).status_code == 400
+    r = client.post(f"/triaje/{report.pk}/unir/", {"incident": theirs.reference, "confirm": "1"})
+    assert r.status_code == 400 and "Ningún incidente de su organización" in r.content.decode()
     assert Report.objects.get().status == Report.Status.NEW
 
 
 def test_bad_merge_input_is_answered_clearly(personas, client, report):
     login(client, personas.carla)
-    r = client.post(f"/triaje/{report.pk}/unir/", {"incident": ""}, follow=True)
-    assert "Elige el caso" in r.content.decode()
+    r = client.post(f"/triaje/{report.pk}/unir/", {"incident": "", "confirm": "1"})
+    assert r.status_code == 400 and "Elija el incidente" in r.content.decode()
     assert Report.objects.get().status == Report.Status.NEW
 
 
@@ -141,13 +144,19 @@ def test_duplicates_are_suggested_among_reports_and_incidents(personas, client, 
     assert all("mismo distrito" in c.reasons or "same district" in c.reasons for c in found)
 
 
-def test_spam_deletes_the_content(personas, client, report):
+def test_spam_asks_for_confirmation_then_keeps_the_content_sealed_until_the_purge(personas, client, report):
     login(client, personas.alicia)
-    assert client.post(f"/triaje/{report.pk}/spam/").status_code == 302
+    assert client.get(f"/triaje/{report.pk}/spam/").status_code == 200
+    assert client.post(f"/triaje/{report.pk}/spam/").status_code == 200  # no confirmation: only asks
+    assert Report.objects.get().status == Report.Status.NEW
+    assert client.post(f"/triaje/{report.pk}/spam/", {"confirm": "1"}).status_code == 302
     report.refresh_from_db()
-    assert report.status == Report.Status.SPAM and report.narrative == "" and report.contact == ""
-    assert EvidenceFile.objects.get().deleted_at is not None
+    assert report.status == Report.Status.SPAM and report.narrative == NARRATIVE
+    assert EvidenceFile.objects.get().deleted_at is None
     assert AuditEvent.objects.filter(action="intake.report.spam", actor_id=personas.alicia.pk).exists()
+    page = client.get(f"/triaje/{report.pk}/").content.decode()
+    assert NARRATIVE not in page and f"/triaje/{report.pk}/deshacer/" in page
+    assert client.get(f"/triaje/{report.pk}/archivos/{report.files.get().pk}/").status_code == 404
 
 
 def test_replying_is_audited_and_empty_replies_refused(personas, client, report):
@@ -161,7 +170,7 @@ def test_replying_is_audited_and_empty_replies_refused(personas, client, report)
 
 def test_actions_reject_get(personas, client, report):
     login(client, personas.carla)
-    for action in ("aceptar", "unir", "spam", "responder"):
+    for action in ("aceptar", "unir", "deshacer", "responder"):
         assert client.get(f"/triaje/{report.pk}/{action}/").status_code == 405
 
 

@@ -57,14 +57,29 @@ HARDENED_ADMIN: dict[str, Any] = {
     "hide_old_form_versions": False,
     "analytics": False,
     "instance_form_sync": False,
-    # Form entry: "save as draft" half-way keeps unsent drafts on the phone; allow it only
-    # as much as the interview needs (the organisation can switch it off in the brief).
+    # Form entry: a draft is an unsent interview kept on the phone; allow it only as much as
+    # the interview needs (the organisation can switch it off per phone: `allow_drafts`).
+    # Current Collect has two protected keys for it (getodk/collect,
+    # settings/src/main/java/org/odk/collect/settings/keys/ProtectedProjectKeys.kt):
+    # KEY_SAVE_MID = "save_mid", the save button during form entry, and
+    # KEY_SAVE_AS_DRAFT = "save_as_draft", the "Save as draft" button at the end of the form
+    # (FormEndViewModel.isSaveDraftEnabled). KEY_FINALIZE_IN_FORM_ENTRY = "finalize_in_form_entry"
+    # must stay on, or no form could be finished at all. Older Collect (and KoboCollect) read
+    # "mark_as_finalized" instead: off, with "default_completed" on, every form is finalised
+    # (Collect's own settings migration turns that pair into save_as_draft off).
     "save_mid": True,
+    "save_as_draft": True,
+    "finalize_in_form_entry": True,
+    "mark_as_finalized": True,
     "jump_to": True,
     "moving_backwards": True,
     "access_settings": False,
     "change_language": True,
 }
+
+
+# The protected settings that let a collector keep an unfinished interview on the phone.
+DRAFT_KEYS = ("save_mid", "save_as_draft", "mark_as_finalized")
 
 
 @dataclass(frozen=True)
@@ -86,7 +101,8 @@ class PhoneSettings:
         )
         admin = dict(HARDENED_ADMIN)
         admin["admin_pw"] = self.admin_password
-        admin["save_mid"] = self.allow_drafts
+        for key in DRAFT_KEYS:
+            admin[key] = self.allow_drafts
         return {
             "general": general,
             "admin": admin,

@@ -727,7 +727,61 @@ def test_an_admin_can_issue_a_phone_that_may_not_keep_drafts(personas, login_as)
     collector = Collector.objects.get(label="Teléfono de alto riesgo")
     assert collector.allow_drafts is False
     issued = services.collector_reissue(collector=collector, acting_user=personas.alicia)
-    assert collect_settings.decode(issued.payload)["admin"]["save_mid"] is False
+    admin = collect_settings.decode(issued.payload)["admin"]
+    # Current Collect: no save during entry and no "Save as draft" at the end (ProtectedProjectKeys
+    # KEY_SAVE_MID, KEY_SAVE_AS_DRAFT); finishing stays possible; older Collect: always finalised.
+    assert admin["save_mid"] is False and admin["save_as_draft"] is False and admin["mark_as_finalized"] is False
+    assert admin["finalize_in_form_entry"] is True
+    assert collect_settings.decode(issued.payload)["general"]["default_completed"] is True
+
+
+def test_a_phone_that_may_keep_drafts_gets_both_draft_settings(personas):
+    collector, issued = services.collector_create(organisation=personas.org, label="T", owner=personas.dora, acting_user=personas.alicia)
+    admin = collect_settings.decode(issued.payload)["admin"]
+    assert collector.allow_drafts and admin["save_mid"] is True and admin["save_as_draft"] is True
+
+
+def test_the_draft_settings_are_keys_current_collect_knows():
+    # The keys of Collect's client-settings schema (settings/src/main/resources/client-settings.schema.json,
+    # "admin" section) that Amparo sets: a misspelt key would be silently ignored by the phone.
+    collect_admin_keys = {
+        "admin_pw", "edit_saved", "send_finalized", "view_sent", "get_blank", "delete_saved", "change_server",
+        "change_project_display", "change_app_theme", "change_app_language", "change_font_size", "change_navigation",
+        "show_splash_screen", "maps", "form_update_mode", "periodic_form_updates_check", "automatic_update",
+        "hide_old_form_versions", "change_autosend", "delete_after_send", "default_to_finalized",
+        "change_constraint_behavior", "high_resolution", "image_size", "guidance_hint", "external_app_recording",
+        "instance_form_sync", "change_form_metadata", "analytics", "moving_backwards", "access_settings",
+        "change_language", "jump_to", "save_mid", "mark_as_finalized", "save_as_draft", "finalize", "finalize_in_form_entry",
+        "bulk_finalize",
+    }
+    assert set(collect_settings.DRAFT_KEYS) | {"finalize_in_form_entry"} <= collect_admin_keys
+
+
+def test_the_announced_length_leaves_room_for_what_collect_does_not_count(personas, phone, monkeypatch):
+    """Collect fills a POST until the raw sizes of the XML and files reach the announced length
+    (OkHttpConnection.uploadSubmissionAndFiles) and adds multipart headers on top: such a batch
+    must be accepted, not refused 413 and retried forever."""
+    monkeypatch.setattr("amparo.openrosa.conf.MAX_SUBMISSION_BYTES", 400_000)
+    monkeypatch.setattr("amparo.openrosa.conf.MAX_ATTACHMENT_BYTES", 400_000)
+    plain_forms(personas.org)
+    head = phone.request("HEAD", f"{phone.base}/submission")
+    announced = int(head["X-OpenRosa-Accept-Content-Length"])
+    assert announced <= 400_000 * 0.9
+    names = [f"{'x' * 200}{i}.jpg" for i in range(4)]
+    xml, instance_id = fill_instance(phone.forms()["incident_interview"], {**INTERVIEW, "photo_1": names[0], "photo_2": names[1]})
+    # Files whose raw sizes, with the XML, add up to exactly the announced length.
+    share = (announced - len(xml)) // len(names)
+    files = [(name, b"\xff\xd8\xff" + os.urandom(share - 3)) for name in names]
+    files[-1] = (names[-1], files[-1][1] + os.urandom(announced - len(xml) - share * len(names)))
+    assert len(xml) + sum(len(data) for _, data in files) == announced
+    body, _content_type = multipart_like_collect("interview.xml", xml, files)
+    assert len(body) > announced  # what Collect does not count
+    response = phone.submit(xml, files)
+    assert response.status_code != 413, response.content
+    # Announcing the limit itself (as before) let Collect build this batch, which is refused.
+    files[-1] = (names[-1], files[-1][1] + os.urandom(400_000 - announced))
+    assert len(xml) + sum(len(data) for _, data in files) == 400_000
+    assert phone.submit(xml, files).status_code == 413
 
 
 def test_after_a_key_change_forms_finished_with_the_old_key_still_open(personas, phone, login_as, monkeypatch):

@@ -71,3 +71,24 @@ def test_older_schema_versions_still_build():
 def test_a_missing_choice_list_is_a_clear_error():
     with pytest.raises(xlsform.FormSourceError):
         xlsform.build("incident_interview", choices=xlsform.ChoiceSet())
+
+
+def test_every_image_question_of_the_shipped_forms_limits_its_pixels():
+    # Collect scales the photo down on the phone before it is sent (orx:max-pixels): smaller
+    # uploads over weak signal, and no 12-megapixel original left in the phone's form folder.
+    import re
+
+    for form_id in xlsform.FORM_IDS:
+        rows = xlsform.survey_rows(form_id)
+        images = [row["name"] for row in rows if row["type"].strip() == "image"]
+        assert images, form_id
+        built = xlsform.build(form_id, choices=reference_choices())
+        for name in images:
+            bind = re.search(rb'<bind nodeset="/%s/(?:[^"]*/)?%s"[^>]*>' % (form_id.encode(), name.encode()), built.xml)
+            assert bind and re.search(rb'orx:max-pixels="(1024|2048)"', bind.group(0)), (form_id, name)
+
+
+def test_the_forms_build_the_same_bytes_twice():
+    first = xlsform.build("raid_alarm", choices=reference_choices())
+    second = xlsform.build("raid_alarm", choices=reference_choices())
+    assert (first.xlsx, first.xml, first.version) == (second.xlsx, second.xml, second.version)

@@ -33,3 +33,12 @@ def test_district_search_ignores_accents_and_case_and_can_be_limited_to_a_region
     assert "150132" in [d.code for d in district_search(query="lurigancho")]
     assert all(d.department_id == "04" for d in district_search(query="san", department_code="04"))
     assert list(district_search(query="")) == []
+
+
+@pytest.mark.django_db
+def test_region_names_are_shown_with_their_accents():
+    names = dict(Department.objects.values_list("code", "name"))
+    assert [names["02"], names["03"], names["10"], names["12"], names["22"]] == ["Áncash", "Apurímac", "Huánuco", "Junín", "San Martín"]
+    assert District.objects.get(code="150113").name == "Jesús María"
+    # Searching still ignores accents.
+    assert "150113" in [d.code for d in district_search(query="jesus maria")]

@@ -36,7 +36,7 @@ def test_a_documenter_records_an_incident_on_a_phone(personas, live_server):
 
         sign_in(page, live_server.url, personas.dora, PASSWORD)
 
-        page.goto(f"{live_server.url}/casos/nuevo/")
+        page.goto(f"{live_server.url}/incidentes/nuevo/")
         page.fill("#id_occurred_on", "2025-08-02")
         page.select_option("#id_department", "15")
         page.fill("#district-q", "lince")
@@ -58,7 +58,7 @@ def test_a_documenter_records_an_incident_on_a_phone(personas, live_server):
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         page.screenshot(path=str(ARTIFACTS / "incident-form-360.png"), full_page=True)
         page.click("#incident-form button[type=submit]")
-        page.wait_for_url("**/casos/*/")
+        page.wait_for_url("**/incidentes/*/")
         assert "guardado" in page.content()
         page.screenshot(path=str(ARTIFACTS / "incident-detail-360.png"), full_page=True)
         browser.close()

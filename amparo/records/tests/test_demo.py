@@ -162,13 +162,13 @@ def test_a_demo_coordinator_signs_in_and_reads_the_list_and_an_incident(client):
     run_demo()
     coordinator = User.objects.get(username="coordinadora.lima")
     login(client, coordinator)
-    response = client.get("/casos/")
+    response = client.get("/incidentes/")
     assert response.status_code == 200
     incident = Incident.objects.filter(organisation__slug="lima").first()
     assert incident.reference in response.content.decode()
-    assert client.get(f"/casos/{incident.pk}/?mostrar=1").status_code == 200
+    assert client.get(f"/incidentes/{incident.pk}/?mostrar=1").status_code == 200
     other = Incident.objects.filter(organisation__slug="arequipa").first()
-    assert client.get(f"/casos/{other.pk}/").status_code == 404
+    assert client.get(f"/incidentes/{other.pk}/").status_code == 404
 
 
 def test_democode_prints_a_code_the_demo_device_accepts():
@@ -190,14 +190,14 @@ def test_a_demo_account_signs_in_through_the_real_pages_with_the_printed_passwor
     response = client.post("/cuenta/verificar/", {"token": out.getvalue().strip()})
     assert response.status_code == 302
     # A documenter sees what she recorded or was assigned, and nothing else.
-    page = client.get("/casos/")
+    page = client.get("/incidentes/")
     assert page.status_code == 200
     mine = Incident.objects.filter(organisation__slug="lima", created_by__username="documentadora1.lima").first()
     theirs = Incident.objects.filter(organisation__slug="lima", created_by__username="coordinadora.lima", assigned_to__isnull=True).first()
     if mine is not None:
-        assert client.get(f"/casos/{mine.pk}/").status_code == 200
+        assert client.get(f"/incidentes/{mine.pk}/").status_code == 200
     if theirs is not None:
-        assert client.get(f"/casos/{theirs.pk}/").status_code == 404
+        assert client.get(f"/incidentes/{theirs.pk}/").status_code == 404
 
 
 def test_democode_refuses_accounts_the_demo_did_not_create(personas):

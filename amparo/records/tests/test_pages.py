@@ -27,8 +27,8 @@ def valid_post(**overrides):
 
 def test_a_documenter_records_an_incident_with_its_person_on_one_screen(personas, client):
     login(client, personas.dora)
-    assert client.get("/casos/nuevo/").status_code == 200
-    r = client.post("/casos/nuevo/", valid_post())
+    assert client.get("/incidentes/nuevo/").status_code == 200
+    r = client.post("/incidentes/nuevo/", valid_post())
     assert r.status_code == 302, r.content.decode()[:2000]
     incident = Incident.objects.get()
     assert incident.department_id == "15" and incident.province_id == "1501"
@@ -42,7 +42,7 @@ def test_a_documenter_records_an_incident_with_its_person_on_one_screen(personas
 def test_the_same_phone_links_the_known_person_instead_of_duplicating(personas, client):
     known = make_person(personas.org, personas.dora, code_name="Orquídea", phone="+51987000111")
     login(client, personas.dora)
-    client.post("/casos/nuevo/", valid_post(**{"p-code_name": "Otra"}))
+    client.post("/incidentes/nuevo/", valid_post(**{"p-code_name": "Otra"}))
     assert Person.objects.count() == 1
     assert Incident.objects.get().people.get() == known
 
@@ -62,7 +62,7 @@ def test_the_same_phone_links_the_known_person_instead_of_duplicating(personas, 
 ])
 def test_bad_input_is_refused_clearly_and_nothing_is_saved(personas, client, overrides, field):
     login(client, personas.dora)
-    r = client.post("/casos/nuevo/", valid_post(**overrides))
+    r = client.post("/incidentes/nuevo/", valid_post(**overrides))
     assert r.status_code == 400
     assert "errorlist" in r.content.decode()
     assert Incident.objects.count() == 0
@@ -71,7 +71,7 @@ def test_bad_input_is_refused_clearly_and_nothing_is_saved(personas, client, ove
 
 def test_broken_encoding_is_a_clear_error(personas, client):
     login(client, personas.dora)
-    r = client.post("/casos/nuevo/", b"occurred_on=\xff\xfe&narrative=\xc3\x28", content_type="application/x-www-form-urlencoded")
+    r = client.post("/incidentes/nuevo/", b"occurred_on=\xff\xfe&narrative=\xc3\x28", content_type="application/x-www-form-urlencoded")
     assert r.status_code == 400
     assert Incident.objects.count() == 0
 
@@ -82,7 +82,7 @@ def test_editing_writes_which_fields_changed_never_the_values(personas, client):
     data = valid_post(narrative="Texto nuevo y secreto")
     for k in [k for k in data if k.startswith("p-")]:
         data.pop(k)
-    r = client.post(f"/casos/{incident.pk}/editar/", data)
+    r = client.post(f"/incidentes/{incident.pk}/editar/", data)
     assert r.status_code == 302
     incident.refresh_from_db()
     assert incident.narrative == "Texto nuevo y secreto"
@@ -94,10 +94,10 @@ def test_editing_writes_which_fields_changed_never_the_values(personas, client):
 def test_revealing_the_narrative_is_audited(personas, client):
     incident = make_incident(personas.org, personas.dora)
     login(client, personas.carla)
-    body = client.get(f"/casos/{incident.pk}/").content.decode()
+    body = client.get(f"/incidentes/{incident.pk}/").content.decode()
     assert "Nos detuvieron" not in body
     assert not AuditEvent.objects.filter(action="incident.sensitive_viewed").exists()
-    body = client.get(f"/casos/{incident.pk}/?mostrar=1").content.decode()
+    body = client.get(f"/incidentes/{incident.pk}/?mostrar=1").content.decode()
     assert "Nos detuvieron" in body
     event = AuditEvent.objects.get(action="incident.sensitive_viewed")
     assert event.actor_id == personas.carla.pk and "narrative" in event.fields
@@ -106,8 +106,8 @@ def test_revealing_the_narrative_is_audited(personas, client):
 def test_person_identity_is_shown_only_on_request_and_audited(personas, client):
     person = make_person(personas.org, personas.dora)
     login(client, personas.dora)
-    assert "Rosa Quispe" not in client.get(f"/casos/personas/{person.pk}/").content.decode()
-    assert "Rosa Quispe" in client.get(f"/casos/personas/{person.pk}/?mostrar=1").content.decode()
+    assert "Rosa Quispe" not in client.get(f"/personas/{person.pk}/").content.decode()
+    assert "Rosa Quispe" in client.get(f"/personas/{person.pk}/?mostrar=1").content.decode()
     assert AuditEvent.objects.filter(action="person.sensitive_viewed", target_id=str(person.pk)).count() == 1
 
 
@@ -116,7 +116,7 @@ def test_a_person_page_lists_all_their_incidents(personas, client):
     first = make_incident(personas.org, personas.dora, persons=[person])
     second = make_incident(personas.org, personas.dora, persons=[person], violation_codes=["extortion"])
     login(client, personas.dora)
-    body = client.get(f"/casos/personas/{person.pk}/").content.decode()
+    body = client.get(f"/personas/{person.pk}/").content.decode()
     assert first.reference in body and second.reference in body
 
 
@@ -124,17 +124,17 @@ def test_the_incident_list_filters_and_paginates(personas, client):
     for n in range(30):
         make_incident(personas.org, personas.carla, violation_codes=["extortion" if n % 2 else "raid"])
     login(client, personas.carla)
-    r = client.get("/casos/?violation=extortion")
+    r = client.get("/incidentes/?violation=extortion")
     assert r.status_code == 200
     assert r.context["page"].paginator.count == 15
-    assert client.get("/casos/?page=2").context["page"].number == 2
-    assert client.get("/casos/?department=15&status=new&date_from=2025-01-01&date_to=2025-12-31").status_code == 200
+    assert client.get("/incidentes/?page=2").context["page"].number == 2
+    assert client.get("/incidentes/?department=15&status=new&date_from=2025-01-01&date_to=2025-12-31").status_code == 200
 
 
 @pytest.mark.parametrize("query", ["date_from=yesterday", "date_from=2025-05-01&date_to=2025-01-01", "violation=nope", "department=99", "status=weird"])
 def test_bad_filters_are_a_clear_400(personas, client, query):
     login(client, personas.carla)
-    r = client.get(f"/casos/?{query}")
+    r = client.get(f"/incidentes/?{query}")
     assert r.status_code == 400
     assert "errorlist" in r.content.decode()
 
@@ -144,7 +144,7 @@ def test_the_incident_list_does_not_query_per_row(personas, client, django_asser
         make_incident(personas.org, personas.carla)
     login(client, personas.carla)
     with django_assert_max_num_queries(20):
-        client.get("/casos/")
+        client.get("/incidentes/")
 
 
 def test_district_search_finds_names_without_accents(personas, client):
@@ -158,9 +158,37 @@ def test_district_search_finds_names_without_accents(personas, client):
 def test_bad_follow_up_and_person_forms_are_a_clear_400_and_change_nothing(personas, client):
     incident = make_incident(personas.org, personas.dora)
     login(client, personas.carla)
-    r = client.post(f"/casos/{incident.pk}/gestion/", {"status": "whatever", "assigned_to": "999999"})
+    r = client.post(f"/incidentes/{incident.pk}/gestion/", {"status": "whatever", "assigned_to": "999999"})
     assert r.status_code == 400 and "errorlist" in r.content.decode()
     incident.refresh_from_db()
     assert incident.status == "new" and incident.assigned_to is None
-    r = client.post(f"/casos/{incident.pk}/personas/", {"p-code_name": "", "p-gender_identity": "bogus"})
+    r = client.post(f"/incidentes/{incident.pk}/personas/", {"p-code_name": "", "p-gender_identity": "bogus"})
     assert r.status_code == 400 and incident.people.count() == 0
+
+
+def test_old_case_urls_redirect_permanently_to_incidents_and_people(personas, client):
+    """Incidents moved from /casos/ to /incidentes/ ("caso" is the legal case); links already
+    printed, bookmarked or e-mailed keep working."""
+    incident = make_incident(personas.org, personas.dora)
+    person = make_person(personas.org, personas.dora)
+    login(client, personas.dora)
+    for old, new in [
+        ("/casos/", "/incidentes/"),
+        ("/casos/nuevo/", "/incidentes/nuevo/"),
+        (f"/casos/{incident.pk}/?mostrar=1", f"/incidentes/{incident.pk}/?mostrar=1"),
+        (f"/casos/{incident.pk}/editar/", f"/incidentes/{incident.pk}/editar/"),
+        ("/casos/personas/?q=Or", "/personas/?q=Or"),
+        (f"/casos/personas/{person.pk}/", f"/personas/{person.pk}/"),
+    ]:
+        r = client.get(old)
+        assert (r.status_code, r["Location"]) == (301, new), old
+        assert client.get(new).status_code == 200, new
+    # A form posted from a page loaded before the move keeps its method.
+    r = client.post(f"/casos/{incident.pk}/personas/", {"p-code_name": "Rosa"})
+    assert (r.status_code, r["Location"]) == (308, f"/incidentes/{incident.pk}/personas/")
+
+
+def test_old_case_urls_never_redirect_off_site(personas, client):
+    login(client, personas.dora)
+    r = client.get("/casos//evil.example/")
+    assert r.status_code == 301 and r["Location"].startswith("/incidentes/")

@@ -8,6 +8,8 @@ from typing import Any
 
 from PIL import Image
 
+from amparo.evidence.sanitize import sanitize
+from amparo.evidence.tests.fixtures import tiny_pdf
 from conftest import make_incident, make_person
 
 
@@ -82,6 +84,7 @@ def jpeg_with_gps() -> bytes:
     return out.getvalue()
 
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# A real PDF, already as the sanitizer keeps it (so what is served is byte for byte what was sent).
+PDF = sanitize(tiny_pdf("denuncia"), max_bytes=1 << 20).data
 
 TODAY = date.today

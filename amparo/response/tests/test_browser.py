@@ -35,7 +35,7 @@ def test_an_incident_goes_to_a_lawyer_a_case_a_deadline_and_a_verified_bundle(pe
         sign_in(page, base, personas.carla, PASSWORD)
 
         # 1. The incident, with consent to legal action.
-        page.goto(f"{base}/casos/nuevo/")
+        page.goto(f"{base}/incidentes/nuevo/")
         page.fill("#id_occurred_on", "2025-08-02")
         page.select_option("#id_department", "15")
         page.check("input[name=violations][value=arbitrary_detention]")
@@ -44,7 +44,7 @@ def test_an_incident_goes_to_a_lawyer_a_case_a_deadline_and_a_verified_bundle(pe
         page.check("#id_consent_store")
         page.check("#id_consent_legal_action")
         page.fill("#id_p-code_name", "Girasol")
-        with page.expect_navigation(url="**/casos/*/"):
+        with page.expect_navigation(url="**/incidentes/*/"):
             page.click("#incident-form button[type=submit]")
 
         # 2. Refer it to Lucía, the allied lawyer, with the person's consent recorded first.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -136,8 +135,10 @@ def test_the_manifest_lists_original_and_stored_fingerprints() -> None:
     assert len(photo["sha256"]) == 64 and photo["sha256"] != photo["sha256_original"]
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs OpenSSL 3")
 def test_the_bundle_verifies_with_standard_tools_as_verify_txt_says(tmp_path: Path) -> None:
+    from amparo.lib.tools import require
+
+    require("openssl", package="openssl")
     data, key = make_bundle()
     zipfile.ZipFile(io.BytesIO(data)).extractall(tmp_path)
     result = subprocess.run(

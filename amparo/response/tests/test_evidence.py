@@ -135,7 +135,7 @@ def test_tampering_with_a_stored_file_is_detected_logged_and_stops_the_bundle(pe
     evidence = document.evidence
     # Someone with disk access swaps the content for another one sealed with the same key.
     path = storage.path_for(evidence.storage_name)
-    path.write_bytes(crypto.encrypt_bytes(PDF.replace(b"1.4", b"1.7"), org_id=personas.org.pk, context=f"evidence:{evidence.storage_name}"))
+    path.write_bytes(crypto.encrypt_bytes(PDF.replace(b"%PDF-1.3", b"%PDF-1.7", 1), org_id=personas.org.pk, context=f"evidence:{evidence.storage_name}"))
     with pytest.raises(services.BundleRefused) as exc:
         bundle(personas, case)
     assert exc.value.code == "tampered"

@@ -74,11 +74,11 @@ def test_a_referral_for_one_person_of_a_raid_shows_only_that_person(personas):
 def test_pages_follow_the_same_rule(personas, world, client):
     move(personas, world["referral"], "sent")
     login(client, personas.lucia)
-    assert client.get(f"/casos/{world['referred'].pk}/").status_code == 200
-    assert client.get(f"/casos/{world['not_referred'].pk}/").status_code == 404
-    assert client.get(f"/casos/{world['other_org_incident'].pk}/").status_code == 404
-    assert client.get(f"/casos/personas/{world['referred_person'].pk}/").status_code == 200
-    body = client.get("/casos/").content.decode()
+    assert client.get(f"/incidentes/{world['referred'].pk}/").status_code == 200
+    assert client.get(f"/incidentes/{world['not_referred'].pk}/").status_code == 404
+    assert client.get(f"/incidentes/{world['other_org_incident'].pk}/").status_code == 404
+    assert client.get(f"/personas/{world['referred_person'].pk}/").status_code == 200
+    body = client.get("/incidentes/").content.decode()
     assert world["referred"].reference in body and world["not_referred"].reference not in body
     assert client.get(f"/respuesta/casos/{world['her_case'].pk}/").status_code == 200
     assert client.get(f"/respuesta/casos/{world['someone_elses_case'].pk}/").status_code == 404

@@ -254,7 +254,7 @@ def test_a_person_can_be_referred_without_an_incident(personas, client):
     person = make_person(personas.org, personas.dora, code_name="Sola")
     service = local_service(personas)
     login(client, personas.dora)
-    assert "?persona=" in client.get(f"/casos/personas/{person.pk}/").content.decode()
+    assert "?persona=" in client.get(f"/personas/{person.pk}/").content.decode()
     response = client.post(f"/respuesta/derivaciones/nueva/?persona={person.pk}", {
         "persona": person.pk, "target": "service", "service": str(service.pk), "consent_given": "on",
         "consent_method": "phone", "shares_identifying_data": "on", "need": "hiv_sti",

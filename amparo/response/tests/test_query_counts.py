@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from amparo.response import services
 from amparo.response.tests.factories import incident_with_person, move, open_case, refer
-from conftest import login
+from conftest import login, organisation_keys_cached
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,7 @@ def queries(client, url: str) -> int:
 
 def test_list_pages_do_not_grow_with_their_rows(personas, client):
     add_rows(personas, 1)
+    organisation_keys_cached()
     login(client, personas.carla)
     few = {url: queries(client, url) for url in PAGES}
     add_rows(personas, 4)

@@ -101,13 +101,13 @@ def test_deadlines_and_hearings_due_soon_are_reminded_to_the_lawyer(personas, qu
     case = open_case(personas, [incident])
     m = personas.membership(personas.carla)
     services.deadline_add(case=case, membership=m, acting_user=personas.carla, title="Apelar", due_at=timezone.now() + timedelta(hours=20))
-    services.deadline_add(case=case, membership=m, acting_user=personas.carla, title="Lejano", due_at=timezone.now() + timedelta(days=20))
+    far = services.deadline_add(case=case, membership=m, acting_user=personas.carla, title="Lejano", due_at=timezone.now() + timedelta(days=20))
     services.hearing_add(case=case, membership=m, acting_user=personas.carla, scheduled_at=timezone.now() + timedelta(days=1), purpose="Audiencia")
     tasks.reminders_dispatch()
     drain(queue)
     kinds = sorted(Reminder.objects.filter(user=personas.lucia).values_list("kind", flat=True))
     assert kinds == ["deadline", "hearing"]
-    assert Deadline.objects.get(title="Lejano").reminded_at is None
+    assert Deadline.objects.get(pk=far.pk).reminded_at is None
 
 
 def test_the_reminder_email_names_no_one(personas, queue, settings, smtp_server, django_capture_on_commit_callbacks):

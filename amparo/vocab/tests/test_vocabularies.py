@@ -62,7 +62,7 @@ def test_retired_terms_are_not_offered_for_new_records_but_old_records_keep_them
     term.refresh_from_db()
     assert not term.is_active
     assert "robbery" in incident.violations.values_list("code", flat=True)
-    body = client.get("/casos/nuevo/").content.decode()
+    body = client.get("/incidentes/nuevo/").content.decode()
     assert 'value="robbery"' not in body
 
 

@@ -16,7 +16,7 @@ AMPARO = Path(__file__).resolve().parents[2]
 
 def test_pages_carry_a_strict_content_security_policy(personas, client):
     login(client, personas.carla)
-    r = client.get("/casos/nuevo/")
+    r = client.get("/incidentes/nuevo/")
     csp = r["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
@@ -46,10 +46,10 @@ def test_static_files_load_nothing_from_elsewhere():
 def test_pages_are_in_spanish_by_default_and_english_on_request(personas, client):
     incident = make_incident(personas.org, personas.dora)
     login(client, personas.carla)
-    body = client.get(f"/casos/{incident.pk}/").content.decode()
+    body = client.get(f"/incidentes/{incident.pk}/").content.decode()
     assert 'lang="es"' in body and "Personas afectadas" in body
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
-    body = client.get(f"/casos/{incident.pk}/").content.decode()
+    body = client.get(f"/incidentes/{incident.pk}/").content.decode()
     assert 'lang="en"' in body and "People affected" in body
     # Vocabulary labels follow the language too.
     assert "Arbitrary detention" in body
@@ -57,8 +57,8 @@ def test_pages_are_in_spanish_by_default_and_english_on_request(personas, client
 
 def test_every_staff_page_renders_in_both_languages(personas, client):
     incident = make_incident(personas.org, personas.dora)
-    pages = ["/", "/casos/", "/casos/nuevo/", f"/casos/{incident.pk}/", f"/casos/{incident.pk}/editar/",
-             "/casos/personas/", "/cuenta/seguridad/", "/cuenta/organizacion/", "/auditoria/"]
+    pages = ["/", "/incidentes/", "/incidentes/nuevo/", f"/incidentes/{incident.pk}/", f"/incidentes/{incident.pk}/editar/",
+             "/personas/", "/cuenta/seguridad/", "/cuenta/organizacion/", "/auditoria/"]
     login(client, personas.alicia)
     for lang in ("es", "en"):
         client.post("/i18n/setlang/", {"language": lang, "next": "/"})
@@ -103,16 +103,16 @@ def test_the_access_log_filter_drops_anonymous_routes():
 
     f = SkipAnonymousRoutes()
     anon = logging.LogRecord("django.server", logging.INFO, "", 0, '"%s" %s %s', ("POST /r/lima/ HTTP/1.1", "302", "0"), None)
-    staff = logging.LogRecord("django.server", logging.INFO, "", 0, '"%s" %s %s', ("GET /casos/ HTTP/1.1", "200", "0"), None)
+    staff = logging.LogRecord("django.server", logging.INFO, "", 0, '"%s" %s %s', ("GET /incidentes/ HTTP/1.1", "200", "0"), None)
     assert f.filter(anon) is False and f.filter(staff) is True
 
 
 def test_the_menu_offers_each_role_what_it_may_open(personas, client):
     expectations = {
-        personas.alicia: {"/triaje/": True, "/odk/gestion/telefonos/": True, "/auditoria/": True, "/casos/": True},
-        personas.carla: {"/triaje/": True, "/odk/gestion/telefonos/": False, "/auditoria/": False, "/casos/": True},
-        personas.dora: {"/triaje/": False, "/odk/gestion/envios/": False, "/casos/": True, "/alertas-equipo/": True},
-        personas.ana: {"/casos/": False, "/triaje/": False, "/alertas-equipo/": False},
+        personas.alicia: {"/triaje/": True, "/odk/gestion/telefonos/": True, "/auditoria/": True, "/incidentes/": True},
+        personas.carla: {"/triaje/": True, "/odk/gestion/telefonos/": False, "/auditoria/": False, "/incidentes/": True},
+        personas.dora: {"/triaje/": False, "/odk/gestion/envios/": False, "/incidentes/": True, "/alertas-equipo/": True},
+        personas.ana: {"/incidentes/": False, "/triaje/": False, "/alertas-equipo/": False},
     }
     for user, links in expectations.items():
         login(client, user)

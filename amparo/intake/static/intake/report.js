@@ -1,20 +1,8 @@
-/* Public report form: quick exit, proof of work, district suggestions. The form works without it. */
+/* Public report form: proof of work, district suggestions. The form works without it.
+   (The quick exit is web/quickexit.js, shared by every public page.) */
 (function () {
   "use strict";
   var d = document;
-  var qx = d.getElementById("qx");
-  function leave(e) {
-    if (e) e.preventDefault();
-    d.title = "";
-    d.body.innerHTML = "";
-    /* replace(): the page we leave does not stay in the back history. */
-    location.replace(qx.href);
-  }
-  if (qx) {
-    qx.addEventListener("click", leave);
-    d.addEventListener("keydown", function (e) { if (e.key === "Escape") leave(e); });
-  }
-
   var dep = d.getElementById("id_department"), list = d.getElementById("districts");
   if (dep && list && window.fetch) {
     var load = function () {

@@ -35,6 +35,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from amparo.accounts.models import Organisation, Role, User
 from amparo.accounts.services import membership_create, organisation_create
 from amparo.audit import services as audit
+from amparo.lib.urls import absolute_url
 from amparo.places.models import District
 from amparo.records.models import (
     AgeBand,
@@ -64,7 +65,6 @@ DEMO_PASSWORD = "amparo-demo-2026"
 DEMO_TOTP_SECRET = "AMPARODEMOAMPARODEMOAMPARODEMO23"
 # democode only prints codes for devices with this name *and* the demo secret.
 DEMO_DEVICE_NAME = "demo"
-SITE_URL = "http://127.0.0.1:8000"
 
 
 def demo_totp_key_hex() -> str:
@@ -800,7 +800,7 @@ def demo_summary(counts: dict[str, tuple[int, int]]) -> str:
     ]
     for slug, (incidents, people) in counts.items():
         lines.append(f"  {slug}: {incidents} incidents, {people} people")
-    lines += ["", f"Open {SITE_URL} and sign in as one of:", ""]
+    lines += ["", f"Open {absolute_url('/')} and sign in as one of:", ""]
     width = max(len(u) for u, _, _ in demo_accounts_list())
     for username, org, role in demo_accounts_list():
         lines.append(f"  {username.ljust(width)}  {org:<15} {role}")
