@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from amparo.lib.scoping import OrganisationQuerySet
 from amparo.vault.plain import Plain
 
 
@@ -18,7 +19,7 @@ class AuditChain(models.Model):
     last_hash = models.CharField(max_length=64, default="")
 
 
-class AppendOnlyQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(OrganisationQuerySet):
     def update(self, **kwargs):  # type: ignore[no-untyped-def]
         raise PermissionError("the audit trail is append-only")
 
