@@ -10,9 +10,9 @@ class BackupRun(models.Model):
     """One attempt at an encrypted backup: what admins are shown when backups stop working."""
 
     plain_text = {
-        "file_name": (Plain.SYSTEM, "name Amparo gives the encrypted backup file"),
-        "sha256": (Plain.DIGEST, "fingerprint of the backup file"),
-        "error": (Plain.SYSTEM, "exception type and tool message for the operator, never data"),
+        "file_name": (Plain.CODED, "name Amparo gives the backup file (a timestamp)"),
+        "sha256": (Plain.DIGEST, "SHA-256 of the encrypted backup file"),
+        "error": (Plain.SYSTEM, "exception type and tool message when a backup fails, never data"),
     }
 
     class Status(models.TextChoices):

@@ -13,18 +13,15 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from amparo.evidence.sanitize import sanitize
 from amparo.evidence.services import evidence_check, evidence_store
-from amparo.evidence.tests.fixtures import tiny_pdf
 from amparo.records.models import Person
+from amparo.response.tests.factories import PDF  # a real PDF, as the sanitizer keeps it
 from amparo.vault import crypto, escrow, keyring, rotation
 from amparo.vault.models import OrganisationKey
 from conftest import make_incident, make_person
 
 pytestmark = pytest.mark.django_db
 
-# A real PDF as the sanitizer keeps it (so what is read back is byte for byte what was sent).
-PDF = sanitize(tiny_pdf("acta"), max_bytes=1 << 20).data
 
 
 # -- escrow ---------------------------------------------------------------------------------

@@ -39,8 +39,8 @@ from amparo.evidence.services import evidence_store
 from amparo.evidence.tests.fixtures import tiny_pdf
 org = Organisation.objects.get(slug="lima")
 for i in range(3):
-    evidence_store(organisation=org, uploaded=tiny_pdf(str(i)),
-                   acting_user=None, original_name=f"acta-{i}.pdf", description="Acta de la intervención")
+    evidence_store(organisation=org, uploaded=tiny_pdf(f"acta {i}"), acting_user=None,
+                   original_name=f"acta-{i}.pdf", description="Acta de la intervención")
 """
 
 
