@@ -247,6 +247,8 @@ class Harm(models.TextChoices):
 class IncidentPerson(models.Model):
     """A person in an incident. Many people share a raid; a person may have many incidents."""
 
+    plain_text = {"harms": (Plain.CODED, "harm codes (Harm), counted in statistics like the violations")}
+
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="person_links")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="incident_links")

@@ -117,6 +117,8 @@ class ConsentMethod(models.TextChoices):
 class Referral(models.Model):
     """Sending a person (for an incident) to a service or an allied lawyer, and what came of it."""
 
+    plain_text = {"notified_status": (Plain.SYSTEM, "the referral status whose e-mail the job queue claimed")}
+
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="referrals")
     incident = models.ForeignKey("records.Incident", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals")
     person = models.ForeignKey("records.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals")

@@ -76,7 +76,7 @@ def test_only_public_account_and_system_data_lives_in_models_without_an_organisa
 
 
 # Optional foreign keys a model's CHECK constraints require (a referral has a target and a subject).
-ALSO_FILL = {"response.Referral": {"lawyer", "incident"}}
+ALSO_FILL = {"response.Referral": {"lawyer", "incident"}, "alerts.DetainedPerson": {"incident"}}
 SET = {"response.Referral": {"consent_given": True}}
 
 
