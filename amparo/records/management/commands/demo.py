@@ -773,8 +773,8 @@ def demo_records_load(
                              [(org.pk, pk, violation_pk[c]) for pk, (v, _, _) in pairs for c in v])
                 _insert_rows(IncidentPerpetrator, ("organisation_id", "incident_id", "term_id"),
                              [(org.pk, pk, perpetrator_pk[c]) for pk, (_, p, _) in pairs for c in p])
-                _insert_rows(IncidentPerson, ("organisation_id", "incident_id", "person_id", "role"),
-                             [(org.pk, pk, person, PersonRole.VICTIM.value) for pk, (_, _, ppl) in pairs for person in ppl])
+                _insert_rows(IncidentPerson, ("organisation_id", "incident_id", "person_id", "role", "harms"),
+                             [(org.pk, pk, person, PersonRole.VICTIM.value, "[]") for pk, (_, _, ppl) in pairs for person in ppl])
                 created += len(rows)
                 say(f"{org.slug}: {created}/{len(org_specs)} incidents")
             for year, value in last.items():
