@@ -140,9 +140,15 @@ def record_export(qs: QuerySet[Incident], *, threshold: int | None = None) -> Ex
     return Export(Table("data", list(COLUMNS), out_rows), dictionary_table(), notes)
 
 
-def observatory_export(qs: QuerySet[Incident], *, threshold: int | None = None) -> Export:
-    """Incidents by right affected and year, protected: the categories regional observatories use."""
+def observatory_export(qs: QuerySet[Incident], *, threshold: int | None = None, perturbed: bool = False) -> Export:
+    """Incidents by right affected and year, protected: the categories regional observatories use.
+
+    `perturbed` (for analysts, who can filter exports as they filter the dashboard): cell key
+    perturbation instead of suppression, so two filtered exports cannot be subtracted."""
+    from amparo.insights.lib.cellkey import perturbed_cell, record_key
+
     t = threshold_default() if threshold is None else threshold
+    keys: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     shareable = qs.filter(consent_share_stats=True)
     counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     totals: dict[str, int] = defaultdict(int)
@@ -160,12 +166,17 @@ def observatory_export(qs: QuerySet[Incident], *, threshold: int | None = None) 
         seen.add((incident_id, group))
         counts[group][occurred.year] += 1
         totals[group] += 1
+        keys[group][occurred.year] += record_key(incident_id)
         years_all.add(occurred.year)
     years = sorted(years_all)
     labels = dict(RightGroup.choices)
     rows = []
     for group in [g for g in RightGroup.values if g]:
         values = {y: counts[group][y] for y in years}
+        if perturbed:
+            shown = [perturbed_cell(values[y], keys[group][y], t)["display"] for y in years]
+            rows.append([group, str(labels[group]), *shown, perturbed_cell(totals[group], sum(keys[group].values()), t)["display"]])
+            continue
         p = protect(one_way(values, total=totals[group]), threshold=t, fixed=[TOTAL])
         rows.append([group, str(labels[group]), *[p.display(y) for y in years], p.display(TOTAL)])
     headers = ["right_group", _("right affected"), *[str(y) for y in years], _("total")]
@@ -182,6 +193,11 @@ def observatory_export(qs: QuerySet[Incident], *, threshold: int | None = None) 
         _("“<%(t)s” means 1 to %(last)s incidents; “*” hides a number that would reveal a small one.") % {"t": t, "last": t - 1},
         _("Only records with consent to statistical use are counted."),
     ]
+    if perturbed:
+        notes[0] = _(
+            "Numbers carry small random adjustments (up to 2 either way), so that two filtered exports cannot be "
+            "subtracted; totals may not add up exactly. “<%(t)s” means a result below %(t)s."
+        ) % {"t": t}
     return Export(Table("observatory", headers, rows), dictionary, notes)
 
 

@@ -279,7 +279,8 @@ def export_observatory(request: HttpRequest, fmt: str) -> HttpResponse:
         filters, qs = _filtered_for_export(request)
     except ValidationError as exc:
         return _bad_filters(request, "insights/exports.html", exc, {"form": ReportForm()})
-    export = exports.observatory_export(qs)
+    # Analysts filter exports as they filter the dashboard: their tables are perturbed too.
+    export = exports.observatory_export(qs, perturbed=request.membership.role == Role.ANALYST)  # type: ignore[attr-defined]
     services.export_recorded(
         acting_user=request.user, organisation=request.organisation, kind="observatory", fmt=fmt,  # type: ignore[arg-type, attr-defined]
         filters=filters.as_query(), rows=len(export.data.rows),

@@ -387,6 +387,12 @@ def test_observatory_export_groups_by_right_affected(lima_data, client):
     assert "2" not in [str(v) for v in rows["work"][2:]] and "2" not in [str(v) for v in rows["liberty"][2:]]
     r = client.get("/estadisticas/exportar/observatorio.csv")
     assert _csv_from_zip(r.content, "amparo-observatorio.csv")
+    # Analysts filter exports at will: theirs carry the cell key perturbation instead.
+    login(client, lima_data.ana)
+    client.post("/cuenta/confirmar/", {"password": "correct horse battery staple"})
+    ws = load_workbook(io.BytesIO(client.get("/estadisticas/exportar/observatorio.xlsx").content))["observatory"]
+    rows = {row[0].value: [c.value for c in row] for row in ws.iter_rows(min_row=2)}
+    assert 38 <= int(rows["liberty"][-1]) <= 42 and rows["work"][-1] == "<5"
 
 
 def test_exports_refuse_documenters_and_bad_formats(lima_data, client):
