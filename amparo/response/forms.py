@@ -286,13 +286,13 @@ class CloseForm(forms.Form):
 
 
 class DocumentForm(forms.Form):
-    file = forms.FileField(label=_("File (photo, PDF, audio)"))
+    file = forms.FileField(label=_("File (photo, video, PDF, audio)"))
     kind = forms.ChoiceField(label=_("Kind"), choices=DocumentKind.choices)
     description = inputs.TextField(label=_("Description"), required=False, max_length=1000)
 
 
 class EvidenceForm(forms.Form):
-    file = forms.FileField(label=_("File (photo, PDF, audio)"))
+    file = forms.FileField(label=_("File (photo, video, PDF, audio)"))
     description = inputs.TextField(label=_("Description"), required=False, max_length=1000, help_text=_("Encrypted."))
 
 
