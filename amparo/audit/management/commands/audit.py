@@ -48,6 +48,8 @@ class Command(BaseCommand):
         if problems:
             for p in problems:
                 self.stderr.write(str(p))
+            if all("unkeyed hash" in p.message for p in problems):
+                raise CommandError("The audit trail was written before hashes were keyed: run `amparo audit rekey` once.")
             raise CommandError(f"The audit trail was tampered with: {len(problems)} problem(s).")
         against = f", and nothing lost or rewritten since {len(checkpoint)} checkpoint(s)" if checkpoint else ""
         self.stdout.write(f"OK: {AuditEvent.objects.count()} events, every chain intact{against}.")
