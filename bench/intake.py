@@ -234,7 +234,8 @@ def flood_phase(args: argparse.Namespace) -> bool:
     flood_in = sum(n for key, n in statuses.items() if " 201" in key)
     budget = f"a hard budget of {args.flood_budget} per 10 min" if args.flood_budget else "no budget, a growing price"
     print(f"\nFlood, {'PostgreSQL' if args.database_url else 'SQLite'}, {budget}, base work {args.flood_pow_maxnumber}, "
-          f"gunicorn {args.workers} workers × {args.threads} threads, {os.cpu_count()} cores:")
+          f"gunicorn {args.workers} workers × {args.threads} threads, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f} at the end (other work on the machine slows the ninth's solving):")
     print(f"  flood ({args.flood_clients} clients, one process at nice 10): {flood_in} reports accepted in {args.flood_seconds:.0f} s; by kind and answer: {dict(sorted(statuses.items()))}")
     print(f"  price reached: {flood_result['highest_maxnumber'] // args.flood_pow_maxnumber}× the base work (still {price_after}× right after)")
     print(f"  ninth client: {len(accepted)}/{len(ninth)} ordinary reports accepted ({rate:.0%}), "
