@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from amparo.alerts.lib import detention
 from amparo.alerts.lib.roster import ShiftRule
+from amparo.lib.scoping import OrganisationManager
 from amparo.vault.fields import EncryptedTextField
 from amparo.vault.plain import Plain
 
@@ -41,6 +42,8 @@ class AlertSettings(models.Model):
     emergency_token = models.CharField(max_length=32, unique=True)
     public_alerts = models.BooleanField(_("publish community alerts"), default=True)
 
+    objects = OrganisationManager()
+
     def __str__(self) -> str:
         return f"alert settings of {self.organisation_id}"
 
@@ -60,6 +63,8 @@ class OnCallShift(models.Model):
     end = models.TimeField(_("until"))
     level = models.PositiveSmallIntegerField(_("escalation order"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationManager()
 
     class Meta:
         ordering = ["level", "start", "pk"]
@@ -91,6 +96,7 @@ class AlarmSource(models.TextChoices):
     API = "api", _("API")
     PUBLIC_FORM = "public_form", _("Public emergency form")
     FIELD_FORM = "field_form", _("Field phone (ODK)")
+    INCIDENT_FORM = "incident", _("Incident form (“Is it happening now?”)")
 
 
 class AlarmStatus(models.TextChoices):
@@ -124,6 +130,8 @@ class Alarm(models.Model):
     incident = models.ForeignKey("records.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     SENSITIVE_FIELDS = ("place", "police_station", "description", "contact")
+
+    objects = OrganisationManager()
 
     class Meta:
         ordering = ["-raised_at", "-pk"]
@@ -162,6 +170,8 @@ class AlarmNotification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["step", "pk"]
         constraints = [
@@ -177,6 +187,8 @@ class AlarmAcknowledgement(models.Model):
     membership = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["at", "pk"]
         constraints = [models.UniqueConstraint(fields=["alarm", "membership"], name="alarm_ack_once")]
@@ -191,14 +203,22 @@ class DetentionBasis(models.TextChoices):
 
 
 class DetainedPerson(models.Model):
-    """The log of one person held after an alarm: where, since when, the legal limit, release."""
+    """The log of one person held: where, since when, the legal limit, release.
+
+    One record per detention, whether it was logged from an alarm or from the incident (a raid
+    recorded person by person): an alarm raised for an incident shows the incident's detainees,
+    and the incident shows the ones logged on its alarm.
+    """
 
     plain_text = {
         "code_name": (Plain.PSEUDONYM, "the code name used instead of a name"),
     }
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
-    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="detained")
+    alarm = models.ForeignKey(Alarm, null=True, blank=True, on_delete=models.CASCADE, related_name="detained")
+    incident = models.ForeignKey(
+        "records.Incident", null=True, blank=True, on_delete=models.CASCADE, related_name="detentions"
+    )
     # A code name, as in records; identity stays in records.Person if it is ever linked.
     code_name = models.CharField(_("code name"), max_length=60)
     person = models.ForeignKey("records.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -213,8 +233,16 @@ class DetainedPerson(models.Model):
 
     SENSITIVE_FIELDS = ("held_at", "notes")
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["since", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(alarm__isnull=False) | models.Q(incident__isnull=False),
+                name="detained_has_alarm_or_incident",
+            )
+        ]
 
     def reckoning(self, now=None) -> detention.Reckoning:
         return detention.reckon(
@@ -304,6 +332,8 @@ class CommunityAlert(models.Model):
         "withdrawal_reason",
     )
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
@@ -346,6 +376,8 @@ class Subscriber(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = OrganisationManager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["organisation", "channel", "address_index"], name="subscriber_once")
@@ -356,6 +388,8 @@ class SubscriberRegion(models.Model):
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="regions")
     region = models.ForeignKey("places.Department", on_delete=models.PROTECT, related_name="+")
+
+    objects = OrganisationManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["subscriber", "region"], name="subscriber_region_once")]
@@ -374,6 +408,8 @@ class StaffDevice(models.Model):
     subscription = EncryptedTextField()
     subscription_index = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationManager()
 
     class Meta:
         constraints = [
@@ -414,6 +450,8 @@ class Delivery(models.Model):
     detail = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrganisationManager()
 
     class Meta:
         constraints = [

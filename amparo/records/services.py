@@ -8,14 +8,17 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Membership, Organisation, Role, User
 from amparo.audit import services as audit
+from amparo.lib.errors import Conflict
 from amparo.places.models import District
 from amparo.records.models import (
     DatePrecision,
+    Harm,
     Incident,
     IncidentPerpetrator,
     IncidentPerson,
@@ -145,6 +148,12 @@ def _validate_incident(incident: Incident) -> None:
         errors["people_affected"] = _("That number is too large.")
     if not incident.consent_store:
         errors["consent_store"] = _("Without consent to store the record, it cannot be saved.")
+    if incident.pk and incident.people_affected:
+        listed = IncidentPerson.objects.filter(incident=incident, role=PersonRole.VICTIM).count()
+        if incident.people_affected < listed:
+            errors["people_affected"] = _(
+                "%(n)d affected people are recorded one by one: the number cannot be smaller."
+            ) % {"n": listed}
     if errors:
         raise ValidationError(errors)
     incident.full_clean(exclude=["organisation", "created_by", "reference", "consent_recorded_by", "district", "province", "department", "place_type", "source", "assigned_to"])
@@ -288,15 +297,46 @@ def incident_assign(*, incident: Incident, assignee: User | None, acting_user: U
     return incident
 
 
+def _harm_codes(harms: Iterable[str]) -> list[str]:
+    codes = list(dict.fromkeys(h for h in harms if h))
+    if any(h not in Harm.values for h in codes):
+        raise ValidationError({"harms": _("Unknown choice.")})
+    return codes
+
+
+def _sync_people_affected(incident: Incident) -> None:
+    """The count of people affected is never below the affected people recorded one by one."""
+    listed = IncidentPerson.objects.filter(incident=incident, role=PersonRole.VICTIM).count()
+    if listed > incident.people_affected:
+        incident.people_affected = listed
+        incident.save(update_fields=["people_affected", "updated_at"])
+
+
 @transaction.atomic
-def incident_add_person(*, incident: Incident, person: Person, acting_user: User | None, role: str = PersonRole.VICTIM, audit_it: bool = True) -> IncidentPerson:
+def incident_add_person(
+    *, incident: Incident, person: Person, acting_user: User | None, role: str = PersonRole.VICTIM,
+    harms: Iterable[str] = (), audit_it: bool = True,
+) -> IncidentPerson:
+    """Link a person to an incident with her role and what happened to her."""
     if person.organisation_id != incident.organisation_id:
         raise ValidationError(_("That person belongs to another organisation."))
-    link, _created = IncidentPerson.objects.get_or_create(
-        incident=incident, person=person, defaults={"organisation_id": incident.organisation_id, "role": role}
+    if role not in PersonRole.values:
+        raise ValidationError({"role": _("Unknown choice.")})
+    codes = _harm_codes(harms)
+    link, created = IncidentPerson.objects.get_or_create(
+        incident=incident, person=person,
+        defaults={"organisation_id": incident.organisation_id, "role": role, "harms": codes},
     )
+    if not created and (link.role != role or (codes and link.harms != codes)):
+        link.role = role
+        link.harms = codes or link.harms
+        link.save(update_fields=["role", "harms"])
+    _sync_people_affected(incident)
     if audit_it:
-        audit.record(actor=acting_user, action="incident.person_added", target=incident, detail={"person": person.pk})
+        audit.record(
+            actor=acting_user, action="incident.person_added", target=incident, fields=["role", "harms"],
+            detail={"person": person.pk, "role": role, "harms": codes},
+        )
     return link
 
 
@@ -304,8 +344,14 @@ def incident_add_person(*, incident: Incident, person: Person, acting_user: User
 def incident_delete(*, incident: Incident, membership: Membership) -> None:
     if membership.role not in (Role.ADMIN, Role.COORDINATOR):
         raise PermissionDenied
-    audit.record(actor=membership.user, action="incident.deleted", target=incident, detail={"reference": incident.reference})
-    incident.delete()
+    try:
+        with transaction.atomic():
+            audit.record(actor=membership.user, action="incident.deleted", target=incident, detail={"reference": incident.reference})
+            incident.delete()
+    except ProtectedError:
+        # Referrals, legal cases and security records stand on the incident: deleting it would
+        # pull the ground from under them. They are closed or unlinked first, on purpose.
+        raise Conflict("in_use", _("This incident cannot be deleted: referrals, legal cases or security records depend on it.")) from None
 
 
 def sensitive_viewed(*, actor: User, target: Person | Incident, fields: Iterable[str]) -> None:

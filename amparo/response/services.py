@@ -21,6 +21,8 @@ from amparo.accounts.models import Membership, Organisation, Role, User
 from amparo.audit import services as audit
 from amparo.evidence import services as evidence_services
 from amparo.evidence.models import CustodyAction, CustodyEvent, EvidenceFile
+from amparo.lib import inputs
+from amparo.lib.scoping import require_same_organisation
 from amparo.lib.urls import absolute_url
 from amparo.records.models import Incident, Person
 from amparo.response import conf
@@ -84,12 +86,6 @@ def _require(membership: Membership, roles: Iterable[str]) -> None:
         raise PermissionDenied
 
 
-def _same_org(membership: Membership, *objects: Any) -> None:
-    for obj in objects:
-        if obj is not None and getattr(obj, "organisation_id", membership.organisation_id) != membership.organisation_id:
-            raise PermissionDenied
-
-
 def _choice(value: str, choices: Iterable[str], field: str, *, blank: bool = False) -> str:
     value = (value or "").strip()
     if blank and value == "":
@@ -100,7 +96,10 @@ def _choice(value: str, choices: Iterable[str], field: str, *, blank: bool = Fal
 
 
 def _text(value: str | None, field: str, *, max_length: int, required: bool = False) -> str:
-    value = (value or "").strip()
+    try:
+        value = inputs.clean_text(value or "")
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
     if required and not value:
         raise ValidationError({field: _("This field is required.")})
     if len(value) > max_length:
@@ -192,7 +191,7 @@ def service_update(*, service: Service, membership: Membership, acting_user: Use
             raise PermissionDenied
     else:
         _require(membership, DIRECTORY_EDITORS)
-        _same_org(membership, service)
+        require_same_organisation(membership, service)
     changed = _apply_service(service, dict(fields))
     if changed:
         service.save()
@@ -249,10 +248,13 @@ def referral_create(
     note: str = "",
     assigned_to: User | None = None,
     follow_up_on: date | None = None,
+    send: bool = False,
 ) -> Referral:
-    """Propose a referral. Without the person's consent no identifying data may be shared."""
+    """Record a referral, and with `send` send it at once (a lawyer with an account is told by
+    e-mail and sees it in her tasks); without it, it stays a draft ("proposed") that reaches
+    nobody. Without the person's consent no identifying data may be shared."""
     _require(membership, REFERRAL_WRITERS)
-    _same_org(membership, incident, person)
+    require_same_organisation(membership, incident, person)
     if incident is None and person is None:
         raise ValidationError({"incident": _("Refer from an incident or a person.")})
     if (service is None) == (lawyer is None):
@@ -298,6 +300,11 @@ def referral_create(
         fields=["service" if service else "lawyer", "consent_given", "shares_identifying_data"],
         detail={"status": referral.status, "consent": consent_given},
     )
+    if send:
+        referral = referral_transition(
+            referral=referral, membership=membership, acting_user=acting_user, status=ReferralStatus.SENT,
+            follow_up_on=follow_up_on,
+        )
     return referral
 
 
@@ -319,7 +326,7 @@ def referral_transition(
     outcome: str = "",
     follow_up_on: date | None = None,
 ) -> Referral:
-    _same_org(membership, referral)
+    require_same_organisation(membership, referral)
     if membership.role == Role.LAWYER:
         if not _is_target_lawyer(referral, acting_user) or status not in LAWYER_MAY_SET:
             raise PermissionDenied
@@ -330,6 +337,9 @@ def referral_transition(
         referral_check_transition(referral.status, status)
     except ReferralFlowError as exc:
         raise ValidationError({"status": exc.message}, code="transition")
+    if status == ReferralStatus.DECLINED and membership.role == Role.LAWYER and not (outcome or "").strip():
+        # The organisation must know why, to find the person another way.
+        raise ValidationError({"outcome": _("Say why you decline the referral.")}, code="reason")
     now = timezone.now()
     referral.status = status
     changed = ["status", "updated_at"]
@@ -359,7 +369,61 @@ def referral_transition(
         actor=acting_user, action=f"referral.{status}", target=referral, fields=[c for c in changed if c != "updated_at"],
         detail={"status": status},
     )
+    if referral.lawyer_id and (
+        status == ReferralStatus.SENT
+        or (status in (ReferralStatus.ACCEPTED, ReferralStatus.DECLINED) and membership.role == Role.LAWYER)
+    ):
+        from amparo.response import tasks
+
+        referral_id = referral.pk
+        transaction.on_commit(lambda: tasks.referral_notify(referral_id, status))
     return referral
+
+
+REFERRAL_NOTICE_SUBJECTS: dict[str, Any] = {
+    ReferralStatus.SENT: gettext_lazy("Amparo: you have a new referral"),
+    ReferralStatus.ACCEPTED: gettext_lazy("Amparo: the lawyer accepted a referral"),
+    ReferralStatus.DECLINED: gettext_lazy("Amparo: the lawyer declined a referral"),
+}
+
+
+def referral_notification_send(*, referral_id: int, status: str) -> bool:
+    """E-mail the lawyer that a referral was sent to her, or its follower that the lawyer answered.
+
+    Claimed atomically (notified_status), so a job that runs twice sends one message; a failed
+    send gives the claim back so the queue's retry sends it. The message says only that there is
+    something to open and where: no names, no facts of the incident.
+    """
+    from django.conf import settings
+    from django.urls import reverse
+
+    referral = Referral.objects.select_related("lawyer", "assigned_to", "created_by").filter(
+        pk=referral_id, status=status
+    ).first()
+    if referral is None or status not in REFERRAL_NOTICE_SUBJECTS:
+        return False
+    recipient = referral.lawyer if status == ReferralStatus.SENT else (referral.assigned_to or referral.created_by)
+    if recipient is None or not recipient.email:
+        return False
+    claimed = Referral.objects.filter(pk=referral_id, status=status).exclude(notified_status=status).update(
+        notified_status=status
+    )
+    if not claimed:
+        return False
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = str(REFERRAL_NOTICE_SUBJECTS[status])
+            url = f"{settings.SITE_URL}{reverse('response:referral_detail', args=[referral.pk])}"
+            if status == ReferralStatus.SENT:
+                lead = _("A referral was sent to you. Open it to accept or decline it:")
+            else:
+                lead = _("The lawyer answered a referral you follow. Open it to see her answer:")
+            body = f"{lead}\n{url}\n"
+        send_mail(subject, body, None, [recipient.email], fail_silently=False)
+    except Exception:
+        Referral.objects.filter(pk=referral_id, notified_status=status).update(notified_status="")
+        raise
+    return True
 
 
 @transaction.atomic
@@ -367,7 +431,7 @@ def referral_follow_up_set(
     *, referral: Referral, membership: Membership, acting_user: User, follow_up_on: date | None, assigned_to: User | None
 ) -> Referral:
     _require(membership, REFERRAL_WRITERS)
-    _same_org(membership, referral)
+    require_same_organisation(membership, referral)
     if referral.status not in OPEN_STATUSES:
         raise ValidationError({"follow_up_on": _("This referral is closed.")})
     if follow_up_on is not None and follow_up_on < timezone.localdate():
@@ -391,7 +455,7 @@ def referral_feedback_record(
 ) -> Referral:
     """The person's view of how the service treated them: the community's monitoring of services."""
     _require(membership, REFERRAL_WRITERS)
-    _same_org(membership, referral)
+    require_same_organisation(membership, referral)
     if referral.status in (ReferralStatus.PROPOSED, ReferralStatus.WITHDRAWN):
         raise ValidationError({"feedback_rating": _("Feedback can be recorded once the referral was sent.")})
     try:
@@ -433,7 +497,7 @@ def _event(
 
 
 def _require_case_access(case: LegalCase, membership: Membership, acting_user: User) -> None:
-    _same_org(membership, case)
+    require_same_organisation(membership, case)
     _require(membership, CASE_WRITERS)
     if membership.role == Role.LAWYER and case.lawyer_id != acting_user.pk:
         raise PermissionDenied
@@ -454,7 +518,7 @@ def case_create(
 ) -> LegalCase:
     _require(membership, CASE_WRITERS)
     incidents, persons = list(incidents), list(persons)
-    _same_org(membership, *incidents, *persons)
+    require_same_organisation(membership, *incidents, *persons)
     if not incidents and not persons:
         raise ValidationError({"incidents": _("A case needs at least one incident or person.")})
     if membership.role == Role.LAWYER:
@@ -494,10 +558,50 @@ def case_create(
     return case
 
 
+def _case_title_for(incident: Incident | None, person: Person | None) -> str:
+    """A plain title for a case opened from a referral: what happened and where it was recorded.
+    Titles are shown in lists, so they carry codes and vocabulary labels, never names."""
+    parts: list[str] = []
+    if incident is not None:
+        labels = [str(link.term.label) for link in incident.violation_links.select_related("term")]
+        parts.append(", ".join(labels[:3]) or _("Incident"))
+        parts.append(incident.reference)
+    if person is not None:
+        parts.append(person.code_name)
+    return " · ".join(parts)[:200]
+
+
+@transaction.atomic
+def case_open_from_referral(*, referral: Referral, membership: Membership, acting_user: User) -> LegalCase:
+    """Open the legal case of an accepted referral, prefilled and linked; once only (a second
+    click returns the case already opened)."""
+    require_same_organisation(membership, referral)
+    if membership.role == Role.LAWYER and not _is_target_lawyer(referral, acting_user):
+        raise PermissionDenied
+    _require(membership, CASE_WRITERS)
+    referral = Referral.objects.select_for_update(of=("self",)).select_related("incident", "person", "legal_case").get(pk=referral.pk)
+    if referral.legal_case is not None:
+        return referral.legal_case
+    if referral.status not in (ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED):
+        raise ValidationError({"status": _("A legal case can be opened once the referral is accepted.")}, code="status")
+    case = case_create(
+        membership=membership, acting_user=acting_user,
+        title=_case_title_for(referral.incident, referral.person),
+        incidents=[referral.incident] if referral.incident else [],
+        persons=[referral.person] if referral.person else [],
+        lawyer=referral.lawyer,
+    )
+    referral.legal_case = case
+    referral.save(update_fields=["legal_case", "updated_at"])
+    audit.record(actor=acting_user, action="referral.case_opened", target=referral, fields=["legal_case"],
+                 detail={"case": case.reference})
+    return case
+
+
 @transaction.atomic
 def case_assign_lawyer(*, case: LegalCase, membership: Membership, acting_user: User, lawyer: User | None) -> LegalCase:
     _require(membership, (Role.ADMIN, Role.COORDINATOR))
-    _same_org(membership, case)
+    require_same_organisation(membership, case)
     case.lawyer = lawyer_member(organisation=case.organisation_id, user=lawyer)
     case.save(update_fields=["lawyer", "updated_at"])
     audit.record(actor=acting_user, action="case.lawyer_assigned", target=case, fields=["lawyer"])
@@ -507,7 +611,7 @@ def case_assign_lawyer(*, case: LegalCase, membership: Membership, acting_user: 
 @transaction.atomic
 def case_add_incident(*, case: LegalCase, membership: Membership, acting_user: User, incident: Incident) -> LegalCase:
     _require_case_access(case, membership, acting_user)
-    _same_org(membership, incident)
+    require_same_organisation(membership, incident)
     _obj, created = CaseIncident.objects.get_or_create(organisation_id=case.organisation_id, case=case, incident=incident)
     if created:
         for link in incident.person_links.all():
@@ -663,12 +767,13 @@ def deadline_add(
     title = _text(title, "title", max_length=160, required=True)
     if route is not None and route.case_id != case.pk:
         raise ValidationError({"route": _("Unknown choice.")})
+    if amount is not None and not 0 <= amount <= 3650:
+        raise ValidationError({"amount": _("Give a number between 0 and 3650.")})
+    if unit:
+        unit = _choice(unit, [u.value for u in Unit], "unit")
     if due_at is None:
         if amount is None or not unit:
             raise ValidationError({"due_at": _("Give a due date, or a number of days or hours.")})
-        unit = _choice(unit, [u.value for u in Unit], "unit")
-        if amount < 0 or amount > 3650:
-            raise ValidationError({"amount": _("Give a number between 0 and 3650.")})
         counted_from = counted_from or timezone.now()
         due_at = compute_due(counted_from, amount, unit)
     deadline = Deadline.objects.create(
@@ -731,7 +836,7 @@ def incident_evidence_add(
 ) -> EvidenceFile:
     """Attach a file to an incident the member can see: fingerprinted, stripped, encrypted, logged."""
     _require(membership, CASE_WRITERS)
-    _same_org(membership, incident)
+    require_same_organisation(membership, incident)
     return evidence_services.evidence_store(
         organisation=incident.organisation, uploaded=uploaded, acting_user=acting_user, incident=incident,
         description=_text(description, "description", max_length=1000),
@@ -921,7 +1026,7 @@ def security_record_create(
     assigned_to: User | None = None,
 ) -> SecurityRecord:
     _require(membership, SECURITY_ROLES)
-    _same_org(membership, incident, defender)
+    require_same_organisation(membership, incident, defender)
     if not defender.is_defender:
         raise ValidationError({"defender": _("Mark the person as an activist or human-rights defender first.")})
     if not incident.person_links.filter(person=defender).exists():
@@ -944,7 +1049,7 @@ def security_record_update(
     status: str | None = None, follow_up_on: date | None = None, assessment: str | None = None,
 ) -> SecurityRecord:
     _require(membership, SECURITY_ROLES)
-    _same_org(membership, record)
+    require_same_organisation(membership, record)
     changed = []
     if risk_level is not None:
         record.risk_level = _choice(risk_level, RiskLevel.values, "risk_level")
@@ -971,7 +1076,7 @@ def protective_measure_add(
     taken_on: date | None = None,
 ) -> ProtectiveMeasure:
     _require(membership, SECURITY_ROLES)
-    _same_org(membership, record)
+    require_same_organisation(membership, record)
     taken_on = taken_on or timezone.localdate()
     if taken_on > timezone.localdate():
         raise ValidationError({"taken_on": _("The date cannot be in the future.")})
