@@ -100,6 +100,19 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
+def _empty_database(url: str) -> None:
+    """Start from an empty schema so migrations seed vocabularies and places again.
+
+    Straight through psycopg: Amparo's own commands may write to the audit trail as they start,
+    which an older schema left by an earlier run would refuse.
+    """
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
 def _report_body(solution: str, narrative: str) -> bytes:
     return json.dumps({
         "pow": solution, "violations": ["arbitrary_detention"], "occurred_on": "2025-06-02", "department": "15",
@@ -184,7 +197,7 @@ def flood_phase(args: argparse.Namespace) -> bool:
         "AMPARO_INTAKE_RATE_REPORTS": str(args.flood_budget),
     })
     if args.database_url:
-        testing.manage(env, "shell", "-c", "from django.db import connection\nwith connection.cursor() as c:\n    c.execute('DROP SCHEMA public CASCADE; CREATE SCHEMA public')")
+        _empty_database(args.database_url)
     print(f"\nFlood phase: preparing a fresh database in {data_dir}…", flush=True)
     testing.prepare(env)
     server = testing.start(env, command=[
@@ -295,8 +308,7 @@ def main() -> int:
         data_dir,
     )
     if args.database_url:
-        # Start from an empty schema so migrations seed vocabularies and places again.
-        testing.manage(env, "shell", "-c", "from django.db import connection\nwith connection.cursor() as c:\n    c.execute('DROP SCHEMA public CASCADE; CREATE SCHEMA public')")
+        _empty_database(args.database_url)
     print(f"Preparing a fresh database in {data_dir}…", flush=True)
     testing.prepare(env)
     command = [
