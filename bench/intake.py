@@ -100,6 +100,19 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
+def _empty_database(url: str) -> None:
+    """Start from an empty schema so migrations seed vocabularies and places again.
+
+    Straight through psycopg: Amparo's own commands may write to the audit trail as they start,
+    which an older schema left by an earlier run would refuse.
+    """
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
 def _report_body(solution: str, narrative: str) -> bytes:
     return json.dumps({
         "pow": solution, "violations": ["arbitrary_detention"], "occurred_on": "2025-06-02", "department": "15",
@@ -184,7 +197,7 @@ def flood_phase(args: argparse.Namespace) -> bool:
         "AMPARO_INTAKE_RATE_REPORTS": str(args.flood_budget),
     })
     if args.database_url:
-        testing.manage(env, "shell", "-c", "from django.db import connection\nwith connection.cursor() as c:\n    c.execute('DROP SCHEMA public CASCADE; CREATE SCHEMA public')")
+        _empty_database(args.database_url)
     print(f"\nFlood phase: preparing a fresh database in {data_dir}…", flush=True)
     testing.prepare(env)
     server = testing.start(env, command=[
@@ -234,7 +247,8 @@ def flood_phase(args: argparse.Namespace) -> bool:
     flood_in = sum(n for key, n in statuses.items() if " 201" in key)
     budget = f"a hard budget of {args.flood_budget} per 10 min" if args.flood_budget else "no budget, a growing price"
     print(f"\nFlood, {'PostgreSQL' if args.database_url else 'SQLite'}, {budget}, base work {args.flood_pow_maxnumber}, "
-          f"gunicorn {args.workers} workers × {args.threads} threads, {os.cpu_count()} cores:")
+          f"gunicorn {args.workers} workers × {args.threads} threads, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f} at the end (other work on the machine slows the ninth's solving):")
     print(f"  flood ({args.flood_clients} clients, one process at nice 10): {flood_in} reports accepted in {args.flood_seconds:.0f} s; by kind and answer: {dict(sorted(statuses.items()))}")
     print(f"  price reached: {flood_result['highest_maxnumber'] // args.flood_pow_maxnumber}× the base work (still {price_after}× right after)")
     print(f"  ninth client: {len(accepted)}/{len(ninth)} ordinary reports accepted ({rate:.0%}), "
@@ -294,8 +308,7 @@ def main() -> int:
         data_dir,
     )
     if args.database_url:
-        # Start from an empty schema so migrations seed vocabularies and places again.
-        testing.manage(env, "shell", "-c", "from django.db import connection\nwith connection.cursor() as c:\n    c.execute('DROP SCHEMA public CASCADE; CREATE SCHEMA public')")
+        _empty_database(args.database_url)
     print(f"Preparing a fresh database in {data_dir}…", flush=True)
     testing.prepare(env)
     command = [

@@ -407,7 +407,8 @@ def test_production_set_up_through_nginx(site: Site) -> None:
         page.check("input[name=violations][value=arbitrary_detention]")
         page.check("input[name=perpetrators][value=pnp_officer]")
         page.fill("#id_narrative", "Registrado en producción detrás de nginx.")
-        page.fill("#id_people_affected", "1")
+        # Optional sections fold away behind a summary; open the ones holding what we fill.
+        page.eval_on_selector_all("details", "all => all.forEach(d => { d.open = true; })")
         page.check("#id_consent_store")
         page.fill("#id_p-code_name", "Orquídea")
         page.click("#incident-form button[type=submit]")
