@@ -22,6 +22,7 @@ from amparo.audit import services as audit
 from amparo.evidence import services as evidence_services
 from amparo.evidence.models import CustodyAction, CustodyEvent, EvidenceFile
 from amparo.lib.urls import absolute_url
+from amparo.lib.urls import absolute_url
 from amparo.records.models import Incident, Person
 from amparo.response import conf
 from amparo.response.lib import bundle as bundle_format
@@ -414,7 +415,7 @@ def referral_notification_send(*, referral_id: int, status: str) -> bool:
     try:
         with translation.override(settings.LANGUAGE_CODE):
             subject = str(REFERRAL_NOTICE_SUBJECTS[status])
-            url = f"{settings.SITE_URL}{reverse('response:referral_detail', args=[referral.pk])}"
+            url = absolute_url(reverse("response:referral_detail", args=[referral.pk]))
             if status == ReferralStatus.SENT:
                 lead = _("A referral was sent to you. Open it to accept or decline it:")
             else:
