@@ -5,7 +5,8 @@ Every error body is {"error": {"code": ..., "message": ..., "fields": {...}}}.
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import Any, get_args
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -15,9 +16,14 @@ from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer
+from pydantic_core.core_schema import ErrorType
 
 from amparo.accounts.models import Membership
+from amparo.lib.errors import Conflict
+
+logger = logging.getLogger("django.request")
 
 
 class TokenAuth(HttpBearer):
@@ -52,7 +58,51 @@ class ErrorOut(Schema):
     error: ErrorBody
 
 
-api = NinjaAPI(
+# Every status an operation may answer besides its own, documented with the one error body.
+# A word on each, in the OpenAPI schema.
+_COMMON_ERRORS = {
+    "400": "The request is malformed (the body is not JSON, a filter is not valid).",
+    "403": "Refused: the token's role does not allow this; on public routes, the form is closed or the receipt and passphrase do not match.",
+    "404": "Not found, or not yours: the same answer for both.",
+    "413": "The request body is too large.",
+    "422": "Some fields are not valid; `fields` says which and why.",
+    "429": "Too many requests; try again in a few minutes.",
+    "500": "An unexpected error on the server, in the same shape.",
+}
+_TOKEN_ERRORS = {
+    "401": "A valid API token is required.",
+}
+_WRITE_ERRORS = {
+    "409": "The action does not fit the record's current state (already closed, locked, …).",
+    "415": "The body must be JSON (Content-Type: application/json).",
+}
+
+
+class AmparoAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI schema documents every error status in the one error shape."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        error_schema = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in error_schema.pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        components.setdefault("ErrorOut", error_schema)
+        error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for item in schema.get("paths", {}).values():
+            for method, operation in item.items():
+                codes = dict(_COMMON_ERRORS)
+                if operation.get("security"):
+                    codes.update(_TOKEN_ERRORS)
+                if method in ("post", "put", "patch", "delete"):
+                    codes.update(_WRITE_ERRORS)
+                responses = operation.setdefault("responses", {})
+                for code, description in sorted(codes.items()):
+                    responses.setdefault(code, {"description": description, "content": error_ref})
+        return schema
+
+
+api = AmparoAPI(
     title="Amparo API",
     version="1",
     urls_namespace="api",
@@ -69,7 +119,9 @@ def error_response(request: HttpRequest, status: int, code: str, message: str, f
 
 
 # Pydantic writes its messages in English; these say the same through gettext. Errors raised
-# by our own validators (PydanticCustomError) are translated already and pass through.
+# by our own validators (PydanticCustomError) are translated already and pass through; any other
+# pydantic error gets a plain translated word rather than English.
+_PYDANTIC_TYPES = frozenset(get_args(ErrorType))
 _PYDANTIC_MESSAGES = {
     "missing": gettext_lazy("This field is required."),
     "extra_forbidden": gettext_lazy("Unknown field."),
@@ -97,13 +149,25 @@ _PYDANTIC_MESSAGES = {
     "model_type": gettext_lazy("Must be a JSON object."),
     "model_attributes_type": gettext_lazy("Must be a JSON object."),
     "dict_type": gettext_lazy("Must be a JSON object."),
+    "datetime_type": gettext_lazy("Not a valid date and time (YYYY-MM-DDTHH:MM:SS±HH:MM)."),
+    "datetime_parsing": gettext_lazy("Not a valid date and time (YYYY-MM-DDTHH:MM:SS±HH:MM)."),
+    "datetime_from_date_parsing": gettext_lazy("Not a valid date and time (YYYY-MM-DDTHH:MM:SS±HH:MM)."),
+    "datetime_object_invalid": gettext_lazy("Not a valid date and time (YYYY-MM-DDTHH:MM:SS±HH:MM)."),
+    "uuid_type": gettext_lazy("Not a valid identifier."),
+    "uuid_parsing": gettext_lazy("Not a valid identifier."),
+    "literal_error": gettext_lazy("Not an allowed value; choose one of: %(expected)s."),
+    "float_type": gettext_lazy("Must be a number."),
+    "float_parsing": gettext_lazy("Must be a number."),
+    "string_unicode": gettext_lazy("Some characters could not be read or are not allowed. Please check the text and send it again."),
+    "json_invalid": gettext_lazy("The request body is not valid JSON."),
 }
 
 
 def _message(err: dict[str, Any]) -> str:
-    template = _PYDANTIC_MESSAGES.get(err.get("type", ""))
+    kind = err.get("type", "")
+    template = _PYDANTIC_MESSAGES.get(kind)
     if template is None:
-        return str(err.get("msg", "invalid"))
+        return _("Not a valid value.") if kind in _PYDANTIC_TYPES else str(err.get("msg", _("Not a valid value.")))
     try:
         return str(template) % {k: v for k, v in (err.get("ctx") or {}).items()}
     except (KeyError, TypeError, ValueError):
@@ -155,14 +219,22 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 @api.exception_handler(RequestDataTooBig)
-def _too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
-    # Unhandled, Django would answer with its HTML 400 page (which also fails for token users).
-    return error_response(request, 413, "too_large", _("The request body is too large."))
-
-
-@api.exception_handler(RequestDataTooBig)
 def _too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Unhandled, Django would answer with its HTML 400 page (which also fails for token users).
     return error_response(request, 413, "too_large", _("What you sent is too large. Send fewer or smaller files."))
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Logged like Django's own 500s (the anonymous-route filter drops public callers' lines);
+    # the caller gets the API's shape in its language, never the HTML error page.
+    logger.error("Unexpected error in the API: %s", type(exc).__name__, exc_info=exc, extra={"request": request, "status_code": 500})
+    return error_response(request, 500, "server_error", _("Something went wrong on our side. Please try again later; if it happens again, tell your organisation's administrator."))
+
+
+@api.exception_handler(Conflict)
+def _conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+    return error_response(request, 409, exc.code, exc.message)
 
 
 @api.exception_handler(ApiError)

@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "amparo.web.middleware.SignedInNoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "amparo.accounts.middleware.OrganisationMiddleware",
     "amparo.accounts.middleware.TwoFactorRequiredMiddleware",
@@ -119,6 +120,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "amparo.web.middleware.UnreadableQueryMiddleware",
 ]
 
 ROOT_URLCONF = "amparo.urls"

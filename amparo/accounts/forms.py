@@ -4,11 +4,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from amparo.accounts.models import PUBLIC_NAME_MAX, Role
+from amparo.lib import inputs
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(label=_("User name"), max_length=150)
-    password = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput)
+    username = inputs.TextField(label=_("User name"), max_length=150)
+    password = inputs.TextField(label=_("Password"), strip=False, widget=forms.PasswordInput)
 
 
 class TokenForm(forms.Form):
@@ -25,8 +26,8 @@ class InvitationForm(forms.Form):
 
 
 class OrganisationForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
-    public_name = forms.CharField(
+    name = inputs.TextField(label=_("Name"), max_length=120)
+    public_name = inputs.TextField(
         label=_("Name on public pages"), max_length=PUBLIC_NAME_MAX, required=False,
         help_text=_("Short and neutral: it appears at the top of the report form, the emergency form and the alerts pages, where others may see the screen."),
     )
@@ -46,9 +47,9 @@ class RoleForm(forms.Form):
 class AcceptInvitationForm(forms.Form):
     username = forms.RegexField(label=_("Choose a user name"), regex=r"^[\w.@+-]{3,150}$", max_length=150,
                                 error_messages={"invalid": _("Use 3 or more letters, digits or . @ + - _")})
-    password = forms.CharField(label=_("Choose a password"), strip=False, widget=forms.PasswordInput,
+    password = inputs.TextField(label=_("Choose a password"), strip=False, widget=forms.PasswordInput,
                                help_text=_("At least 10 characters. A sentence is easier to remember."))
-    password2 = forms.CharField(label=_("Repeat the password"), strip=False, widget=forms.PasswordInput)
+    password2 = inputs.TextField(label=_("Repeat the password"), strip=False, widget=forms.PasswordInput)
 
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean()
@@ -58,4 +59,4 @@ class AcceptInvitationForm(forms.Form):
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(label=_("What is this token for?"), max_length=80)
+    name = inputs.TextField(label=_("What is this token for?"), max_length=80)

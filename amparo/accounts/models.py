@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from amparo.lib.scoping import OrganisationManager
 from amparo.vault.fields import EncryptedTextField
 from amparo.vault.plain import Plain
 
@@ -64,6 +65,7 @@ class Organisation(models.Model):
         "slug": (Plain.PUBLIC, "part of its public URLs"),
         "department_code": (Plain.CODED, "INEI department code"),
         "reference_prefix": (Plain.CODED, "prefix of the references Amparo makes"),
+        "public_name": (Plain.PUBLIC, "the neutral name shown on the public pages"),
     }
 
     name = models.CharField(_("name"), max_length=120)
@@ -94,6 +96,8 @@ class Membership(models.Model):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique")]
@@ -127,6 +131,8 @@ class Invitation(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    objects = OrganisationManager()
+
 
 class ApiToken(models.Model):
     """A bearer token for the JSON API, bound to one membership (so one organisation and role)."""
@@ -144,3 +150,5 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrganisationManager()

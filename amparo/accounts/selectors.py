@@ -30,7 +30,7 @@ def membership_active_for(*, user: User, organisation_id: int | None) -> Members
 def organisation_members(*, membership: Membership) -> QuerySet[Membership]:
     if membership.role != Role.ADMIN:
         raise Http404
-    return Membership.objects.filter(organisation=membership.organisation).select_related("user").order_by("user__username")
+    return Membership.objects.for_member(membership).select_related("user").order_by("user__username")
 
 
 def organisation_by_slug(*, slug: str) -> Organisation:

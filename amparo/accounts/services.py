@@ -122,7 +122,7 @@ def membership_deactivate(*, membership: Membership, acting_user: User) -> Membe
 
 def _keep_one_admin(membership: Membership, *, new_role: str | None) -> None:
     if membership.role == Role.ADMIN and new_role != Role.ADMIN:
-        others = Membership.objects.filter(organisation=membership.organisation, role=Role.ADMIN, is_active=True).exclude(pk=membership.pk)
+        others = Membership.objects.for_member(membership).filter(role=Role.ADMIN, is_active=True).exclude(pk=membership.pk)
         if not others.exists():
             raise ValidationError(_("An organisation needs at least one active administrator."))
 

@@ -168,7 +168,7 @@ def api_token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
 def _members_page(request: HttpRequest, *, invite_form: InvitationForm | None = None, org_form: OrganisationForm | None = None, status: int = 200) -> HttpResponse:
     membership: Membership = request.membership  # type: ignore[attr-defined]
     org = membership.organisation
-    invitations = Invitation.objects.filter(organisation=org, accepted_at__isnull=True, revoked_at__isnull=True).order_by("-created_at")
+    invitations = Invitation.objects.for_member(membership).filter(accepted_at__isnull=True, revoked_at__isnull=True).order_by("-created_at")
     return render(request, "accounts/members.html", {
         "members": organisation_members(membership=membership), "invitations": invitations,
         "invite_form": invite_form or InvitationForm(), "roles": Role.choices,
@@ -216,17 +216,13 @@ def invite(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ADMIN)
 @require_POST
 def invitation_revoke_view(request: HttpRequest, invitation_id: int) -> HttpResponse:
-    invitation = Invitation.objects.filter(pk=invitation_id, organisation=request.organisation).first()  # type: ignore[attr-defined]
-    if invitation is None:
-        raise Http404
+    invitation = Invitation.objects.get_for_member(request.membership, pk=invitation_id)  # type: ignore[attr-defined]
     services.invitation_revoke(invitation=invitation, acting_user=request.user)  # type: ignore[arg-type]
     return redirect("accounts:members")
 
 
 def _member(request: HttpRequest, membership_id: int) -> Membership:
-    member = Membership.objects.filter(pk=membership_id, organisation=request.organisation).select_related("user", "organisation").first()  # type: ignore[attr-defined]
-    if member is None:
-        raise Http404
+    member: Membership = Membership.objects.select_related("user", "organisation").get_for_member(request.membership, pk=membership_id)  # type: ignore[attr-defined]
     return member
 
 

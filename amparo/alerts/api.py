@@ -30,6 +30,7 @@ from amparo.alerts.schemas import (
     WithdrawIn,
 )
 from amparo.api import ApiError
+from amparo.lib.inputs import PathId, RegionCode, Slug
 
 router = Router()
 
@@ -63,26 +64,26 @@ def alarm_create(request: HttpRequest, payload: AlarmIn):  # type: ignore[no-unt
 
 
 @router.get("alerts/alarms/{alarm_id}", response=AlarmDetailOut)
-def alarm_detail(request: HttpRequest, alarm_id: int):  # type: ignore[no-untyped-def]
+def alarm_detail(request: HttpRequest, alarm_id: PathId):  # type: ignore[no-untyped-def]
     return selectors.alarm_read_for(membership=_membership(request), alarm_id=alarm_id)
 
 
 @router.post("alerts/alarms/{alarm_id}/acknowledge", response=AckOut)
-def alarm_acknowledge(request: HttpRequest, alarm_id: int):  # type: ignore[no-untyped-def]
+def alarm_acknowledge(request: HttpRequest, alarm_id: PathId):  # type: ignore[no-untyped-def]
     membership = _membership(request)
     alarm = selectors.alarm_get_for(membership=membership, alarm_id=alarm_id)
     return services.alarm_acknowledge(alarm=alarm, membership=membership)
 
 
 @router.post("alerts/alarms/{alarm_id}/close", response=AlarmOut)
-def alarm_close(request: HttpRequest, alarm_id: int):  # type: ignore[no-untyped-def]
+def alarm_close(request: HttpRequest, alarm_id: PathId):  # type: ignore[no-untyped-def]
     membership = _membership(request)
     alarm = selectors.alarm_get_for(membership=membership, alarm_id=alarm_id)
     return services.alarm_close(alarm=alarm, membership=membership)
 
 
 @router.post("alerts/alarms/{alarm_id}/detained", response={201: DetainedOut})
-def detained_add(request: HttpRequest, alarm_id: int, payload: DetainedIn):  # type: ignore[no-untyped-def]
+def detained_add(request: HttpRequest, alarm_id: PathId, payload: DetainedIn):  # type: ignore[no-untyped-def]
     membership = _membership(request)
     alarm = selectors.alarm_get_for(membership=membership, alarm_id=alarm_id)
     person = services.detained_add(alarm=alarm, membership=membership, **payload.dict())
@@ -90,7 +91,7 @@ def detained_add(request: HttpRequest, alarm_id: int, payload: DetainedIn):  # t
 
 
 @router.post("alerts/detained/{detained_id}/release", response=DetainedOut)
-def detained_release(request: HttpRequest, detained_id: int, payload: ReleaseIn):  # type: ignore[no-untyped-def]
+def detained_release(request: HttpRequest, detained_id: PathId, payload: ReleaseIn):  # type: ignore[no-untyped-def]
     membership = _membership(request)
     person = selectors.detained_get_for(membership=membership, detained_id=detained_id)
     return _detained_out(services.detained_release(detained=person, membership=membership, released_at=payload.released_at))
@@ -113,19 +114,19 @@ def alert_create(request: HttpRequest, payload: AlertIn):  # type: ignore[no-unt
 
 
 @router.get("alerts/community/{alert_id}", response=AlertOut)
-def alert_detail(request: HttpRequest, alert_id: int):  # type: ignore[no-untyped-def]
+def alert_detail(request: HttpRequest, alert_id: PathId):  # type: ignore[no-untyped-def]
     return selectors.alert_get_for(membership=_membership(request), alert_id=alert_id)
 
 
 @router.post("alerts/community/{alert_id}/publish", response=AlertOut)
-def alert_publish(request: HttpRequest, alert_id: int, payload: PublishIn):  # type: ignore[no-untyped-def]
+def alert_publish(request: HttpRequest, alert_id: PathId, payload: PublishIn):  # type: ignore[no-untyped-def]
     membership = _membership(request)
     alert = selectors.alert_get_for(membership=membership, alert_id=alert_id)
     return services.alert_publish(alert=alert, membership=membership, **payload.dict())
 
 
 @router.post("alerts/community/{alert_id}/withdraw", response=AlertOut)
-def alert_withdraw(request: HttpRequest, alert_id: int, payload: WithdrawIn):  # type: ignore[no-untyped-def]
+def alert_withdraw(request: HttpRequest, alert_id: PathId, payload: WithdrawIn):  # type: ignore[no-untyped-def]
     membership = _membership(request)
     alert = selectors.alert_get_for(membership=membership, alert_id=alert_id)
     return services.alert_withdraw(alert=alert, membership=membership, reason=payload.reason)
@@ -154,7 +155,7 @@ def _public_organisation(slug: str) -> Organisation:
 
 
 @router.post("public/alerts/{org}/subscriptions", response={202: SubscribeOut}, auth=None)
-def subscribe(request: HttpRequest, org: str, payload: SubscribeIn):  # type: ignore[no-untyped-def]
+def subscribe(request: HttpRequest, org: Slug, payload: SubscribeIn):  # type: ignore[no-untyped-def]
     from amparo.alerts.public_views import SUBSCRIBE_LIMIT, over_limit
 
     organisation = _public_organisation(org)
@@ -178,7 +179,7 @@ def unsubscribe(request: HttpRequest, payload: TokenIn):  # type: ignore[no-unty
 
 
 @router.get("public/alerts/{org}/{region}", response=list[PublicAlertOut], auth=None)
-def public_alerts(request: HttpRequest, org: str, region: str):  # type: ignore[no-untyped-def]
+def public_alerts(request: HttpRequest, org: Slug, region: RegionCode):  # type: ignore[no-untyped-def]
     organisation = _public_organisation(org)
     if not services.alert_settings_for(organisation).public_alerts:
         raise Http404

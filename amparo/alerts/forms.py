@@ -17,6 +17,7 @@ from amparo.alerts.models import (
     Severity,
 )
 from amparo.alerts.services import RESPONDER_ROLES
+from amparo.lib import inputs
 from amparo.places.models import Department, District
 
 if TYPE_CHECKING:
@@ -41,10 +42,10 @@ def region_choices() -> list[tuple[str, str]]:
 class AlarmForm(forms.Form):
     kind = forms.ChoiceField(label=_("What kind of emergency is it?"), choices=AlarmKind.choices, widget=forms.RadioSelect)
     district = forms.ChoiceField(label=_("District"), required=False)
-    place = forms.CharField(label=_("Place (venue, street, corner)"), max_length=300, required=False)
-    police_station = forms.CharField(label=_("Police station (comisaría), if known"), max_length=200, required=False)
-    people_count = forms.IntegerField(label=_("How many people"), min_value=1, max_value=500, initial=1)
-    description = forms.CharField(
+    place = inputs.TextField(label=_("Place (venue, street, corner)"), max_length=300, required=False)
+    police_station = inputs.TextField(label=_("Police station (comisaría), if known"), max_length=200, required=False)
+    people_count = inputs.IntegerField(label=_("How many people"), min_value=1, max_value=500, initial=1)
+    description = inputs.TextField(
         label=_("Tell us more (optional)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
@@ -54,23 +55,23 @@ class AlarmForm(forms.Form):
 
 
 class PublicAlarmForm(AlarmForm):
-    contact = forms.CharField(
+    contact = inputs.TextField(
         label=_("How can we reach you safely? (optional)"), max_length=300, required=False,
         help_text=_("A phone number or a safe time to call. Leave it empty if it is not safe."),
     )
 
 
 class DetainedForm(forms.Form):
-    code_name = forms.CharField(label=_("Code name"), max_length=60)
-    held_at = forms.CharField(label=_("Where the person is held"), max_length=300, required=False)
+    code_name = inputs.TextField(label=_("Code name"), max_length=60)
+    held_at = inputs.TextField(label=_("Where the person is held"), max_length=300, required=False)
     basis = forms.ChoiceField(label=_("Legal basis the police gave"), choices=DetentionBasis.choices)
-    since = forms.DateTimeField(label=_("Held since"), widget=DATETIME_INPUT, input_formats=["%Y-%m-%dT%H:%M"])
-    distance_hours = forms.IntegerField(label=_("Extra hours for distance"), min_value=0, max_value=240, initial=0)
-    notes = forms.CharField(label=_("Notes"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    since = inputs.DateTimeField(label=_("Held since"), widget=DATETIME_INPUT, input_formats=["%Y-%m-%dT%H:%M"])
+    distance_hours = inputs.IntegerField(label=_("Extra hours for distance"), min_value=0, max_value=240, initial=0)
+    notes = inputs.TextField(label=_("Notes"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ReleaseForm(forms.Form):
-    released_at = forms.DateTimeField(label=_("Released at"), widget=DATETIME_INPUT, input_formats=["%Y-%m-%dT%H:%M"])
+    released_at = inputs.DateTimeField(label=_("Released at"), widget=DATETIME_INPUT, input_formats=["%Y-%m-%dT%H:%M"])
 
 
 def release_forms(detentions: list[Any], *, now: Any) -> list[tuple[Any, Any, ReleaseForm]]:
@@ -92,7 +93,7 @@ class ShiftForm(forms.Form):
         label=_("Until"), widget=forms.TimeInput(attrs={"type": "time"}), initial=time(20),
         help_text=_("An end before the start runs past midnight; the same time as the start means 24 hours."),
     )
-    level = forms.IntegerField(
+    level = inputs.IntegerField(
         label=_("Escalation order"), min_value=0, max_value=9, initial=0,
         help_text=_("0 is called first; 1 if nobody answers in time; and so on."),
     )
@@ -108,15 +109,15 @@ class AlertForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=AlertKind.choices)
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, initial=Severity.WARNING)
     region = forms.ChoiceField(label=_("Region"))
-    report = forms.CharField(
+    report = inputs.TextField(
         label=_("What happened (internal, never published as is)"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
     )
-    perpetrator_description = forms.CharField(label=_("Description of the aggressor"), max_length=400, required=False)
-    vehicle = forms.CharField(label=_("Vehicle"), max_length=200, required=False)
-    area = forms.CharField(label=_("Area"), max_length=200, required=False)
-    phone = forms.CharField(label=_("Aggressor's phone number"), max_length=40, required=False)
-    plate = forms.CharField(label=_("Vehicle plate"), max_length=20, required=False)
-    expires_on = forms.DateField(
+    perpetrator_description = inputs.TextField(label=_("Description of the aggressor"), max_length=400, required=False)
+    vehicle = inputs.TextField(label=_("Vehicle"), max_length=200, required=False)
+    area = inputs.TextField(label=_("Area"), max_length=200, required=False)
+    phone = inputs.TextField(label=_("Aggressor's phone number"), max_length=40, required=False)
+    plate = inputs.TextField(label=_("Vehicle plate"), max_length=20, required=False)
+    expires_on = inputs.DateField(
         label=_("Expires on"), widget=forms.DateInput(attrs={"type": "date"}), required=False,
         help_text=_("30 days if left empty."),
     )
@@ -133,20 +134,20 @@ def end_of_day(day) -> datetime | None:  # type: ignore[no-untyped-def]
 
 
 class ModerateForm(forms.Form):
-    title = forms.CharField(label=_("Public title"), max_length=120)
-    public_text = forms.CharField(
+    title = inputs.TextField(label=_("Public title"), max_length=120)
+    public_text = inputs.TextField(
         label=_("Public text"), max_length=600, widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("No detail about the person affected: only what others need to stay safe."),
     )
-    perpetrator_description = forms.CharField(label=_("Description of the aggressor"), max_length=400, required=False)
-    vehicle = forms.CharField(label=_("Vehicle"), max_length=200, required=False)
-    area = forms.CharField(label=_("Area"), max_length=200, required=False)
+    perpetrator_description = inputs.TextField(label=_("Description of the aggressor"), max_length=400, required=False)
+    vehicle = inputs.TextField(label=_("Vehicle"), max_length=200, required=False)
+    area = inputs.TextField(label=_("Area"), max_length=200, required=False)
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
     legal_basis = forms.ChoiceField(label=_("Legal basis for publishing"), choices=LegalBasis.choices)
-    legal_reason = forms.CharField(
+    legal_reason = inputs.TextField(
         label=_("Why publishing is necessary"), max_length=600, widget=forms.Textarea(attrs={"rows": 2})
     )
-    expires_on = forms.DateField(label=_("Expires on"), widget=forms.DateInput(attrs={"type": "date"}))
+    expires_on = inputs.DateField(label=_("Expires on"), widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class RejectForm(forms.Form):
@@ -154,12 +155,12 @@ class RejectForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for withdrawal"), max_length=600, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = inputs.TextField(label=_("Reason for withdrawal"), max_length=600, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class LookupForm(forms.Form):
-    phone = forms.CharField(label=_("Phone number"), max_length=40, required=False)
-    plate = forms.CharField(label=_("Vehicle plate"), max_length=20, required=False)
+    phone = inputs.TextField(label=_("Phone number"), max_length=40, required=False)
+    plate = inputs.TextField(label=_("Vehicle plate"), max_length=20, required=False)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -175,8 +176,8 @@ class SubscribeForm(forms.Form):
         choices=[(Channel.EMAIL, _("Email")), (Channel.SMS, _("Text message")), (Channel.WEBPUSH, _("Notifications in this browser"))],
         widget=forms.RadioSelect, initial=Channel.EMAIL,
     )
-    address = forms.CharField(label=_("Email address or phone number"), max_length=254, required=False)
-    push_subscription = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
+    address = inputs.TextField(label=_("Email address or phone number"), max_length=254, required=False)
+    push_subscription = inputs.TextField(widget=forms.HiddenInput, required=False, max_length=2000)
     regions = forms.MultipleChoiceField(label=_("Regions"), widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
@@ -189,9 +190,9 @@ class SubscribeForm(forms.Form):
 
 
 class SettingsForm(forms.Form):
-    escalation_minutes = forms.IntegerField(label=_("Minutes before calling the next people"), min_value=1, max_value=240)
+    escalation_minutes = inputs.IntegerField(label=_("Minutes before calling the next people"), min_value=1, max_value=240)
     webhook_url = forms.URLField(label=_("SMS/WhatsApp gateway webhook URL"), required=False, max_length=500, assume_scheme="https")
-    webhook_secret = forms.CharField(
+    webhook_secret = inputs.TextField(
         label=_("Gateway secret"), required=False, max_length=200, widget=forms.PasswordInput,
         help_text=_("Leave empty to keep the current secret."),
     )

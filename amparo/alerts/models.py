@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from amparo.alerts.lib import detention
 from amparo.alerts.lib.roster import ShiftRule
+from amparo.lib.scoping import OrganisationManager
 from amparo.vault.fields import EncryptedTextField
 from amparo.vault.plain import Plain
 
@@ -41,6 +42,8 @@ class AlertSettings(models.Model):
     emergency_token = models.CharField(max_length=32, unique=True)
     public_alerts = models.BooleanField(_("publish community alerts"), default=True)
 
+    objects = OrganisationManager()
+
     def __str__(self) -> str:
         return f"alert settings of {self.organisation_id}"
 
@@ -60,6 +63,8 @@ class OnCallShift(models.Model):
     end = models.TimeField(_("until"))
     level = models.PositiveSmallIntegerField(_("escalation order"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationManager()
 
     class Meta:
         ordering = ["level", "start", "pk"]
@@ -126,6 +131,8 @@ class Alarm(models.Model):
 
     SENSITIVE_FIELDS = ("place", "police_station", "description", "contact")
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["-raised_at", "-pk"]
         indexes = [
@@ -163,6 +170,8 @@ class AlarmNotification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["step", "pk"]
         constraints = [
@@ -177,6 +186,8 @@ class AlarmAcknowledgement(models.Model):
     alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="acknowledgements")
     membership = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
+
+    objects = OrganisationManager()
 
     class Meta:
         ordering = ["at", "pk"]
@@ -221,6 +232,8 @@ class DetainedPerson(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     SENSITIVE_FIELDS = ("held_at", "notes")
+
+    objects = OrganisationManager()
 
     class Meta:
         ordering = ["since", "pk"]
@@ -319,6 +332,8 @@ class CommunityAlert(models.Model):
         "withdrawal_reason",
     )
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
@@ -361,6 +376,8 @@ class Subscriber(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = OrganisationManager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["organisation", "channel", "address_index"], name="subscriber_once")
@@ -371,6 +388,8 @@ class SubscriberRegion(models.Model):
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="regions")
     region = models.ForeignKey("places.Department", on_delete=models.PROTECT, related_name="+")
+
+    objects = OrganisationManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["subscriber", "region"], name="subscriber_region_once")]
@@ -389,6 +408,8 @@ class StaffDevice(models.Model):
     subscription = EncryptedTextField()
     subscription_index = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationManager()
 
     class Meta:
         constraints = [
@@ -429,6 +450,8 @@ class Delivery(models.Model):
     detail = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrganisationManager()
 
     class Meta:
         constraints = [

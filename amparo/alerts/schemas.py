@@ -1,31 +1,44 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import Field, StrictInt
 
+from amparo.alerts.lib.detention import Standing
+from amparo.alerts.models import (
+    AlarmKind,
+    AlarmSource,
+    AlarmStatus,
+    AlertKind,
+    AlertStatus,
+    Channel,
+    DetentionBasis,
+    LegalBasis,
+    Severity,
+)
+from amparo.lib.inputs import StrictIn as Strict
 
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
+RegionCode = Annotated[str, Field(pattern=r"^\d{2}$")]
 
 
 class AlarmIn(Strict):
-    kind: str = Field(max_length=12)
-    district: str | None = Field(default=None, max_length=6)
+    kind: AlarmKind
+    district: str | None = Field(default=None, pattern=r"^\d{6}$")
     place: str = Field(default="", max_length=300)
     police_station: str = Field(default="", max_length=200)
     description: str = Field(default="", max_length=2000)
-    people_count: int = Field(default=1, ge=1, le=500)
+    people_count: StrictInt = Field(default=1, ge=1, le=500)
 
 
 class AlarmOut(Schema):
     id: int
     uuid: UUID
-    kind: str
-    source: str
-    status: str
+    kind: AlarmKind
+    source: AlarmSource
+    status: AlarmStatus
     district: str | None = Field(None, alias="district_id")
     people_count: int
     raised_at: datetime
@@ -52,8 +65,8 @@ class DetainedIn(Strict):
     code_name: str = Field(max_length=60)
     since: datetime
     held_at: str = Field(default="", max_length=300)
-    basis: str = Field(default="unknown", max_length=24)
-    distance_hours: int = Field(default=0, ge=0, le=240)
+    basis: DetentionBasis = DetentionBasis.UNKNOWN
+    distance_hours: StrictInt = Field(default=0, ge=0, le=240)
     notes: str = Field(default="", max_length=2000)
 
 
@@ -66,36 +79,36 @@ class DetainedOut(Schema):
     alarm: int
     code_name: str
     held_at: str
-    basis: str
+    basis: DetentionBasis
     since: datetime
     released_at: datetime | None
     deadline: datetime
-    standing: str
+    standing: Standing
 
 
 class AlertIn(Strict):
-    kind: str = Field(max_length=12)
-    region: str = Field(max_length=2)
-    report: str = Field(max_length=2000)
-    severity: str = Field(default="warning", max_length=8)
+    kind: AlertKind
+    region: RegionCode
+    report: str = Field(min_length=1, max_length=2000)
+    severity: Severity = Severity.WARNING
     perpetrator_description: str = Field(default="", max_length=400)
     vehicle: str = Field(default="", max_length=200)
     area: str = Field(default="", max_length=200)
     phone: str = Field(default="", max_length=40)
     plate: str = Field(default="", max_length=20)
     expires_at: datetime | None = None
-    incident: int | None = Field(default=None, description="Id of the incident the alert comes from")
+    incident: StrictInt | None = Field(default=None, ge=1, le=2**63 - 1, description="Id of the incident the alert comes from")
 
 
 class PublishIn(Strict):
     title: str = Field(max_length=120)
     public_text: str = Field(max_length=600)
-    legal_basis: str = Field(max_length=16)
+    legal_basis: LegalBasis
     legal_reason: str = Field(max_length=600)
     perpetrator_description: str | None = Field(default=None, max_length=400)
     vehicle: str | None = Field(default=None, max_length=200)
     area: str | None = Field(default=None, max_length=200)
-    severity: str | None = Field(default=None, max_length=8)
+    severity: Severity | None = None
     expires_at: datetime | None = None
 
 
@@ -106,16 +119,16 @@ class WithdrawIn(Strict):
 class AlertOut(Schema):
     id: int
     uuid: UUID
-    kind: str
-    severity: str
-    status: str
+    kind: AlertKind
+    severity: Severity
+    status: AlertStatus
     region: str = Field(alias="region_id")
     title: str
     public_text: str
     perpetrator_description: str
     vehicle: str
     area: str
-    legal_basis: str
+    legal_basis: LegalBasis | Literal[""]
     expires_at: datetime
     published_at: datetime | None
     withdrawn_at: datetime | None
@@ -130,7 +143,7 @@ class LookupIn(Strict):
 class LookupMatch(Schema):
     uuid: UUID
     title: str
-    severity: str
+    severity: Severity
     region: str = Field(alias="region_id")
     published_at: datetime | None
     expires_at: datetime
@@ -142,10 +155,10 @@ class LookupOut(Schema):
 
 
 class SubscribeIn(Strict):
-    channel: str = Field(max_length=8)
-    address: str | dict = Field(description="Email, phone number, or the browser's PushSubscription JSON")
-    regions: list[str] = Field(max_length=30)
-    language: str = Field(default="es", max_length=5)
+    channel: Channel
+    address: Annotated[str, Field(max_length=500)] | dict = Field(description="Email, phone number, or the browser's PushSubscription JSON")
+    regions: list[RegionCode] = Field(min_length=1, max_length=30)
+    language: Literal["es", "en"] = "es"
 
 
 class SubscribeOut(Schema):
@@ -158,8 +171,8 @@ class TokenIn(Strict):
 
 class PublicAlertOut(Schema):
     uuid: UUID
-    kind: str
-    severity: str
+    kind: AlertKind
+    severity: Severity
     title: str
     public_text: str
     perpetrator_description: str

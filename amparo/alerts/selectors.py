@@ -28,7 +28,7 @@ LOOKUP_ROLES = {Role.DOCUMENTER, Role.COORDINATOR, Role.ADMIN, Role.LAWYER}
 
 def alarm_list_for(*, membership: Membership) -> QuerySet[Alarm]:
     """Responders see every alarm of their organisation; a documenter, the ones they raised."""
-    base = Alarm.objects.filter(organisation_id=membership.organisation_id).select_related("district")
+    base = Alarm.objects.for_member(membership).select_related("district")
     if membership.role in RESPONDER_ROLES:
         return base
     if membership.role == Role.DOCUMENTER:
@@ -76,12 +76,8 @@ def alarm_read_for(*, membership: Membership, alarm_id: int) -> Alarm:
 def detained_get_for(*, membership: Membership, detained_id: int) -> DetainedPerson:
     """A detention the member may read: through its alarm, or through its incident."""
     found = (
-        DetainedPerson.objects.filter(pk=detained_id, organisation_id=membership.organisation_id)
-        .select_related("alarm", "incident")
-        .first()
+        DetainedPerson.objects.select_related("alarm", "incident").get_for_member(membership, pk=detained_id)
     )
-    if found is None:
-        raise Http404
     if found.alarm_id is not None and alarm_list_for(membership=membership).filter(pk=found.alarm_id).exists():
         return found
     if found.incident_id is not None:
@@ -97,7 +93,7 @@ def alarm_detainees(*, alarm: Alarm) -> QuerySet[DetainedPerson]:
     query = Q(alarm=alarm)
     if alarm.incident_id is not None:
         query |= Q(incident_id=alarm.incident_id)
-    return DetainedPerson.objects.filter(query, organisation_id=alarm.organisation_id).order_by("since", "pk")
+    return DetainedPerson.objects.filter(query, organisation_id=alarm.organisation_id)  # scoped by the alarm, read for a member.order_by("since", "pk")
 
 
 def incident_detentions_for(*, membership: Membership, incident: Any) -> dict[str, Any]:
@@ -106,7 +102,7 @@ def incident_detentions_for(*, membership: Membership, incident: Any) -> dict[st
     if membership.role not in (Role.ADMIN, Role.COORDINATOR, Role.DOCUMENTER, Role.LAWYER):
         return {"detentions": [], "alarms": []}
     now = timezone.now()
-    detentions = DetainedPerson.objects.filter(organisation_id=membership.organisation_id).filter(
+    detentions = DetainedPerson.objects.for_member(membership).filter(
         Q(incident=incident) | Q(alarm__incident=incident)
     ).order_by("since", "pk")
     alarms = list(alarm_list_for(membership=membership).filter(incident=incident).defer(*Alarm.SENSITIVE_FIELDS))
@@ -118,7 +114,7 @@ def incident_detentions_for(*, membership: Membership, incident: Any) -> dict[st
 def shift_list_for(*, membership: Membership) -> QuerySet[OnCallShift]:
     if membership.role not in MANAGER_ROLES | RESPONDER_ROLES:
         raise PermissionDenied
-    return OnCallShift.objects.filter(organisation_id=membership.organisation_id).select_related("membership__user")
+    return OnCallShift.objects.for_member(membership).select_related("membership__user")
 
 
 def shift_get_for(*, membership: Membership, shift_id: int) -> OnCallShift:
@@ -130,7 +126,7 @@ def shift_get_for(*, membership: Membership, shift_id: int) -> OnCallShift:
 
 def alert_list_for(*, membership: Membership) -> QuerySet[CommunityAlert]:
     """Moderators see all alerts of their organisation; others, the alerts they proposed."""
-    base = CommunityAlert.objects.filter(organisation_id=membership.organisation_id).select_related("region")
+    base = CommunityAlert.objects.for_member(membership).select_related("region")
     if membership.role in MANAGER_ROLES:
         return base
     if membership.role in (Role.DOCUMENTER, Role.LAWYER):

@@ -47,6 +47,8 @@ from amparo.alerts.models import (
     SubscriberStatus,
 )
 from amparo.audit import services as audit
+from amparo.lib import inputs
+from amparo.lib.scoping import require_same_organisation
 from amparo.places.models import Department, District
 from amparo.vault.crypto import blind_index
 
@@ -82,9 +84,10 @@ def _require(membership: Membership, roles: set[Role]) -> None:
 
 
 def _text(value: Any, field: str, *, limit: int = MAX_TEXT, required: bool = False) -> str:
-    text = "" if value is None else str(value).strip()
-    if "\x00" in text:
-        raise ValidationError({field: _("This text contains characters that are not allowed.")})
+    try:
+        text = "" if value is None else inputs.clean_text(str(value))
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
     if len(text) > limit:
         raise ValidationError({field: _("Keep this under %(limit)d characters.") % {"limit": limit}})
     if required and not text:
@@ -410,8 +413,7 @@ def alarms_escalate(*, now: datetime | None = None) -> list[int]:
 @transaction.atomic
 def alarm_acknowledge(*, alarm: Alarm, membership: Membership) -> AlarmAcknowledgement:
     _require(membership, RESPONDER_ROLES)
-    if alarm.organisation_id != membership.organisation_id:
-        raise PermissionDenied
+    require_same_organisation(membership, alarm)
     alarm = Alarm.objects.select_for_update().get(pk=alarm.pk)
     if alarm.status == AlarmStatus.CLOSED:
         raise ValidationError(_("This alarm is closed."))
@@ -434,8 +436,7 @@ def alarm_acknowledge(*, alarm: Alarm, membership: Membership) -> AlarmAcknowled
 @transaction.atomic
 def alarm_close(*, alarm: Alarm, membership: Membership) -> Alarm:
     _require(membership, RESPONDER_ROLES)
-    if alarm.organisation_id != membership.organisation_id:
-        raise PermissionDenied
+    require_same_organisation(membership, alarm)
     alarm.status = AlarmStatus.CLOSED
     alarm.closed_at = timezone.now()
     alarm.next_escalation_at = None
@@ -685,8 +686,7 @@ def alert_create(
         raise ValidationError({"kind": _("Choose a kind of alert.")})
     if severity not in Severity.values:
         raise ValidationError({"severity": _("Choose a severity.")})
-    if source_incident is not None and source_incident.organisation_id != membership.organisation_id:
-        raise PermissionDenied
+    require_same_organisation(membership, source_incident)
     now = timezone.now()
     alert = CommunityAlert(
         organisation=membership.organisation,
@@ -727,8 +727,7 @@ def alert_publish(
 ) -> CommunityAlert:
     """A moderator approves the redacted public text; delivery starts after commit."""
     _require(membership, MODERATOR_ROLES)
-    if alert.organisation_id != membership.organisation_id:
-        raise PermissionDenied
+    require_same_organisation(membership, alert)
     alert = CommunityAlert.objects.select_for_update().get(pk=alert.pk)
     if alert.status != AlertStatus.PENDING:
         raise ValidationError(_("Only an alert waiting for moderation can be published."))
@@ -786,8 +785,7 @@ def _check_redaction(alert: CommunityAlert) -> None:
 @transaction.atomic
 def alert_reject(*, alert: CommunityAlert, membership: Membership) -> CommunityAlert:
     _require(membership, MODERATOR_ROLES)
-    if alert.organisation_id != membership.organisation_id:
-        raise PermissionDenied
+    require_same_organisation(membership, alert)
     if alert.status != AlertStatus.PENDING:
         raise ValidationError(_("Only an alert waiting for moderation can be rejected."))
     alert.status = AlertStatus.REJECTED
@@ -802,8 +800,7 @@ def alert_reject(*, alert: CommunityAlert, membership: Membership) -> CommunityA
 def alert_withdraw(*, alert: CommunityAlert, membership: Membership, reason: str) -> CommunityAlert:
     """Withdraw at once: the content is deleted now and everyone who got the alert is told."""
     _require(membership, MODERATOR_ROLES)
-    if alert.organisation_id != membership.organisation_id:
-        raise PermissionDenied
+    require_same_organisation(membership, alert)
     alert = CommunityAlert.objects.select_for_update().get(pk=alert.pk)
     if alert.status != AlertStatus.PUBLISHED:
         raise ValidationError(_("Only a published alert can be withdrawn."))

@@ -133,8 +133,7 @@ def alarm_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.alarm_acknowledge(alarm=alarm, membership=membership)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("alerts:alarm_detail", pk)
+        return action_refused(request, errors=exc.messages, back=reverse("alerts:alarm_detail", args=[pk]), status=409)
     messages.success(request, _("Thank you. The others know you are responding."))
     return redirect("alerts:alarm_detail", pk)
 
@@ -382,7 +381,7 @@ def alert_reject(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.alert_reject(alert=alert, membership=membership)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        return action_refused(request, errors=exc.messages, back=reverse("alerts:alert_detail", args=[pk]), status=409)
     return redirect("alerts:alert_detail", pk)
 
 
@@ -396,9 +395,8 @@ def alert_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.alert_withdraw(alert=alert, membership=membership, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("Alert withdrawn. Everyone who received it is being told."))
+            return action_refused(request, errors=exc.messages, back=reverse("alerts:alert_detail", args=[pk]), status=409)
+        messages.success(request, _("Alert withdrawn. Everyone who received it is being told."))
         return redirect("alerts:alert_detail", pk)
     return action_refused(request, errors=[_("Say why the alert is withdrawn.")], back=reverse("alerts:alert_detail", args=[pk]))
 

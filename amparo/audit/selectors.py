@@ -11,7 +11,7 @@ def audit_trail_for(*, membership: Membership, action: str = "", actor: str = ""
     """An organisation's own trail; only its administrators read it."""
     if membership.role != Role.ADMIN:
         raise PermissionDenied
-    qs = AuditEvent.objects.filter(organisation_id=membership.organisation_id)
+    qs = AuditEvent.objects.for_member(membership)
     if action:
         qs = qs.filter(action__startswith=action)
     if actor:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from amparo.lib.scoping import OrganisationManager
 from amparo.vault.fields import EncryptedTextField
 from amparo.vault.plain import Plain
 
@@ -46,6 +47,8 @@ class EvidenceFile(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["-uploaded_at"]
         indexes = [models.Index(fields=["organisation", "source", "source_ref"], name="evidence_org_source")]
@@ -80,6 +83,8 @@ class CustodyEvent(models.Model):
     purpose = EncryptedTextField()
     sha256 = models.CharField(max_length=64, blank=True)
     at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationManager()
 
     class Meta:
         ordering = ["at", "pk"]

@@ -15,6 +15,7 @@ from ninja import Router
 
 from amparo.api import ApiError
 from amparo.insights import selectors
+from amparo.lib.inputs import Slug
 
 router = Router()
 
@@ -47,6 +48,6 @@ def public_network(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get("/public/insights/{slug}", auth=None, summary="Public statistics of one organisation")
-def public_org(request: HttpRequest, slug: str) -> dict[str, Any]:
+def public_org(request: HttpRequest, slug: Slug) -> dict[str, Any]:
     _org, payload = selectors.public_summary_for_org(slug)
     return payload

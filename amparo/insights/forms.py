@@ -7,12 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from amparo.insights.models import MilestoneKind, SharingLevel
+from amparo.lib import inputs
 
 
 class MilestoneForm(forms.Form):
-    happened_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    happened_on = inputs.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     kind = forms.ChoiceField(label=_("Kind"), choices=MilestoneKind.choices)
-    title = forms.CharField(label=_("Title"), max_length=120, help_text=_("As it would read after “Since”, e.g. “the regional directive”."))
+    title = inputs.TextField(label=_("Title"), max_length=120, help_text=_("As it would read after “Since”, e.g. “the regional directive”."))
     violation = forms.ChoiceField(label=_("Violation it concerns"), required=False)
     perpetrator = forms.ChoiceField(label=_("Perpetrator it concerns"), required=False)
     is_public = forms.BooleanField(label=_("Show on the public page"), required=False)
@@ -34,11 +35,11 @@ class SharingForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
-    context = forms.CharField(label=_("Context"), widget=forms.Textarea, max_length=4000, required=False)
-    achievements = forms.CharField(label=_("What we achieved"), widget=forms.Textarea, max_length=4000, required=False)
-    challenges = forms.CharField(label=_("Challenges and next steps"), widget=forms.Textarea, max_length=4000, required=False)
+    date_from = inputs.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = inputs.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    context = inputs.TextField(label=_("Context"), widget=forms.Textarea, max_length=4000, required=False)
+    achievements = inputs.TextField(label=_("What we achieved"), widget=forms.Textarea, max_length=4000, required=False)
+    challenges = inputs.TextField(label=_("Challenges and next steps"), widget=forms.Textarea, max_length=4000, required=False)
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from amparo.lib.scoping import OrganisationManager
 from amparo.vault.fields import EncryptedTextField
 from amparo.vault.plain import Plain
 
@@ -29,6 +30,8 @@ class SharingAgreement(models.Model):
     public_page = models.BooleanField(_("publish a public statistics page"), default=False)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrganisationManager()
 
 
 class MilestoneKind(models.TextChoices):
@@ -58,6 +61,8 @@ class Milestone(models.Model):
         "violation": (Plain.CODED, "vocabulary term code"),
         "perpetrator": (Plain.CODED, "vocabulary term code"),
     }
+
+    objects = OrganisationManager()
 
     class Meta:
         ordering = ["happened_on", "pk"]
@@ -93,6 +98,8 @@ class AggregateCell(models.Model):
     record_keys = models.BigIntegerField(default=0)
     state_keys = models.BigIntegerField(default=0)
 
+    objects = OrganisationManager()
+
     class Meta:
         indexes = [models.Index(fields=["organisation", "month"], name="aggcell_org_month")]
 
@@ -115,6 +122,8 @@ class AggregateTerm(models.Model):
     code = models.CharField(max_length=48)
     incidents = models.PositiveIntegerField(default=0)
     record_keys = models.BigIntegerField(default=0)
+
+    objects = OrganisationManager()
 
     class Meta:
         indexes = [models.Index(fields=["organisation", "vocabulary"], name="aggterm_org_vocab")]
@@ -139,3 +148,5 @@ class RefreshState(models.Model):
     organisation = models.OneToOneField("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     dirty_since = models.DateTimeField(null=True, blank=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrganisationManager()

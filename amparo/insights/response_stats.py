@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from amparo.accounts.models import Membership
 from amparo.insights.lib.disclosure import TOTAL, one_way, protect, threshold_default
 from amparo.response.lib.procedure import Outcome, Stage
 from amparo.response.lib.referral_flow import ReferralStatus
@@ -37,14 +38,14 @@ def _median_days(pairs: list[tuple[Any, Any]], *, protected: bool, t: int) -> st
     return _("%(days)s days (median of %(n)s)") % {"days": f"{statistics.median(days):.1f}", "n": len(days)}
 
 
-def response_summary(*, organisation_id: int, protected: bool, threshold: int | None = None) -> dict[str, Any]:
+def response_summary(*, membership: Membership, protected: bool, threshold: int | None = None) -> dict[str, Any]:
     t = threshold_default() if threshold is None else threshold
-    referrals = Referral.objects.filter(organisation_id=organisation_id)
+    referrals = Referral.objects.for_member(membership)
     by_status = dict(referrals.values_list("status").annotate(n=Count("id")).order_by())
-    cases = LegalCase.objects.filter(organisation_id=organisation_id)
+    cases = LegalCase.objects.for_member(membership)
     case_outcomes = dict(cases.filter(status="closed").values_list("outcome").annotate(n=Count("id")).order_by())
     stages = dict(
-        CaseRoute.objects.filter(organisation_id=organisation_id).values_list("stage").annotate(n=Count("id")).order_by()
+        CaseRoute.objects.for_member(membership).values_list("stage").annotate(n=Count("id")).order_by()
     )
     tables = []
     if by_status:
@@ -56,7 +57,7 @@ def response_summary(*, organisation_id: int, protected: bool, threshold: int | 
     answered = list(referrals.exclude(answered_at=None).values_list("sent_at", "answered_at"))
     completed = list(referrals.exclude(completed_at=None).values_list("sent_at", "completed_at"))
     measures = list(
-        CaseRoute.objects.filter(organisation_id=organisation_id).exclude(decided_at=None).values_list("requested_at", "decided_at")
+        CaseRoute.objects.for_member(membership).exclude(decided_at=None).values_list("requested_at", "decided_at")
     )
     times = [
         (_("From sending a referral to the service's answer"), _median_days(answered, protected=protected, t=t)),

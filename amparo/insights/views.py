@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -140,7 +140,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     from amparo.insights.response_stats import response_summary
 
     ctx = {"summary": summary, "summary_html": _dashboard_fragment(build, version, parts), "params": request.GET, "filters": filters}
-    ctx["response"] = response_summary(organisation_id=membership.organisation_id, protected=summary["protected"])
+    ctx["response"] = response_summary(membership=membership, protected=summary["protected"])
     ctx.update(_filter_choices())
     return render(request, "insights/dashboard.html", ctx)
 
@@ -195,7 +195,7 @@ def milestones(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             for field, errs in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errs)
-    items = Milestone.objects.filter(organisation=request.organisation)  # type: ignore[attr-defined]
+    items = Milestone.objects.for_member(request.membership)  # type: ignore[attr-defined]
     status = 400 if request.method == "POST" else 200
     return render(request, "insights/milestones.html", {"form": form, "items": items}, status=status)
 
@@ -203,7 +203,7 @@ def milestones(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ADMIN, Role.COORDINATOR)
 @require_POST
 def milestone_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    milestone = get_object_or_404(Milestone, pk=pk, organisation=request.organisation)  # type: ignore[attr-defined]
+    milestone = Milestone.objects.get_for_member(request.membership, pk=pk)  # type: ignore[attr-defined]
     services.milestone_delete(milestone=milestone, acting_user=request.user)  # type: ignore[arg-type]
     return redirect("insights:milestones")
 
@@ -251,7 +251,7 @@ def _send(export: exports.Export, fmt: str, stem: str) -> HttpResponse:
 
 def _filtered_for_export(request: HttpRequest):
     filters = selectors.parse_filters(request.GET)
-    qs = selectors.filtered_incidents(Incident.objects.filter(organisation_id=request.organisation.pk), filters)  # type: ignore[attr-defined]
+    qs = selectors.filtered_incidents(Incident.objects.for_member(request.membership), filters)  # type: ignore[attr-defined]
     return filters, qs
 
 
@@ -314,7 +314,7 @@ def funder_report(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     filters = selectors.StatsFilters(date_from=data["date_from"], date_to=data["date_to"])
     # A report leaves the organisation: it is always protected, whoever asks.
-    qs = selectors.filtered_incidents(Incident.objects.filter(organisation_id=request.organisation.pk), filters)  # type: ignore[attr-defined]
+    qs = selectors.filtered_incidents(Incident.objects.for_member(request.membership), filters)  # type: ignore[attr-defined]
     from amparo.insights.selectors import facts_from_incidents, milestones_for
     from amparo.insights.summary import build_summary
 

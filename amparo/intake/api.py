@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import Query, Router, Status
 
 from amparo.accounts.models import Organisation
 from amparo.accounts.selectors import organisation_by_slug
@@ -26,16 +26,17 @@ from amparo.intake.models import Report
 from amparo.intake.schemas import (
     AddIn,
     ChallengeOut,
-    DistrictOut,
     FileIn,
     FollowUpIn,
     FollowUpOut,
     FormOptionsOut,
+    PublicDistrictOut,
     ReceiptOut,
     ReportIn,
     WithdrawIn,
 )
 from amparo.intake.selectors import form_settings_for, status_for_reporter
+from amparo.lib.inputs import Slug
 from amparo.places.models import District
 
 router = Router()
@@ -44,7 +45,7 @@ router = Router()
 MAX_JSON_BYTES = 2 * 1024 * 1024
 
 
-def _open_organisation(request: HttpRequest, org_slug: str) -> Organisation:
+def _open_organisation(request: HttpRequest, org_slug: Slug) -> Organisation:
     organisation = organisation_by_slug(slug=org_slug)
     if not form_settings_for(organisation=organisation).is_open:
         raise ApiError(403, "closed", _("This organisation is not receiving reports here at the moment."))
@@ -56,12 +57,12 @@ def _language(value: str) -> str:
 
 
 @router.get("public/r/{org_slug}/challenge", auth=None, response=ChallengeOut, url_name="intake_public_challenge")
-def challenge(request: HttpRequest, org_slug: str) -> dict[str, Any]:
+def challenge(request: HttpRequest, org_slug: Slug) -> dict[str, Any]:
     return abuse.challenge_for(_open_organisation(request, org_slug)).as_dict()
 
 
 @router.get("public/r/{org_slug}/form", auth=None, response=FormOptionsOut, url_name="intake_public_form")
-def form_options(request: HttpRequest, org_slug: str, lang: str = "es") -> dict[str, Any]:
+def form_options(request: HttpRequest, org_slug: Slug, lang: Annotated[str, Query(max_length=5)] = "es") -> dict[str, Any]:
     _open_organisation(request, org_slug)
     with translation.override(_language(lang)):
         form = publicform.report_form()
@@ -77,8 +78,8 @@ def form_options(request: HttpRequest, org_slug: str, lang: str = "es") -> dict[
         }
 
 
-@router.get("public/r/{org_slug}/districts", auth=None, response=list[DistrictOut], url_name="intake_public_districts")
-def districts(request: HttpRequest, org_slug: str, department: str = "") -> list[dict[str, str]]:
+@router.get("public/r/{org_slug}/districts", auth=None, response=list[PublicDistrictOut], url_name="intake_public_districts")
+def districts(request: HttpRequest, org_slug: Slug, department: Annotated[str, Query(max_length=10)] = "") -> list[dict[str, str]]:
     organisation_by_slug(slug=org_slug)
     if not (len(department) == 2 and department.isdigit()):
         raise ApiError(400, "bad_request", _("Give a region code of two digits."), {"department": [_("Not valid.")]})
@@ -114,7 +115,7 @@ def _form_errors(form: Any) -> dict[str, list[str]]:
 
 
 @router.post("public/r/{org_slug}/reports", auth=None, response={201: ReceiptOut}, url_name="intake_public_report_create")
-def report_create(request: HttpRequest, org_slug: str, payload: ReportIn) -> Status:
+def report_create(request: HttpRequest, org_slug: Slug, payload: ReportIn) -> Status:
     _check_size(request)
     organisation = _open_organisation(request, org_slug)
     language = _language(payload.language)
@@ -158,19 +159,17 @@ def _followup_out(report: Report) -> dict[str, Any]:
 
 
 @router.post("public/r/{org_slug}/follow-up", auth=None, response=FollowUpOut, url_name="intake_public_followup")
-def followup(request: HttpRequest, org_slug: str, payload: FollowUpIn) -> dict[str, Any]:
+def followup(request: HttpRequest, org_slug: Slug, payload: FollowUpIn) -> dict[str, Any]:
     organisation = organisation_by_slug(slug=org_slug)
     return _followup_out(_followup(organisation, payload))
 
 
 @router.post("public/r/{org_slug}/follow-up/messages", auth=None, response={201: FollowUpOut}, url_name="intake_public_followup_add")
-def followup_add(request: HttpRequest, org_slug: str, payload: AddIn) -> Status:
+def followup_add(request: HttpRequest, org_slug: Slug, payload: AddIn) -> Status:
     _check_size(request)
     organisation = organisation_by_slug(slug=org_slug)
     report = _followup(organisation, payload)
     text = payload.text.strip()
-    if "\x00" in text or "\ufffd" in text:
-        raise ApiError(422, "validation", _("Some fields are not valid."), {"text": [_("Some characters could not be read.")]})
     if len(text) > conf.MAX_MESSAGE_CHARS:
         raise ApiError(422, "validation", _("Some fields are not valid."), {"text": [_("The text is too long.")]})
     uploads = _uploads(payload.files)
@@ -186,7 +185,7 @@ def followup_add(request: HttpRequest, org_slug: str, payload: AddIn) -> Status:
 
 
 @router.post("public/r/{org_slug}/follow-up/withdraw", auth=None, response=FollowUpOut, url_name="intake_public_withdraw")
-def withdraw(request: HttpRequest, org_slug: str, payload: WithdrawIn) -> dict[str, Any]:
+def withdraw(request: HttpRequest, org_slug: Slug, payload: WithdrawIn) -> dict[str, Any]:
     organisation = organisation_by_slug(slug=org_slug)
     if not payload.confirm:
         raise ApiError(422, "validation", _("Confirm that you want to delete your report."), {"confirm": [_("Must be true.")]})

@@ -7,7 +7,6 @@ channels apply exactly the same rules.
 from __future__ import annotations
 
 import datetime
-import re
 import unicodedata
 from typing import Any
 
@@ -18,18 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from amparo.intake import conf
 from amparo.intake.models import FormSettings, Report
+from amparo.lib import inputs
 
 NOT_SAID = "none"
-_UNREADABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
-
-
-def clean_text(value: str) -> str:
-    """Refuse text that did not arrive as readable UTF-8 (replacement characters, control bytes)."""
-    if _UNREADABLE.search(value or ""):
-        raise ValidationError(
-            _("Some characters could not be read. Please check the text and send it again."), code="encoding"
-        )
-    return unicodedata.normalize("NFC", value).strip()
+clean_text = inputs.clean_text  # the one text rule; the fields below apply it already
 
 
 def _fold(value: str) -> str:
@@ -42,16 +33,16 @@ class ReportForm(forms.Form):
         label=_("What happened?"), widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one thing that happened.")},
     )
-    occurred_on = forms.DateField(label=_("When?"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    occurred_on = inputs.DateField(label=_("When?"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_precision = forms.ChoiceField(
         label=_("How sure are you of the date?"), choices=Report.Precision.choices, initial=Report.Precision.DAY, required=False
     )
     department = forms.ChoiceField(label=_("Region"), required=False)
-    district = forms.CharField(label=_("District"), required=False, max_length=120)
+    district = inputs.TextField(label=_("District"), required=False, max_length=120)
     perpetrators = forms.MultipleChoiceField(
         label=_("Who did it?"), widget=forms.CheckboxSelectMultiple, required=False
     )
-    narrative = forms.CharField(
+    narrative = inputs.TextField(
         label=_("Tell us what happened, in your own words"),
         widget=forms.Textarea,
         max_length=conf.MAX_NARRATIVE_CHARS,
@@ -70,14 +61,14 @@ class ReportForm(forms.Form):
     )
     consent_help = forms.BooleanField(label=_("I would like help from the organisation."), required=False)
     consent_legal_action = forms.BooleanField(label=_("I would like to take legal action."), required=False)
-    contact = forms.CharField(
+    contact = inputs.TextField(
         label=_("A safe way to contact you (optional)"),
         help_text=_("For example a number and the hours when it is safe to call or write."),
         required=False,
         max_length=conf.MAX_CONTACT_CHARS,
     )
     # Left empty by people (hidden by CSS); filled by many bots.
-    website = forms.CharField(required=False, max_length=200)
+    website = inputs.TextField(required=False, max_length=200)
 
     def __init__(
         self,
@@ -154,8 +145,8 @@ def district_matches(*, districts: list[tuple[Any, str, str]], typed: str) -> li
 
 
 class FollowUpForm(forms.Form):
-    receipt = forms.CharField(label=_("Receipt code"), max_length=40)
-    passphrase = forms.CharField(label=_("Passphrase"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    receipt = inputs.TextField(label=_("Receipt code"), max_length=40)
+    passphrase = inputs.TextField(label=_("Passphrase"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off"}))
 
     def clean_receipt(self) -> str:
         return clean_text(self.cleaned_data["receipt"])
@@ -165,7 +156,7 @@ class FollowUpForm(forms.Form):
 
 
 class AddInformationForm(forms.Form):
-    text = forms.CharField(label=_("What would you like to add?"), widget=forms.Textarea, required=False, max_length=conf.MAX_MESSAGE_CHARS)
+    text = inputs.TextField(label=_("What would you like to add?"), widget=forms.Textarea, required=False, max_length=conf.MAX_MESSAGE_CHARS)
 
     def clean_text(self) -> str:
         return clean_text(self.cleaned_data.get("text", ""))
@@ -179,14 +170,14 @@ class WithdrawForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label=_("Reply to the reporter"), widget=forms.Textarea, max_length=conf.MAX_MESSAGE_CHARS)
+    body = inputs.TextField(label=_("Reply to the reporter"), widget=forms.Textarea, max_length=conf.MAX_MESSAGE_CHARS)
 
     def clean_body(self) -> str:
         return clean_text(self.cleaned_data["body"])
 
 
 class AcceptForm(forms.Form):
-    code_name = forms.CharField(
+    code_name = inputs.TextField(
         label=_("Code name for the person"), max_length=60, required=False,
         help_text=_("Leave empty to use the report's reference."),
     )
@@ -197,7 +188,7 @@ class AcceptForm(forms.Form):
 
 class MergeForm(forms.Form):
     # The reference people see (LIM-2026-00012), or the number in an incident's address.
-    incident = forms.CharField(label=_("Incident"), max_length=30)
+    incident = inputs.TextField(label=_("Incident"), max_length=30)
 
     # Set by the confirmation step: without it, merging only shows what would happen.
     confirm = forms.BooleanField(required=False)
@@ -216,6 +207,4 @@ class FormSettingsForm(forms.ModelForm):
     class Meta:
         model = FormSettings
         fields = ["is_open", "poster_message"]
-
-    def clean_poster_message(self) -> str:
-        return clean_text(self.cleaned_data.get("poster_message", ""))
+        field_classes = {"poster_message": inputs.TextField}

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from amparo.lib.scoping import OrganisationManager
 from amparo.vault.fields import EncryptedJSONField, EncryptedTextField
 from amparo.vault.plain import Plain
 
@@ -88,6 +89,8 @@ class Report(models.Model):
     triaged_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["received_at", "pk"]
         indexes = [models.Index(fields=["organisation", "status", "received_at"], name="intake_report_queue")]
@@ -118,6 +121,8 @@ class ReportMessage(models.Model):
     body = EncryptedTextField(_("message"))
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["created_at", "pk"]
 
@@ -129,6 +134,8 @@ class ReportFile(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="files")
     evidence = models.ForeignKey("evidence.EvidenceFile", on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrganisationManager()
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -189,6 +196,7 @@ class FormSettings(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = OrganisationManager()
 
 class TriageUndo(models.Model):
     """What a spam or merge decision would destroy, kept sealed so it can be undone for a while.
@@ -214,6 +222,8 @@ class TriageUndo(models.Model):
     expires_at = models.DateTimeField(db_index=True)
     undone_at = models.DateTimeField(null=True, blank=True)
     purged_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrganisationManager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime
+from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import Field, StrictBool
 
+from amparo.intake.models import Report, ReportMessage
+from amparo.lib.inputs import StrictIn as Strict
 
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
+# Vocabulary codes; whether they exist is the form's question.
+Code = Annotated[str, Field(min_length=1, max_length=48, pattern=r"^[a-z0-9_]+$")]
 
 
 class ChallengeOut(Schema):
@@ -35,7 +38,7 @@ class FormOptionsOut(Schema):
     max_narrative_chars: int
 
 
-class DistrictOut(Schema):
+class PublicDistrictOut(Schema):
     code: str
     name: str
     label: str
@@ -48,27 +51,27 @@ class FileIn(Strict):
 
 class ReportIn(Strict):
     pow: str = Field(..., max_length=2000, description="Base64 JSON solution of a challenge from .../challenge (ALTCHA scheme).")
-    violations: list[str] = Field(..., max_length=40)
+    violations: list[Code] = Field(..., min_length=1, max_length=40)
     occurred_on: datetime.date | None = None
-    date_precision: str = ""
+    date_precision: Report.Precision | Literal[""] = ""
     department: str = Field("", max_length=4, description="INEI department code, 'none' for 'prefer not to say', or empty.")
     district: str = Field("", max_length=120, description="District name, or 'Name (Province)'.")
-    perpetrators: list[str] = Field(default_factory=list, max_length=40)
+    perpetrators: list[Code] = Field(default_factory=list, max_length=40)
     narrative: str = Field(..., max_length=20000)
-    reporter: str
-    consent_store: bool
-    consent_share_stats: bool = False
-    consent_help: bool = False
-    consent_legal_action: bool = False
+    reporter: Report.Reporter
+    consent_store: StrictBool
+    consent_share_stats: StrictBool = False
+    consent_help: StrictBool = False
+    consent_legal_action: StrictBool = False
     contact: str = Field("", max_length=1000)
-    language: str = "es"
+    language: str = Field("es", max_length=8, description="es or en; anything else is read as es, so no report is lost over it.")
     files: list[FileIn] = Field(default_factory=list, max_length=10)
 
 
 class ReceiptOut(Schema):
     receipt: str
     passphrase: str
-    status: str
+    status: Report.Status
 
 
 class FollowUpIn(Strict):
@@ -82,17 +85,17 @@ class AddIn(FollowUpIn):
 
 
 class WithdrawIn(FollowUpIn):
-    confirm: bool
+    confirm: StrictBool
 
 
 class MessageOut(Schema):
-    author: str
+    author: ReportMessage.Author
     body: str
     created_at: datetime.datetime
 
 
 class FollowUpOut(Schema):
-    status: str
+    status: Literal["new", "accepted", "merged", "withdrawn", "closed"] = Field(description="A report marked as spam reads as closed.")
     status_label: str
     received_at: datetime.datetime
     messages: list[MessageOut]

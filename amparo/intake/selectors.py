@@ -23,7 +23,7 @@ def can_triage(membership: Membership | None) -> bool:
 def report_list_for(*, membership: Membership) -> QuerySet[Report]:
     if not can_triage(membership):
         return Report.objects.none()
-    return Report.objects.filter(organisation_id=membership.organisation_id).select_related("district")
+    return Report.objects.for_member(membership).select_related("district")
 
 
 # Lists never decrypt: reading a report's words is a separate, audited step (the detail page).
@@ -48,7 +48,7 @@ def reports_waiting_count(*, membership: Membership) -> int:
     """Reports waiting for triage in the membership's organisation (0 for roles that do not triage)."""
     if not can_triage(membership):
         return 0
-    return Report.objects.filter(organisation_id=membership.organisation_id, status=Report.Status.NEW).count()
+    return Report.objects.for_member(membership).filter(status=Report.Status.NEW).count()
 
 
 def form_settings_for(*, organisation: Any) -> FormSettings:

@@ -426,8 +426,7 @@ def triage_file(request: HttpRequest, report_id: int, file_id: int) -> HttpRespo
     try:
         data = evidence_read(evidence=link.evidence, acting_user=request.user, purpose="triage", action="downloaded")
     except EvidenceTampered as exc:
-        messages.error(request, str(exc))
-        return redirect("intake:triage_detail", report_obj.pk)
+        return action_refused(request, errors=[str(exc)], back=reverse("intake:triage_detail", args=[report_obj.pk]), status=409)
     from amparo.evidence.sanitize import ACCEPTED
 
     content_type = link.evidence.content_type if link.evidence.content_type in ACCEPTED else "application/octet-stream"

@@ -5,11 +5,12 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from amparo.lib import inputs
 from amparo.openrosa.models import Route
 
 
 class CollectorForm(forms.Form):
-    label = forms.CharField(
+    label = inputs.TextField(
         label=_("Label for the phone"), max_length=60,
         help_text=_("Name the phone, not the person: e.g. 'Phone 3'. Seized records must not point to anyone."),
     )

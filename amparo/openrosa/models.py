@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from amparo.lib.scoping import OrganisationManager
 from amparo.vault.fields import EncryptedJSONField, EncryptedTextField
 from amparo.vault.plain import Plain
 
@@ -34,6 +35,8 @@ class Collector(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrganisationManager()
 
     class Meta:
         ordering = ["revoked_at", "label"]
@@ -73,6 +76,8 @@ class FormKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     retired_at = models.DateTimeField(null=True, blank=True)
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["-created_at"]
 
@@ -95,6 +100,8 @@ class FormSetting(models.Model):
     enabled = models.BooleanField(default=True)
     encrypted = models.BooleanField(default=True)
     route = models.CharField(max_length=12, choices=Route.choices)
+
+    objects = OrganisationManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organisation", "form_id"], name="odk_form_setting_unique")]
@@ -127,6 +134,8 @@ class FormVersion(models.Model):
     key = models.ForeignKey(FormKey, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     is_current = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organisation", "form_id", "version"], name="odk_form_version_unique")]
@@ -191,6 +200,8 @@ class Submission(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["-received_at"]
         constraints = [models.UniqueConstraint(fields=["organisation", "instance_id"], name="odk_submission_unique_instance")]
@@ -218,3 +229,4 @@ class SubmissionAttachment(models.Model):
     evidence = models.ForeignKey("evidence.EvidenceFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     sealed = models.BinaryField(default=b"")
 
+    objects = OrganisationManager()

@@ -34,7 +34,7 @@ def collector_ha1(*, organisation: Organisation, username: str, algorithm: str) 
 
 
 def collector_list_for(*, membership: Membership) -> QuerySet[Collector]:
-    return Collector.objects.filter(organisation_id=membership.organisation_id).select_related("owner")
+    return Collector.objects.for_member(membership).select_related("owner")
 
 
 def collector_get_for(*, membership: Membership, collector_id: int) -> Collector:
@@ -53,7 +53,7 @@ def form_version_for_device(*, organisation: Organisation, form_id: str, version
 
 def submissions_needing_attention_for(*, membership: Membership) -> QuerySet[Submission]:
     return (
-        Submission.objects.filter(organisation_id=membership.organisation_id, status__in=[SubmissionStatus.FLAGGED, SubmissionStatus.PARTIAL])
+        Submission.objects.for_member(membership).filter(status__in=[SubmissionStatus.FLAGGED, SubmissionStatus.PARTIAL])
         .select_related("collector", "incident")
         .order_by("-received_at")
     )
@@ -61,7 +61,7 @@ def submissions_needing_attention_for(*, membership: Membership) -> QuerySet[Sub
 
 def submissions_recent_for(*, membership: Membership, limit: int = 50) -> QuerySet[Submission]:
     return (
-        Submission.objects.filter(organisation_id=membership.organisation_id)
+        Submission.objects.for_member(membership)
         .select_related("collector", "incident")
         .order_by("-received_at")[:limit]
     )
@@ -69,7 +69,7 @@ def submissions_recent_for(*, membership: Membership, limit: int = 50) -> QueryS
 
 def submission_get_for(*, membership: Membership, submission_id: int) -> Submission:
     found = (
-        Submission.objects.filter(organisation_id=membership.organisation_id, pk=submission_id)
+        Submission.objects.for_member(membership).filter(pk=submission_id)
         .select_related("collector", "collector__owner", "incident")
         .first()
     )

@@ -30,6 +30,7 @@ from amparo.openrosa.forms import CollectorForm, FormSettingForm
 from amparo.openrosa.lib import collect_settings, digest, protocol, xlsform
 from amparo.openrosa.lib.multipart import SubmissionRejected, read_submission
 from amparo.openrosa.models import FormMedia, Route, SubmissionStatus
+from amparo.web.responses import action_refused
 
 _nonce_store = services.DatabaseNonceCounterStore()
 
@@ -185,7 +186,7 @@ def _user(request: HttpRequest) -> User:
 
 def _owners(membership: Membership) -> list[Membership]:
     return list(
-        Membership.objects.filter(organisation_id=membership.organisation_id, is_active=True, role__in=services.WRITER_ROLES)
+        Membership.objects.for_member(membership).filter(is_active=True, role__in=services.WRITER_ROLES)
         .select_related("user").order_by("user__username")
     )
 
@@ -254,8 +255,7 @@ def phone_reissue(request: HttpRequest, collector_id: int) -> HttpResponse:
     try:
         issued = services.collector_reissue(collector=collector, acting_user=_user(request))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("openrosa:phones")
+        return action_refused(request, errors=exc.messages, back=reverse("openrosa:phones"), status=409)
     return _qr_page(request, collector, issued)
 
 
@@ -286,8 +286,7 @@ def form_settings(request: HttpRequest, form_id: str) -> HttpResponse:
     if form_id not in xlsform.FORM_IDS:
         raise Http404
     if not form.is_valid():
-        messages.error(request, _("Choose where the answers of this form go."))
-        return redirect("openrosa:phones")
+        return action_refused(request, errors=[_("Choose where the answers of this form go.")], back=reverse("openrosa:phones"))
     services.form_setting_update(
         organisation=request.organisation, form_id=form_id, acting_user=_user(request),  # type: ignore[attr-defined]
         enabled=form.cleaned_data["enabled"], encrypted=form.cleaned_data["encrypted"], route=form.cleaned_data["route"],
@@ -325,7 +324,8 @@ def submission_retry(request: HttpRequest, submission_id: int) -> HttpResponse:
     try:
         result = services.submission_retry(submission=found, acting_user=_user(request))  # type: ignore[arg-type]
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        back = reverse("openrosa:submission_detail", kwargs={"submission_id": found.pk})
+        return action_refused(request, errors=exc.messages, back=back, status=409)
     else:
         if result.status == SubmissionStatus.FLAGGED and set(result.flags) & services.RETRYABLE:
             messages.error(request, _("It still cannot be recorded. See the reason below."))
@@ -341,5 +341,6 @@ def submission_handled(request: HttpRequest, submission_id: int) -> HttpResponse
     try:
         services.submission_mark_handled(submission=found, acting_user=_user(request))  # type: ignore[arg-type]
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        back = reverse("openrosa:submission_detail", kwargs={"submission_id": found.pk})
+        return action_refused(request, errors=exc.messages, back=back, status=409)
     return redirect("openrosa:submission_detail", submission_id=found.pk)

@@ -106,7 +106,7 @@ def _assignee(membership: Membership, user_id: int | None) -> Any:
     if user_id is None:
         return None
     member = (
-        Membership.objects.filter(organisation_id=membership.organisation_id, user_id=user_id, is_active=True, role__in=RECORD_ROLES)
+        Membership.objects.for_member(membership).filter(user_id=user_id, is_active=True, role__in=RECORD_ROLES)
         .select_related("user")
         .first()
     )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -7,7 +8,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from amparo.lib import inputs
 from amparo.places.models import Department, District
+from amparo.places.selectors import district_search
+from amparo.places.ubigeo import normalise
 from amparo.records.models import (
     AgeBand,
     DatePrecision,
@@ -30,21 +34,25 @@ def _term_choices(vocabulary: str) -> list[tuple[str, str]]:
 
 
 class IncidentForm(forms.Form):
-    occurred_on = forms.DateField(label=_("When did it happen?"), widget=forms.DateInput(attrs={"type": "date"}))
+    occurred_on = inputs.DateField(label=_("When did it happen?"), widget=forms.DateInput(attrs={"type": "date"}))
     date_precision = forms.ChoiceField(label=_("How sure is the date?"), choices=DatePrecision.choices, initial=DatePrecision.DAY)
     occurred_time = forms.TimeField(label=_("Time (if known)"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
     department = forms.ChoiceField(label=_("Region"), required=False)
-    district = forms.CharField(label=_("District"), required=False, max_length=6, widget=forms.HiddenInput)
+    district = inputs.TextField(label=_("District"), required=False, max_length=6, widget=forms.HiddenInput)
+    # The district as typed (works without JavaScript: matched on the server), and the one chosen
+    # from the list the server offers when the typed name matches several districts or none.
+    district_q = inputs.TextField(label=_("District"), required=False, max_length=80)
+    district_choice = inputs.TextField(label=_("Choose the district"), required=False, max_length=6)
     place_type = forms.ChoiceField(label=_("Type of place"), required=False)
     violations = forms.MultipleChoiceField(label=_("What happened?"), widget=forms.CheckboxSelectMultiple,
                                            error_messages={"required": _("Choose at least one thing that happened.")})
     perpetrators = forms.MultipleChoiceField(label=_("Who did it?"), widget=forms.CheckboxSelectMultiple, required=False)
-    perpetrator_details = forms.CharField(label=_("Details of who did it"), required=False, max_length=2000,
+    perpetrator_details = inputs.TextField(label=_("Details of who did it"), required=False, max_length=2000,
                                           help_text=_("Badge number, unit, vehicle plate, nickname. Encrypted."),
                                           widget=forms.Textarea(attrs={"rows": 2}))
-    narrative = forms.CharField(label=_("What happened, in the person's words"), required=False, max_length=20000,
+    narrative = inputs.TextField(label=_("What happened, in the person's words"), required=False, max_length=20000,
                                 help_text=_("Encrypted. Write only what is needed."), widget=forms.Textarea(attrs={"rows": 5}))
-    people_affected = forms.IntegerField(label=_("How many people were affected?"), min_value=1, max_value=10000, initial=1)
+    people_affected = inputs.IntegerField(label=_("How many people were affected?"), min_value=1, max_value=10000, initial=1)
     source = forms.ChoiceField(label=_("Source of the information"), required=False)
     reliability = forms.ChoiceField(label=_("Reliability"), choices=Reliability.choices, initial=Reliability.UNKNOWN)
     consent_store = forms.BooleanField(label=_("Agrees that we keep this record"), required=True,
@@ -52,7 +60,7 @@ class IncidentForm(forms.Form):
     consent_share_stats = forms.BooleanField(label=_("Agrees to be counted in de-identified statistics"), required=False)
     consent_legal_action = forms.BooleanField(label=_("Wants to pursue legal action"), required=False)
     consent_contact = forms.BooleanField(label=_("Agrees to be contacted"), required=False)
-    contact_preference = forms.CharField(label=_("How and when to contact safely"), required=False, max_length=500)
+    contact_preference = inputs.TextField(label=_("How and when to contact safely"), required=False, max_length=500)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -62,10 +70,13 @@ class IncidentForm(forms.Form):
         self.fields["perpetrators"].choices = _term_choices(Vocabulary.PERPETRATOR)  # type: ignore[attr-defined]
         self.fields["source"].choices = [("", "—")] + _term_choices(Vocabulary.SOURCE)  # type: ignore[attr-defined]
         self.district_label = ""
+        self.district_candidates: list[District] = []
         code = self.data.get("district") if self.is_bound else self.initial.get("district")
         if code:
             d = District.objects.select_related("province", "department").filter(code=str(code)[:6]).first()
             self.district_label = d.label if d else ""
+        if self.is_bound:
+            self.district_label = str(self.data.get("district_q", ""))[:80]
 
     def clean_occurred_on(self) -> date:
         value: date = self.cleaned_data["occurred_on"]
@@ -83,10 +94,49 @@ class IncidentForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if "district" in data:
+            data["district"] = self._district_from(data)
         code, dept = data.get("district"), data.get("department")
         if code and dept and not code.startswith(dept):
             self.add_error("district", _("That district is not in the chosen region."))
         return data
+
+    def _district_from(self, data: dict[str, Any]) -> str:
+        """The district code, whether picked from the suggestions (JavaScript), chosen from the list
+        the server offered, or typed and matched here. A typed name is never dropped silently: if it
+        matches several districts or none, the form is refused with the list to choose from."""
+        dept = data.get("department") or ""
+        choice = (data.get("district_choice") or "").strip()
+        if choice:
+            if not District.objects.filter(code=choice).exists():
+                self.add_error("district", _("Unknown district."))
+                return ""
+            return choice
+        code = data.get("district") or ""
+        typed = (data.get("district_q") or "").strip()
+        if code:
+            known = District.objects.select_related("province", "department").filter(code=code).first()
+            # The hidden code belongs to what the box shows; a name typed over it is a new search.
+            if not typed or (known and normalise(typed) in (normalise(known.label), normalise(known.name))):
+                return code
+        if not typed:
+            return ""
+        # "Lince — Lima, Lima" (a suggestion's label) searches as its words.
+        candidates = list(district_search(query=re.sub(r"[^\w\s]", " ", typed), department_code=dept, limit=40))
+        exact = [d for d in candidates if normalise(typed) in (normalise(d.name), normalise(d.label))]
+        if len(exact) == 1:
+            return exact[0].code
+        if len(candidates) == 1:
+            return candidates[0].code
+        if candidates:
+            self.district_candidates = exact or candidates
+            self.add_error("district", _("Several districts are called “%(name)s”: choose one from the list.") % {"name": typed})
+        elif dept:
+            self.district_candidates = list(District.objects.filter(department_id=dept).select_related("province", "department").order_by("name"))
+            self.add_error("district", _("No district is called “%(name)s”: check the name or choose one from the list.") % {"name": typed})
+        else:
+            self.add_error("district", _("No district is called “%(name)s”: check the name, or choose the region and then one from the list.") % {"name": typed})
+        return ""
 
     def service_kwargs(self) -> dict[str, Any]:
         d = self.cleaned_data
@@ -110,21 +160,21 @@ class IncidentForm(forms.Form):
 
 
 class PersonForm(forms.Form):
-    code_name = forms.CharField(label=_("Code name"), max_length=60, help_text=_("A pseudonym for daily use. Never the real name."))
-    chosen_name = forms.CharField(label=_("Chosen name"), required=False, max_length=200)
-    legal_name = forms.CharField(label=_("Name on the ID document"), required=False, max_length=200)
+    code_name = inputs.TextField(label=_("Code name"), max_length=60, help_text=_("A pseudonym for daily use. Never the real name."))
+    chosen_name = inputs.TextField(label=_("Chosen name"), required=False, max_length=200)
+    legal_name = inputs.TextField(label=_("Name on the ID document"), required=False, max_length=200)
     id_document_type = forms.ChoiceField(label=_("ID document"), choices=IdDocumentType.choices, required=False)
-    id_number = forms.CharField(label=_("ID number"), required=False, max_length=40)
-    phone = forms.CharField(label=_("Phone"), required=False, max_length=40, widget=forms.TextInput(attrs={"type": "tel"}))
-    safe_contact = forms.CharField(label=_("Safe contact method and hours"), required=False, max_length=500)
-    address = forms.CharField(label=_("Address"), required=False, max_length=500)
+    id_number = inputs.TextField(label=_("ID number"), required=False, max_length=40)
+    phone = inputs.TextField(label=_("Phone"), required=False, max_length=40, widget=forms.TextInput(attrs={"type": "tel"}))
+    safe_contact = inputs.TextField(label=_("Safe contact method and hours"), required=False, max_length=500)
+    address = inputs.TextField(label=_("Address"), required=False, max_length=500)
     gender_identity = forms.ChoiceField(label=_("Gender identity"), choices=GenderIdentity.choices, initial=GenderIdentity.NOT_SAID)
     age_band = forms.ChoiceField(label=_("Age"), choices=AgeBand.choices, initial=AgeBand.NOT_SAID)
     nationality = forms.ChoiceField(label=_("Nationality"), choices=Nationality.choices, initial=Nationality.NOT_SAID)
     migrant_status = forms.ChoiceField(label=_("Migrant status"), choices=MigrantStatus.choices, initial=MigrantStatus.NOT_SAID)
     work_setting = forms.ChoiceField(label=_("Where she/they work"), choices=WorkSetting.choices, initial=WorkSetting.NOT_SAID)
     is_defender = forms.BooleanField(label=_("Activist or human-rights defender"), required=False)
-    hiv_status = forms.CharField(label=_("HIV status"), required=False, max_length=100,
+    hiv_status = inputs.TextField(label=_("HIV status"), required=False, max_length=100,
                                  help_text=_("Only if the person chooses to say it. Encrypted."))
 
     def service_kwargs(self) -> dict[str, Any]:
@@ -132,13 +182,13 @@ class PersonForm(forms.Form):
 
 
 class IncidentFilterForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = inputs.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = inputs.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     department = forms.ChoiceField(label=_("Region"), required=False)
     violation = forms.ChoiceField(label=_("Violation"), required=False)
     perpetrator = forms.ChoiceField(label=_("Perpetrator"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", "—"), *IncidentStatus.choices])
-    q = forms.CharField(label=_("Reference"), required=False, max_length=24)
+    q = inputs.TextField(label=_("Reference"), required=False, max_length=24)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from amparo.lib.scoping import OrganisationManager
 from amparo.vault.fields import EncryptedTextField
 from amparo.vault.plain import Plain
 
@@ -98,6 +99,8 @@ class Person(models.Model):
 
     SENSITIVE_FIELDS = ("chosen_name", "legal_name", "id_number", "phone", "safe_contact", "address", "hiv_status")
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["code_name"]
         indexes = [models.Index(fields=["organisation", "code_name"], name="person_org_code")]
@@ -181,6 +184,8 @@ class Incident(models.Model):
 
     SENSITIVE_FIELDS = ("narrative", "perpetrator_details", "contact_preference")
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["-occurred_on", "-pk"]
         constraints = [models.UniqueConstraint(fields=["organisation", "reference"], name="incident_unique_reference")]
@@ -202,6 +207,8 @@ class IncidentTermLink(models.Model):
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
     term = models.ForeignKey("vocab.Term", on_delete=models.PROTECT, related_name="+")
+
+    objects = OrganisationManager()
 
     class Meta:
         abstract = True
@@ -247,6 +254,8 @@ class IncidentPerson(models.Model):
     # Harm codes (Harm), coded rather than sealed: they feed statistics like the violations.
     harms = models.JSONField(default=list, blank=True)
 
+    objects = OrganisationManager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["incident", "person"], name="incident_person_unique")]
 
@@ -260,6 +269,8 @@ class ReferenceCounter(models.Model):
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     year = models.PositiveIntegerField()
     last = models.PositiveIntegerField(default=0)
+
+    objects = OrganisationManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organisation", "year"], name="refcounter_unique")]

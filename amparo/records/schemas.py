@@ -16,25 +16,26 @@ from typing import Annotated, Any, ClassVar
 from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import (
-    AfterValidator,
     BeforeValidator,
-    ConfigDict,
     Field,
     StrictBool,
     StrictInt,
     StrictStr,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from amparo.lib.inputs import StrictIn
 from amparo.records.models import (
     AgeBand,
     DatePrecision,
     GenderIdentity,
     Harm,
     IdDocumentType,
+    IncidentOrigin,
     IncidentStatus,
     MigrantStatus,
     Nationality,
@@ -44,8 +45,11 @@ from amparo.records.models import (
 )
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_ISO_TIME = re.compile(r"^\d{2}:\d{2}(:\d{2})?$")
-EARLIEST_YEAR = 1990
+# The declared format is this pattern, not OpenAPI's "time" (RFC 3339 wants a UTC offset,
+# while incidents keep the local time in Lima as the person said it).
+TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
+_ISO_TIME = re.compile(TIME_PATTERN)
+_TIME_SCHEMA = {"type": "string", "pattern": TIME_PATTERN, "description": "Local time in Lima, HH:MM or HH:MM:SS.", "examples": ["22:30"]}
 
 
 def _iso_date(value: Any) -> Any:
@@ -63,15 +67,11 @@ def _iso_time(value: Any) -> Any:
     return value
 
 
-def _not_before_1990(value: date) -> date:
-    if value.year < EARLIEST_YEAR:
-        raise PydanticCustomError("date_too_early", _("Check the year."))
-    return value
-
-
 JsonDate = Annotated[date, BeforeValidator(_iso_date)]
-IncidentDate = Annotated[date, BeforeValidator(_iso_date), AfterValidator(_not_before_1990)]
-JsonTime = Annotated[time, BeforeValidator(_iso_time)]
+# Years 1990–2100: the bounds of every date of amparo.lib.inputs.StrictIn.
+IncidentDate = JsonDate
+JsonTime = Annotated[time, BeforeValidator(_iso_time), WithJsonSchema(_TIME_SCHEMA)]
+LocalTime = Annotated[time, WithJsonSchema(_TIME_SCHEMA)]
 # Vocabulary codes: whether the code exists is the service's question.
 Code = Annotated[StrictStr, Field(min_length=1, max_length=48, pattern=r"^[a-z0-9_]+$")]
 DepartmentCode = Annotated[StrictStr, Field(pattern=r"^\d{2}$")]
@@ -82,10 +82,6 @@ RecordId = Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
 
 def _text(max_length: int) -> Any:
     return Field(default="", max_length=max_length)
-
-
-class StrictIn(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class NoExplicitNull(StrictIn):
@@ -192,7 +188,7 @@ class IncidentSummaryOut(Schema):
     id: int
     reference: str
     status: IncidentStatus
-    origin: str
+    origin: IncidentOrigin
     occurred_on: date
     date_precision: DatePrecision
     department: PlaceOut | None
@@ -230,7 +226,7 @@ class IncidentSensitiveOut(Schema):
 
 
 class IncidentDetailOut(IncidentSummaryOut):
-    occurred_time: time | None
+    occurred_time: LocalTime | None
     province: PlaceOut | None
     source: str | None
     consent_store: bool

@@ -6,14 +6,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from amparo.accounts.models import Membership, Role
-from amparo.records.models import Incident, Person
+from amparo.records.models import Incident, IncidentPerpetrator, IncidentViolation, Person
 from amparo.vault import crypto
 
 # Roles that read record-level data at all. Analysts see aggregates only.
@@ -39,7 +40,7 @@ def lawyer_person_filter(membership: Membership) -> Q:
     from amparo.alerts.selectors import responded_incident_ids
     from amparo.response.selectors import lawyer_person_q
 
-    assigned = Incident.objects.filter(organisation_id=membership.organisation_id, assigned_to=membership.user).values("pk")
+    assigned = Incident.objects.for_member(membership).filter(assigned_to=membership.user).values("pk")
     return (
         Q(incident_links__incident_id__in=assigned)
         | lawyer_person_q(membership=membership)
@@ -48,7 +49,7 @@ def lawyer_person_filter(membership: Membership) -> Q:
 
 
 def incident_scope(*, membership: Membership) -> QuerySet[Incident]:
-    base = Incident.objects.filter(organisation_id=membership.organisation_id)
+    base = Incident.objects.for_member(membership)
     if membership.role in (Role.ADMIN, Role.COORDINATOR):
         return base
     if membership.role == Role.DOCUMENTER:
@@ -59,7 +60,7 @@ def incident_scope(*, membership: Membership) -> QuerySet[Incident]:
 
 
 def person_scope(*, membership: Membership) -> QuerySet[Person]:
-    base = Person.objects.filter(organisation_id=membership.organisation_id)
+    base = Person.objects.for_member(membership)
     if membership.role in (Role.ADMIN, Role.COORDINATOR):
         return base
     if membership.role == Role.DOCUMENTER:
@@ -88,7 +89,7 @@ _LIST_DEFERRED = ("narrative", "perpetrator_details", "contact_preference")
 
 
 def incident_list_for(*, membership: Membership, filters: IncidentFilters | None = None) -> QuerySet[Incident]:
-    qs = incident_scope(membership=membership).defer(*_LIST_DEFERRED).select_related("department", "district", "place_type")
+    qs = incident_scope(membership=membership).defer(*_LIST_DEFERRED).select_related("department", "district", "place_type", "assigned_to")
     f = filters or IncidentFilters()
     if f.date_from:
         qs = qs.filter(occurred_on__gte=f.date_from)
@@ -105,6 +106,17 @@ def incident_list_for(*, membership: Membership, filters: IncidentFilters | None
     if f.query:
         qs = qs.filter(reference__icontains=f.query.strip())
     return qs.order_by("-occurred_on", "-pk")
+
+
+def incident_rows_with_terms(incidents: Sequence[Incident]) -> Sequence[Incident]:
+    """Attach what happened and who did it to a page of incidents: two queries for the whole page,
+    whatever its length (after the ids-first paginator, so skipped rows are never touched)."""
+    prefetch_related_objects(
+        list(incidents),
+        Prefetch("violation_links", queryset=IncidentViolation.objects.select_related("term").order_by("term__sort_order", "term__code")),
+        Prefetch("perpetrator_links", queryset=IncidentPerpetrator.objects.select_related("term").order_by("term__sort_order", "term__code")),
+    )
+    return incidents
 
 
 def incident_get_for(*, membership: Membership, incident_id: int | str) -> Incident:

@@ -8,11 +8,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Membership, Organisation, Role, User
 from amparo.audit import services as audit
+from amparo.lib.errors import Conflict
 from amparo.places.models import District
 from amparo.records.models import (
     DatePrecision,
@@ -342,8 +344,14 @@ def incident_add_person(
 def incident_delete(*, incident: Incident, membership: Membership) -> None:
     if membership.role not in (Role.ADMIN, Role.COORDINATOR):
         raise PermissionDenied
-    audit.record(actor=membership.user, action="incident.deleted", target=incident, detail={"reference": incident.reference})
-    incident.delete()
+    try:
+        with transaction.atomic():
+            audit.record(actor=membership.user, action="incident.deleted", target=incident, detail={"reference": incident.reference})
+            incident.delete()
+    except ProtectedError:
+        # Referrals, legal cases and security records stand on the incident: deleting it would
+        # pull the ground from under them. They are closed or unlinked first, on purpose.
+        raise Conflict("in_use", _("This incident cannot be deleted: referrals, legal cases or security records depend on it.")) from None
 
 
 def sensitive_viewed(*, actor: User, target: Person | Incident, fields: Iterable[str]) -> None:

@@ -13,12 +13,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from amparo.accounts.decorators import role_required
 from amparo.accounts.models import Membership, Role
 from amparo.accounts.sudo import sudo_required
+from amparo.lib.drafts import draft_key_for, sent_tags
+from amparo.lib.errors import Conflict
 from amparo.lib.forms import errors_into
 from amparo.lib.pagination import IdsFirstPaginator
 from amparo.records import selectors, services
@@ -79,6 +82,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             status = 400
     incidents = selectors.incident_list_for(membership=membership, filters=filters)
     page = IdsFirstPaginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.incident_rows_with_terms(list(page))
     return render(request, "records/incident_list.html", {"form": form, "page": page}, status=status)
 
 
@@ -88,6 +92,7 @@ def _person_from_query(request: HttpRequest, membership: Membership) -> Person |
 
 
 @sensitive_post_parameters()  # narratives and identities never reach error reports
+@never_cache  # the page carries the session's draft key: never kept in a cache on the phone
 @role_required(*WRITE_ROLES)
 @require_http_methods(["GET", "POST"])
 def incident_create(request: HttpRequest) -> HttpResponse:
@@ -110,13 +115,13 @@ def incident_create(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 errors_into(form, exc)
             else:
-                messages.success(request, _("Incident %(ref)s saved.") % {"ref": incident.reference})
+                messages.success(request, _("Incident %(ref)s saved.") % {"ref": incident.reference}, extra_tags=sent_tags("incident-new"))
                 if now_form.cleaned_data["happening_now"]:
                     messages.warning(request, _("Alarm raised: the people on call are being notified."))
                 return redirect("records:incident_detail", incident_id=incident.pk)
     context = {
         "form": form, "person_form": person_form, "existing_person": existing_person, "creating": True,
-        "people_formset": people_formset, "now_form": now_form,
+        "people_formset": people_formset, "now_form": now_form, "draft_key": draft_key_for(request),
     }
     return render(request, "records/incident_form.html", context, status=400 if request.method == "POST" else 200)
 
@@ -192,6 +197,7 @@ def _assign_form(membership: Membership, incident: Incident, data: Any = None) -
 
 
 @sensitive_post_parameters()  # narratives and identities never reach error reports
+@never_cache  # the page carries the session's draft key: never kept in a cache on the phone
 @role_required(*WRITE_ROLES)
 @require_http_methods(["GET", "POST"])
 def incident_edit(request: HttpRequest, incident_id: int) -> HttpResponse:
@@ -222,9 +228,10 @@ def incident_edit(request: HttpRequest, incident_id: int) -> HttpResponse:
         except ValidationError as exc:
             errors_into(form, exc)
         else:
-            messages.success(request, _("Changes saved."))
+            messages.success(request, _("Changes saved."), extra_tags=sent_tags(f"incident-{incident.pk}"))
             return redirect("records:incident_detail", incident_id=incident.pk)
-    return render(request, "records/incident_form.html", {"form": form, "incident": incident, "creating": False}, status=400 if request.method == "POST" else 200)
+    context = {"form": form, "incident": incident, "creating": False, "draft_key": draft_key_for(request)}
+    return render(request, "records/incident_form.html", context, status=400 if request.method == "POST" else 200)
 
 
 @role_required(Role.ADMIN, Role.COORDINATOR)
@@ -254,7 +261,10 @@ def incident_delete_view(request: HttpRequest, incident_id: int) -> HttpResponse
     membership = _membership(request)
     incident = selectors.incident_get_for(membership=membership, incident_id=incident_id)
     reference = incident.reference
-    services.incident_delete(incident=incident, membership=membership)
+    try:
+        services.incident_delete(incident=incident, membership=membership)
+    except Conflict as refusal:
+        return action_refused(request, errors=[refusal.message], back=reverse("records:incident_detail", args=[incident.pk]), status=409)
     messages.success(request, _("Incident %(ref)s deleted.") % {"ref": reference})
     return redirect("records:incident_list")
 

@@ -6,22 +6,27 @@ writes through the services (role checks, audit rows). Errors use the one shape 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from amparo.accounts.models import Membership, Role, User
 from amparo.api import ApiError
 from amparo.audit import services as audit
+from amparo.lib.inputs import PathId, QueryId
 from amparo.places.models import Department
 from amparo.records import selectors as records_selectors
 from amparo.response import schemas, selectors, services
+from amparo.response.lib.directory import Need, ServiceKind
 from amparo.response.lib.procedure import route_next_stages
+from amparo.response.lib.referral_flow import ReferralStatus
 from amparo.response.models import (
     CaseRoute,
+    CaseStatus,
     Deadline,
     Hearing,
     LegalCase,
@@ -48,7 +53,7 @@ def _user_in_org(membership: Membership, user_id: int | None) -> User | None:
         return None
     user = User.objects.filter(pk=user_id, memberships__organisation_id=membership.organisation_id, memberships__is_active=True).first()
     if user is None:
-        raise ApiError(422, "validation", "Some fields are not valid.", {"user": ["Unknown member."]})
+        raise ApiError(422, "validation", _("Some fields are not valid."), {"user": [_("Unknown member.")]})
     return user
 
 
@@ -146,7 +151,11 @@ def _security_out(r: SecurityRecord, with_measures: bool = False) -> dict[str, A
 
 @router.get("/services", response=list[schemas.ServiceOut])
 def services_list(
-    request: HttpRequest, department: str = "", need: str = "", kind: str = "", q: str = "",
+    request: HttpRequest,
+    department: Annotated[str, Query(pattern=r"^(\d{2})?$")] = "",
+    need: Annotated[Need | Literal[""], Query()] = "",
+    kind: Annotated[ServiceKind | Literal[""], Query()] = "",
+    q: Annotated[str, Query(max_length=80)] = "",
     trans_friendly: bool = False, sex_worker_friendly: bool = False,
 ) -> list[dict[str, Any]]:
     membership = _membership(request)
@@ -160,7 +169,7 @@ def services_list(
 
 
 @router.get("/services/{service_id}", response=schemas.ServiceOut)
-def services_get(request: HttpRequest, service_id: int) -> dict[str, Any]:
+def services_get(request: HttpRequest, service_id: PathId) -> dict[str, Any]:
     membership = _membership(request)
     service = selectors.service_get_for(membership=membership, service_id=service_id)
     return _service_out(service, selectors.service_stats_for(membership=membership, service_ids=[service.pk])[service.pk])
@@ -173,7 +182,7 @@ def services_create(request: HttpRequest, payload: schemas.ServiceIn) -> Status:
     department_code = data.pop("department")
     data["department"] = Department.objects.filter(code=department_code).first() if department_code else None
     if department_code and data["department"] is None:
-        raise ApiError(422, "validation", "Some fields are not valid.", {"department": ["Unknown region."]})
+        raise ApiError(422, "validation", _("Some fields are not valid."), {"department": [_("Unknown region.")]})
     lawyer_id = data.pop("lawyer_id")
     data["lawyer"] = _user_in_org(membership, lawyer_id)
     service = services.service_create(membership=membership, acting_user=request.user, **data)  # type: ignore[arg-type]
@@ -184,7 +193,9 @@ def services_create(request: HttpRequest, payload: schemas.ServiceIn) -> Status:
 
 
 @router.get("/referrals", response=list[schemas.ReferralOut])
-def referrals_list(request: HttpRequest, status: str = "", incident_id: int | None = None) -> list[dict[str, Any]]:
+def referrals_list(
+    request: HttpRequest, status: Annotated[ReferralStatus | Literal[""], Query()] = "", incident_id: QueryId = None,
+) -> list[dict[str, Any]]:
     membership = _membership(request, STAFF)
     incident = records_selectors.incident_get_for(membership=membership, incident_id=incident_id) if incident_id else None
     return [_referral_out(r) for r in selectors.referral_list_for(membership=membership, status=status[:10], incident=incident)[:500]]
@@ -216,13 +227,13 @@ def _referral_detail(request: HttpRequest, referral: Referral, audit_it: bool = 
 
 
 @router.get("/referrals/{referral_id}", response=schemas.ReferralDetailOut)
-def referrals_get(request: HttpRequest, referral_id: int) -> dict[str, Any]:
+def referrals_get(request: HttpRequest, referral_id: PathId) -> dict[str, Any]:
     membership = _membership(request, STAFF)
     return _referral_detail(request, selectors.referral_get_for(membership=membership, referral_id=referral_id))
 
 
 @router.post("/referrals/{referral_id}/status", response=schemas.ReferralOut)
-def referrals_status(request: HttpRequest, referral_id: int, payload: schemas.ReferralStatusIn) -> dict[str, Any]:
+def referrals_status(request: HttpRequest, referral_id: PathId, payload: schemas.ReferralStatusIn) -> dict[str, Any]:
     membership = _membership(request, STAFF)
     referral = selectors.referral_get_for(membership=membership, referral_id=referral_id)
     referral = services.referral_transition(
@@ -233,7 +244,7 @@ def referrals_status(request: HttpRequest, referral_id: int, payload: schemas.Re
 
 
 @router.post("/referrals/{referral_id}/feedback", response=schemas.ReferralOut)
-def referrals_feedback(request: HttpRequest, referral_id: int, payload: schemas.FeedbackIn) -> dict[str, Any]:
+def referrals_feedback(request: HttpRequest, referral_id: PathId, payload: schemas.FeedbackIn) -> dict[str, Any]:
     membership = _membership(request, services.REFERRAL_WRITERS)
     referral = selectors.referral_get_for(membership=membership, referral_id=referral_id)
     referral = services.referral_feedback_record(
@@ -247,7 +258,9 @@ def referrals_feedback(request: HttpRequest, referral_id: int, payload: schemas.
 
 
 @router.get("/cases", response=list[schemas.CaseOut])
-def cases_list(request: HttpRequest, status: str = "", overdue: bool = False) -> list[dict[str, Any]]:
+def cases_list(
+    request: HttpRequest, status: Annotated[CaseStatus | Literal[""], Query()] = "", overdue: bool = False,
+) -> list[dict[str, Any]]:
     membership = _membership(request, STAFF)
     return [_case_out(c) for c in selectors.case_list_for(membership=membership, status=status[:8], overdue_only=overdue)[:500]]
 
@@ -266,7 +279,7 @@ def cases_create(request: HttpRequest, payload: schemas.CaseIn) -> Status:
 
 
 @router.get("/cases/{case_id}", response=schemas.CaseDetailOut)
-def cases_get(request: HttpRequest, case_id: int) -> dict[str, Any]:
+def cases_get(request: HttpRequest, case_id: PathId) -> dict[str, Any]:
     membership = _membership(request, STAFF)
     case = selectors.case_get_for(membership=membership, case_id=case_id)
     audit.record(actor=request.user, action="case.viewed", target=case, fields=["title", "summary", "perpetrator_details"])
@@ -278,12 +291,12 @@ def _route_of(case: LegalCase, route_id: int | None) -> CaseRoute | None:
         return None
     route = case.routes.filter(pk=route_id).first()
     if route is None:
-        raise ApiError(422, "validation", "Some fields are not valid.", {"route_id": ["Unknown route."]})
+        raise ApiError(422, "validation", _("Some fields are not valid."), {"route_id": [_("Unknown route.")]})
     return route
 
 
 @router.post("/cases/{case_id}/routes", response={201: schemas.RouteOut})
-def cases_route_start(request: HttpRequest, case_id: int, payload: schemas.RouteIn) -> Status:
+def cases_route_start(request: HttpRequest, case_id: PathId, payload: schemas.RouteIn) -> Status:
     membership = _membership(request, services.CASE_WRITERS)
     case = selectors.case_get_for(membership=membership, case_id=case_id)
     route = services.case_route_start(case=case, membership=membership, acting_user=request.user, **payload.dict())  # type: ignore[arg-type]
@@ -291,7 +304,7 @@ def cases_route_start(request: HttpRequest, case_id: int, payload: schemas.Route
 
 
 @router.post("/cases/{case_id}/routes/{route_id}/stage", response=schemas.RouteOut)
-def cases_route_advance(request: HttpRequest, case_id: int, route_id: int, payload: schemas.StageIn) -> dict[str, Any]:
+def cases_route_advance(request: HttpRequest, case_id: PathId, route_id: PathId, payload: schemas.StageIn) -> dict[str, Any]:
     membership = _membership(request, services.CASE_WRITERS)
     case = selectors.case_get_for(membership=membership, case_id=case_id)
     route = selectors.case_route_get_for(membership=membership, case=case, route_id=route_id)
@@ -300,7 +313,7 @@ def cases_route_advance(request: HttpRequest, case_id: int, route_id: int, paylo
 
 
 @router.post("/cases/{case_id}/deadlines", response={201: schemas.DeadlineOut})
-def cases_deadline_add(request: HttpRequest, case_id: int, payload: schemas.DeadlineIn) -> Status:
+def cases_deadline_add(request: HttpRequest, case_id: PathId, payload: schemas.DeadlineIn) -> Status:
     membership = _membership(request, services.CASE_WRITERS)
     case = selectors.case_get_for(membership=membership, case_id=case_id)
     data = payload.dict()
@@ -311,7 +324,7 @@ def cases_deadline_add(request: HttpRequest, case_id: int, payload: schemas.Dead
 
 
 @router.post("/deadlines/{deadline_id}/done", response=schemas.DeadlineOut)
-def deadlines_done(request: HttpRequest, deadline_id: int) -> dict[str, Any]:
+def deadlines_done(request: HttpRequest, deadline_id: PathId) -> dict[str, Any]:
     membership = _membership(request, services.CASE_WRITERS)
     deadline = selectors.deadline_get_for(membership=membership, deadline_id=deadline_id)
     deadline = services.deadline_complete(deadline=deadline, membership=membership, acting_user=request.user)  # type: ignore[arg-type]
@@ -319,7 +332,7 @@ def deadlines_done(request: HttpRequest, deadline_id: int) -> dict[str, Any]:
 
 
 @router.post("/cases/{case_id}/hearings", response={201: schemas.HearingOut})
-def cases_hearing_add(request: HttpRequest, case_id: int, payload: schemas.HearingIn) -> Status:
+def cases_hearing_add(request: HttpRequest, case_id: PathId, payload: schemas.HearingIn) -> Status:
     membership = _membership(request, services.CASE_WRITERS)
     case = selectors.case_get_for(membership=membership, case_id=case_id)
     data = payload.dict()
@@ -329,7 +342,7 @@ def cases_hearing_add(request: HttpRequest, case_id: int, payload: schemas.Heari
 
 
 @router.post("/cases/{case_id}/events", response={201: schemas.EventOut})
-def cases_event_add(request: HttpRequest, case_id: int, payload: schemas.EventIn) -> Status:
+def cases_event_add(request: HttpRequest, case_id: PathId, payload: schemas.EventIn) -> Status:
     membership = _membership(request, services.CASE_WRITERS)
     case = selectors.case_get_for(membership=membership, case_id=case_id)
     data = payload.dict()
@@ -340,14 +353,14 @@ def cases_event_add(request: HttpRequest, case_id: int, payload: schemas.EventIn
 
 
 @router.post("/cases/{case_id}/close", response=schemas.CaseOut)
-def cases_close(request: HttpRequest, case_id: int, payload: schemas.CloseIn) -> dict[str, Any]:
+def cases_close(request: HttpRequest, case_id: PathId, payload: schemas.CloseIn) -> dict[str, Any]:
     membership = _membership(request, services.CASE_WRITERS)
     case = selectors.case_get_for(membership=membership, case_id=case_id)
     return _case_out(services.case_close(case=case, membership=membership, acting_user=request.user, outcome=payload.outcome))  # type: ignore[arg-type]
 
 
 @router.post("/cases/{case_id}/bundle", response={200: None})
-def cases_bundle(request: HttpRequest, case_id: int) -> HttpResponse:
+def cases_bundle(request: HttpRequest, case_id: PathId) -> HttpResponse:
     """The signed evidence bundle (application/zip). POST: every file read is written to the custody log."""
     membership = _membership(request, services.CASE_WRITERS)
     case = selectors.case_get_for(membership=membership, case_id=case_id)
@@ -382,7 +395,7 @@ def security_create(request: HttpRequest, payload: schemas.SecurityIn) -> Status
 
 
 @router.get("/security-records/{record_id}", response=schemas.SecurityOut)
-def security_get(request: HttpRequest, record_id: int) -> dict[str, Any]:
+def security_get(request: HttpRequest, record_id: PathId) -> dict[str, Any]:
     membership = _membership(request, services.SECURITY_ROLES)
     record = selectors.security_get_for(membership=membership, record_id=record_id)
     audit.record(actor=request.user, action="security.viewed", target=record, fields=["measures"])
@@ -390,7 +403,7 @@ def security_get(request: HttpRequest, record_id: int) -> dict[str, Any]:
 
 
 @router.post("/security-records/{record_id}/measures", response={201: schemas.MeasureOut})
-def security_measure_add(request: HttpRequest, record_id: int, payload: schemas.MeasureIn) -> Status:
+def security_measure_add(request: HttpRequest, record_id: PathId, payload: schemas.MeasureIn) -> Status:
     membership = _membership(request, services.SECURITY_ROLES)
     record = selectors.security_get_for(membership=membership, record_id=record_id)
     measure = services.protective_measure_add(record=record, membership=membership, acting_user=request.user, **payload.dict())  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from amparo.accounts.models import Membership
+from amparo.lib import inputs
 from amparo.places.models import Department
 from amparo.response import selectors
 from amparo.response.lib.deadlines import Unit
@@ -50,7 +51,7 @@ class DirectorySearchForm(forms.Form):
     department = forms.ChoiceField(label=_("Region"), required=False)
     need = forms.ChoiceField(label=_("Need"), required=False, choices=[("", _("— Any need —")), *Need.choices])
     kind = forms.ChoiceField(label=_("Type"), required=False, choices=[("", _("— Any type —")), *ServiceKind.choices])
-    q = forms.CharField(label=_("Name or address"), required=False, max_length=80)
+    q = inputs.TextField(label=_("Name or address"), required=False, max_length=80)
     trans_friendly = forms.BooleanField(label=_("Trans-friendly"), required=False)
     sex_worker_friendly = forms.BooleanField(label=_("Has treated sex workers well"), required=False)
 
@@ -61,20 +62,20 @@ class DirectorySearchForm(forms.Form):
 
 class ServiceForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type"), choices=ServiceKind.choices)
-    name = forms.CharField(label=_("Name"), max_length=200)
-    description = forms.CharField(label=_("Description"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    name = inputs.TextField(label=_("Name"), max_length=200)
+    description = inputs.TextField(label=_("Description"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
     department = forms.ChoiceField(label=_("Region"), required=False)
-    address = forms.CharField(label=_("Address"), required=False, max_length=200)
-    hours = forms.CharField(label=_("Opening hours"), required=False, max_length=120)
-    phone = forms.CharField(label=_("Phone"), required=False, max_length=60)
+    address = inputs.TextField(label=_("Address"), required=False, max_length=200)
+    hours = inputs.TextField(label=_("Opening hours"), required=False, max_length=120)
+    phone = inputs.TextField(label=_("Phone"), required=False, max_length=60)
     email = forms.EmailField(label=_("Email"), required=False)
     languages = forms.MultipleChoiceField(label=_("Languages"), required=False, choices=Language.choices, widget=forms.CheckboxSelectMultiple)
     needs = forms.MultipleChoiceField(label=_("Needs it meets"), required=False, choices=Need.choices, widget=forms.CheckboxSelectMultiple)
     trans_friendly = forms.BooleanField(label=_("Trans-friendly (checked by peers)"), required=False)
     treats_sex_workers_well = forms.BooleanField(label=_("Has treated sex workers well (checked by peers)"), required=False)
-    last_checked_on = forms.DateField(label=_("Date last checked"), required=False, widget=DATE, validators=[_not_future])
+    last_checked_on = inputs.DateField(label=_("Date last checked"), required=False, widget=DATE, validators=[_not_future])
     lawyer = forms.ChoiceField(label=_("Allied lawyer with an account"), required=False)
-    notes = forms.CharField(label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = inputs.TextField(label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -103,9 +104,9 @@ class ReferralForm(forms.Form):
         label=_("Share identifying data (name, contact, what happened)"), required=False, initial=True,
         help_text=_("Without consent, only an anonymous referral can be made: the person is given the contact, nothing is sent."),
     )
-    note = forms.CharField(label=_("Note for the service"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
+    note = inputs.TextField(label=_("Note for the service"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3}),
                            help_text=_("Encrypted. Only what the service needs."))
-    follow_up_on = forms.DateField(label=_("Follow up on"), required=False, widget=DATE)
+    follow_up_on = inputs.DateField(label=_("Follow up on"), required=False, widget=DATE)
     assigned_to = forms.ChoiceField(label=_("Follow-up by"), required=False)
     send_now = forms.BooleanField(
         label=_("Send it now"), required=False, initial=True,
@@ -153,8 +154,8 @@ class ReferralForm(forms.Form):
 
 class ReferralStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"))
-    outcome = forms.CharField(label=_("Outcome"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
-    follow_up_on = forms.DateField(label=_("Next follow-up"), required=False, widget=DATE)
+    outcome = inputs.TextField(label=_("Outcome"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    follow_up_on = inputs.DateField(label=_("Next follow-up"), required=False, widget=DATE)
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -187,17 +188,17 @@ class FeedbackForm(forms.Form):
     )
     respectful = forms.NullBooleanField(label=_("Respected her identity (name, pronouns)"), required=False,
                                         widget=forms.Select(choices=[("unknown", "—"), ("true", _("Yes")), ("false", _("No"))]))
-    comment = forms.CharField(label=_("In her words"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = inputs.TextField(label=_("In her words"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class CaseForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200,
+    title = inputs.TextField(label=_("Title"), max_length=200,
                             help_text=_("Encrypted, and shown in the lists of legal cases: use codes, never names."))
-    summary = forms.CharField(label=_("Summary"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 3}))
-    perpetrator_details = forms.CharField(label=_("Accused (names, badge, unit)"), required=False, max_length=4000,
+    summary = inputs.TextField(label=_("Summary"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 3}))
+    perpetrator_details = inputs.TextField(label=_("Accused (names, badge, unit)"), required=False, max_length=4000,
                                           widget=forms.Textarea(attrs={"rows": 2}), help_text=_("Encrypted."))
     lawyer = forms.ChoiceField(label=_("Assigned lawyer"), required=False)
-    opened_on = forms.DateField(label=_("Opened on"), required=False, widget=DATE, validators=[_not_future])
+    opened_on = inputs.DateField(label=_("Opened on"), required=False, widget=DATE, validators=[_not_future])
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -220,10 +221,10 @@ def _start_choices() -> list[tuple[str, Any]]:
 
 class RouteStartForm(forms.Form):
     start = forms.ChoiceField(label=_("Route and first step"))
-    forum = forms.CharField(label=_("Forum (comisaría, fiscalía, court, office)"), required=False, max_length=160)
-    case_number = forms.CharField(label=_("Number (denuncia, carpeta fiscal, expediente)"), required=False, max_length=120,
+    forum = inputs.TextField(label=_("Forum (comisaría, fiscalía, court, office)"), required=False, max_length=160)
+    case_number = inputs.TextField(label=_("Number (denuncia, carpeta fiscal, expediente)"), required=False, max_length=120,
                                   help_text=_("Encrypted."))
-    started_on = forms.DateField(label=_("Date"), required=False, widget=DATE, validators=[_not_future])
+    started_on = inputs.DateField(label=_("Date"), required=False, widget=DATE, validators=[_not_future])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -236,10 +237,10 @@ class RouteStartForm(forms.Form):
 
 class StageForm(forms.Form):
     stage = forms.ChoiceField(label=_("Next stage"))
-    occurred_at = forms.DateTimeField(label=_("When"), required=False, widget=DATETIME, input_formats=DATETIME_FORMATS, validators=[_not_future])
+    occurred_at = inputs.DateTimeField(label=_("When"), required=False, widget=DATETIME, input_formats=DATETIME_FORMATS, validators=[_not_future])
     outcome = forms.ChoiceField(label=_("Outcome"), required=False, choices=Outcome.choices)
-    in_force_until = forms.DateField(label=_("Measures in force until"), required=False, widget=DATE)
-    note = forms.CharField(label=_("Note"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    in_force_until = inputs.DateField(label=_("Measures in force until"), required=False, widget=DATE)
+    note = inputs.TextField(label=_("Note"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, case_route: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -248,20 +249,20 @@ class StageForm(forms.Form):
 
 class EventForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=[("note", _("Note")), ("filing", _("Filing"))])
-    occurred_at = forms.DateTimeField(label=_("When"), widget=DATETIME, input_formats=DATETIME_FORMATS, validators=[_not_future])
-    description = forms.CharField(label=_("What happened"), max_length=8000, widget=forms.Textarea(attrs={"rows": 2}))
+    occurred_at = inputs.DateTimeField(label=_("When"), widget=DATETIME, input_formats=DATETIME_FORMATS, validators=[_not_future])
+    description = inputs.TextField(label=_("What happened"), max_length=8000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class HearingForm(forms.Form):
-    scheduled_at = forms.DateTimeField(label=_("Date and time"), widget=DATETIME, input_formats=DATETIME_FORMATS)
-    place = forms.CharField(label=_("Court or office"), required=False, max_length=300)
-    purpose = forms.CharField(label=_("Purpose"), required=False, max_length=160)
+    scheduled_at = inputs.DateTimeField(label=_("Date and time"), widget=DATETIME, input_formats=DATETIME_FORMATS)
+    place = inputs.TextField(label=_("Court or office"), required=False, max_length=300)
+    purpose = inputs.TextField(label=_("Purpose"), required=False, max_length=160)
 
 
 class DeadlineForm(forms.Form):
-    title = forms.CharField(label=_("What must be done"), max_length=160)
-    due_on = forms.DateField(label=_("Due date"), required=False, widget=DATE)
-    amount = forms.IntegerField(label=_("Or: how many"), required=False, min_value=0, max_value=3650)
+    title = inputs.TextField(label=_("What must be done"), max_length=160)
+    due_on = inputs.DateField(label=_("Due date"), required=False, widget=DATE)
+    amount = inputs.IntegerField(label=_("Or: how many"), required=False, min_value=0, max_value=3650)
     unit = forms.ChoiceField(label=_("Unit"), required=False, choices=[
         ("", "—"), (Unit.BUSINESS_DAYS.value, _("business days")), (Unit.CALENDAR_DAYS.value, _("calendar days")),
         (Unit.HOURS.value, _("hours")),
@@ -285,23 +286,23 @@ class CloseForm(forms.Form):
 
 
 class DocumentForm(forms.Form):
-    file = forms.FileField(label=_("File (photo, PDF, audio)"))
+    file = forms.FileField(label=_("File (photo, video, PDF, audio)"))
     kind = forms.ChoiceField(label=_("Kind"), choices=DocumentKind.choices)
-    description = forms.CharField(label=_("Description"), required=False, max_length=1000)
+    description = inputs.TextField(label=_("Description"), required=False, max_length=1000)
 
 
 class EvidenceForm(forms.Form):
-    file = forms.FileField(label=_("File (photo, PDF, audio)"))
-    description = forms.CharField(label=_("Description"), required=False, max_length=1000, help_text=_("Encrypted."))
+    file = forms.FileField(label=_("File (photo, video, PDF, audio)"))
+    description = inputs.TextField(label=_("Description"), required=False, max_length=1000, help_text=_("Encrypted."))
 
 
 class SecurityRecordForm(forms.Form):
-    incident = forms.CharField(label=_("Incident reference"), max_length=24)
+    incident = inputs.TextField(label=_("Incident reference"), max_length=24)
     defender = forms.ChoiceField(label=_("Activist or defender"))
     risk_level = forms.ChoiceField(label=_("Risk level"), choices=RiskLevel.choices, initial=RiskLevel.MEDIUM)
-    assessment = forms.CharField(label=_("Risk assessment"), required=False, max_length=8000, widget=forms.Textarea(attrs={"rows": 3}),
+    assessment = inputs.TextField(label=_("Risk assessment"), required=False, max_length=8000, widget=forms.Textarea(attrs={"rows": 3}),
                                  help_text=_("Encrypted."))
-    follow_up_on = forms.DateField(label=_("Next follow-up"), required=False, widget=DATE)
+    follow_up_on = inputs.DateField(label=_("Next follow-up"), required=False, widget=DATE)
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -312,10 +313,10 @@ class SecurityRecordForm(forms.Form):
 class SecurityUpdateForm(forms.Form):
     risk_level = forms.ChoiceField(label=_("Risk level"), choices=RiskLevel.choices)
     status = forms.ChoiceField(label=_("Status"), choices=SecurityStatus.choices)
-    follow_up_on = forms.DateField(label=_("Next follow-up"), required=False, widget=DATE)
+    follow_up_on = inputs.DateField(label=_("Next follow-up"), required=False, widget=DATE)
 
 
 class MeasureForm(forms.Form):
     kind = forms.ChoiceField(label=_("Measure"), choices=MeasureKind.choices)
-    description = forms.CharField(label=_("Details"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
-    taken_on = forms.DateField(label=_("Taken on"), required=False, widget=DATE, validators=[_not_future])
+    description = inputs.TextField(label=_("Details"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    taken_on = inputs.DateField(label=_("Taken on"), required=False, widget=DATE, validators=[_not_future])

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from amparo.lib.scoping import OrganisationManager
 from amparo.response.lib.deadlines import Unit
 from amparo.response.lib.directory import Need, ServiceKind
 from amparo.response.lib.procedure import Outcome, Route, Stage
@@ -85,6 +86,8 @@ class Service(models.Model):
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrganisationManager()
 
     class Meta:
         ordering = ["name"]
@@ -160,6 +163,8 @@ class Referral(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
@@ -227,6 +232,8 @@ class LegalCase(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [models.UniqueConstraint(fields=["organisation", "reference"], name="case_unique_reference")]
@@ -241,6 +248,8 @@ class CaseIncident(models.Model):
     case = models.ForeignKey(LegalCase, on_delete=models.CASCADE, related_name="incident_links")
     incident = models.ForeignKey("records.Incident", on_delete=models.PROTECT, related_name="case_links")
 
+    objects = OrganisationManager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "incident"], name="case_incident_unique")]
 
@@ -250,6 +259,8 @@ class CasePerson(models.Model):
     case = models.ForeignKey(LegalCase, on_delete=models.CASCADE, related_name="person_links")
     person = models.ForeignKey("records.Person", on_delete=models.PROTECT, related_name="case_links")
 
+    objects = OrganisationManager()
+
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "person"], name="case_person_unique")]
 
@@ -258,6 +269,8 @@ class CaseCounter(models.Model):
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     year = models.PositiveIntegerField()
     last = models.PositiveIntegerField(default=0)
+
+    objects = OrganisationManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organisation", "year"], name="casecounter_unique")]
@@ -280,6 +293,8 @@ class CaseRoute(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     in_force_until = models.DateField(_("in force until"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True, default="")
+
+    objects = OrganisationManager()
 
     class Meta:
         ordering = ["pk"]
@@ -313,6 +328,8 @@ class CaseEvent(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["occurred_at", "pk"]
 
@@ -329,6 +346,8 @@ class Hearing(models.Model):
     reminded_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationManager()
 
     class Meta:
         ordering = ["scheduled_at"]
@@ -355,6 +374,8 @@ class Deadline(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["due_at", "pk"]
         indexes = [models.Index(fields=["organisation", "done_at", "due_at"], name="deadline_org_open_due")]
@@ -380,6 +401,8 @@ class CaseDocument(models.Model):
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField(auto_now_add=True)
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["added_at", "pk"]
         constraints = [models.UniqueConstraint(fields=["case", "evidence"], name="case_document_unique")]
@@ -398,6 +421,8 @@ class SigningKey(models.Model):
     fingerprint = models.CharField(max_length=80)
     created_at = models.DateTimeField(auto_now_add=True)
     retired_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrganisationManager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -442,6 +467,8 @@ class SecurityRecord(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
 
@@ -467,6 +494,8 @@ class ProtectiveMeasure(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = OrganisationManager()
+
     class Meta:
         ordering = ["taken_on", "pk"]
 
@@ -489,6 +518,8 @@ class Reminder(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     emailed = models.BooleanField(default=False)
     dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrganisationManager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

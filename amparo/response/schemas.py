@@ -1,15 +1,35 @@
-"""JSON shapes of the Response API. Input is strict: unknown fields are refused."""
+"""JSON shapes of the Response API.
+
+Input is strict (amparo.lib.inputs.StrictIn): unknown fields refused, text, dates and numbers
+through the one vocabulary, every closed set an enum in the OpenAPI schema.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import Field, StrictBool, StrictInt
 
+from amparo.lib.inputs import StrictIn
+from amparo.response.lib.deadlines import Unit
+from amparo.response.lib.directory import Language, Need, ServiceKind
+from amparo.response.lib.procedure import Outcome, Route, Stage
+from amparo.response.lib.referral_flow import ReferralStatus
+from amparo.response.models import (
+    CaseEventKind,
+    CaseStatus,
+    ConsentMethod,
+    DocumentKind,
+    MeasureKind,
+    RiskLevel,
+    SecurityStatus,
+    VerificationStatus,
+)
 
-class StrictIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+Id = Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
+DepartmentCode = Annotated[str, Field(pattern=r"^(\d{2})?$")]
 
 
 class ServiceStatsOut(Schema):
@@ -25,7 +45,7 @@ class ServiceOut(Schema):
     id: int
     national: bool
     code: str
-    kind: str
+    kind: ServiceKind
     name: str
     description: str
     department: str | None
@@ -38,64 +58,64 @@ class ServiceOut(Schema):
     trans_friendly: bool
     treats_sex_workers_well: bool
     last_checked_on: date | None
-    verification: str
+    verification: VerificationStatus
     sources: list[str]
     stats: ServiceStatsOut | None = None
 
 
 class ServiceIn(StrictIn):
-    kind: str
-    name: str = Field(max_length=200)
+    kind: ServiceKind
+    name: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=4000)
-    department: str = Field("", max_length=2)
+    department: DepartmentCode = ""
     address: str = Field("", max_length=200)
     hours: str = Field("", max_length=120)
     phone: str = Field("", max_length=60)
     email: str = Field("", max_length=254)
-    languages: list[str] = []
-    needs: list[str] = []
-    trans_friendly: bool = False
-    treats_sex_workers_well: bool = False
+    languages: list[Language] = Field(default_factory=list, max_length=len(Language))
+    needs: list[Need] = Field(default_factory=list, max_length=len(Need))
+    trans_friendly: StrictBool = False
+    treats_sex_workers_well: StrictBool = False
     last_checked_on: date | None = None
     notes: str = Field("", max_length=2000)
-    lawyer_id: int | None = None
+    lawyer_id: Id | None = None
 
 
 class ReferralIn(StrictIn):
-    incident_id: int | None = None
-    person_id: int | None = None
-    service_id: int | None = None
-    lawyer_id: int | None = None
-    need: str = ""
-    consent_given: bool = False
-    consent_method: str = ""
-    shares_identifying_data: bool = True
+    incident_id: Id | None = None
+    person_id: Id | None = None
+    service_id: Id | None = None
+    lawyer_id: Id | None = None
+    need: Need | Literal[""] = ""
+    consent_given: StrictBool = False
+    consent_method: ConsentMethod | Literal[""] = ""
+    shares_identifying_data: StrictBool = True
     note: str = Field("", max_length=4000)
     follow_up_on: date | None = None
-    assigned_to_id: int | None = None
+    assigned_to_id: Id | None = None
 
 
 class ReferralStatusIn(StrictIn):
-    status: str
+    status: ReferralStatus
     outcome: str = Field("", max_length=4000)
     follow_up_on: date | None = None
 
 
 class FeedbackIn(StrictIn):
-    rating: int
-    respectful: bool | None = None
+    rating: StrictInt = Field(ge=1, le=5)
+    respectful: StrictBool | None = None
     comment: str = Field("", max_length=4000)
 
 
 class ReferralOut(Schema):
     id: int
-    status: str
+    status: ReferralStatus
     incident_id: int | None
     incident_reference: str | None
     person_id: int | None
     service_id: int | None
     lawyer_id: int | None
-    need: str
+    need: Need | Literal[""]
     consent_given: bool
     shares_identifying_data: bool
     follow_up_on: date | None
@@ -115,18 +135,18 @@ class ReferralDetailOut(ReferralOut):
 
 
 class CaseIn(StrictIn):
-    title: str = Field(max_length=200)
-    incident_ids: list[int] = []
-    person_ids: list[int] = []
-    lawyer_id: int | None = None
+    title: str = Field(min_length=1, max_length=200)
+    incident_ids: list[Id] = Field(default_factory=list, max_length=100)
+    person_ids: list[Id] = Field(default_factory=list, max_length=100)
+    lawyer_id: Id | None = None
     summary: str = Field("", max_length=20000)
     perpetrator_details: str = Field("", max_length=4000)
     opened_on: date | None = None
 
 
 class RouteIn(StrictIn):
-    route: str
-    stage: str
+    route: Route
+    stage: Stage
     forum: str = Field("", max_length=160)
     case_number: str = Field("", max_length=120)
     started_on: date | None = None
@@ -134,52 +154,52 @@ class RouteIn(StrictIn):
 
 
 class StageIn(StrictIn):
-    stage: str
+    stage: Stage
     occurred_at: datetime | None = None
     note: str = Field("", max_length=4000)
-    outcome: str = ""
+    outcome: Outcome = Outcome.PENDING
     in_force_until: date | None = None
 
 
 class DeadlineIn(StrictIn):
-    title: str = Field(max_length=160)
+    title: str = Field(min_length=1, max_length=160)
     due_at: datetime | None = None
-    amount: int | None = None
-    unit: str = ""
+    amount: StrictInt | None = Field(default=None, ge=0, le=3650, description="Hours or days, with `unit`, when `due_at` is not given.")
+    unit: Unit | Literal[""] = ""
     counted_from: datetime | None = None
-    assigned_to_id: int | None = None
-    route_id: int | None = None
+    assigned_to_id: Id | None = None
+    route_id: Id | None = None
 
 
 class HearingIn(StrictIn):
     scheduled_at: datetime
     place: str = Field("", max_length=300)
     purpose: str = Field("", max_length=160)
-    route_id: int | None = None
+    route_id: Id | None = None
 
 
 class EventIn(StrictIn):
-    kind: str = "note"
+    kind: Literal["note", "filing"] = "note"
     occurred_at: datetime
-    description: str = Field(max_length=8000)
-    route_id: int | None = None
+    description: str = Field(min_length=1, max_length=8000)
+    route_id: Id | None = None
 
 
 class CloseIn(StrictIn):
-    outcome: str
+    outcome: Outcome
 
 
 class RouteOut(Schema):
     id: int
-    route: str
-    stage: str
+    route: Route
+    stage: Stage
     forum: str
     started_on: date
     requested_at: datetime | None
     decided_at: datetime | None
     in_force_until: date | None
-    outcome: str
-    next_stages: list[str]
+    outcome: Outcome
+    next_stages: list[Stage]
 
 
 class DeadlineOut(Schema):
@@ -201,16 +221,16 @@ class HearingOut(Schema):
 
 class EventOut(Schema):
     id: int
-    kind: str
+    kind: CaseEventKind
     occurred_at: datetime
-    stage: str
+    stage: Stage | Literal[""]
     route_id: int | None
     description: str
 
 
 class DocumentOut(Schema):
     id: int
-    kind: str
+    kind: DocumentKind
     evidence_uid: str
     sha256_original: str
     sha256_stored: str
@@ -221,8 +241,8 @@ class DocumentOut(Schema):
 class CaseOut(Schema):
     id: int
     reference: str
-    status: str
-    outcome: str
+    status: CaseStatus
+    outcome: Outcome
     lawyer_id: int | None
     opened_on: date
     overdue: bool
@@ -244,22 +264,22 @@ class CaseDetailOut(CaseOut):
 
 
 class SecurityIn(StrictIn):
-    incident_id: int
-    defender_id: int
-    risk_level: str = "medium"
+    incident_id: Id
+    defender_id: Id
+    risk_level: RiskLevel = RiskLevel.MEDIUM
     assessment: str = Field("", max_length=8000)
     follow_up_on: date | None = None
 
 
 class MeasureIn(StrictIn):
-    kind: str
+    kind: MeasureKind
     description: str = Field("", max_length=4000)
     taken_on: date | None = None
 
 
 class MeasureOut(Schema):
     id: int
-    kind: str
+    kind: MeasureKind
     taken_on: date
     description: str
 
@@ -268,8 +288,8 @@ class SecurityOut(Schema):
     id: int
     incident_id: int
     defender_id: int
-    risk_level: str
-    status: str
+    risk_level: RiskLevel
+    status: SecurityStatus
     follow_up_on: date | None
     measures: list[MeasureOut] = []
 

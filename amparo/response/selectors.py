@@ -160,7 +160,7 @@ class ServiceStats:
 def service_stats_for(*, membership: Membership, service_ids: list[int]) -> dict[int, ServiceStats]:
     """Per service: how many referrals this organisation made, completed, and how people rated them."""
     rows = (
-        Referral.objects.filter(organisation_id=membership.organisation_id, service_id__in=service_ids)
+        Referral.objects.for_member(membership).filter(service_id__in=service_ids)
         .values("service_id")
         .annotate(
             total=Count("pk"),
@@ -185,7 +185,7 @@ def service_stats_for(*, membership: Membership, service_ids: list[int]) -> dict
 
 
 def referral_scope(*, membership: Membership) -> QuerySet[Referral]:
-    base = Referral.objects.filter(organisation_id=membership.organisation_id)
+    base = Referral.objects.for_member(membership)
     if membership.role in (Role.ADMIN, Role.COORDINATOR):
         return base
     if membership.role == Role.DOCUMENTER:
@@ -229,7 +229,7 @@ def lawyers_for(*, membership: Membership) -> QuerySet[Membership]:
 
 def staff_for(*, membership: Membership) -> QuerySet[Membership]:
     return (
-        Membership.objects.filter(organisation_id=membership.organisation_id, is_active=True)
+        Membership.objects.for_member(membership).filter(is_active=True)
         .exclude(role=Role.ANALYST)
         .select_related("user")
         .order_by("user__username")
@@ -240,7 +240,7 @@ def staff_for(*, membership: Membership) -> QuerySet[Membership]:
 
 
 def case_scope(*, membership: Membership) -> QuerySet[LegalCase]:
-    base = LegalCase.objects.filter(organisation_id=membership.organisation_id)
+    base = LegalCase.objects.for_member(membership)
     if membership.role in (Role.ADMIN, Role.COORDINATOR):
         return base
     if membership.role == Role.LAWYER:
@@ -319,7 +319,7 @@ def evidence_scope(*, membership: Membership) -> QuerySet[EvidenceFile]:
     """Evidence files of incidents the member sees, and of cases the member sees."""
     if membership.role not in (Role.ADMIN, Role.COORDINATOR, Role.DOCUMENTER, Role.LAWYER):
         return EvidenceFile.objects.none()
-    base = EvidenceFile.objects.filter(organisation_id=membership.organisation_id, deleted_at__isnull=True)
+    base = EvidenceFile.objects.for_member(membership).filter(deleted_at__isnull=True)
     if membership.role in (Role.ADMIN, Role.COORDINATOR):
         return base
     incidents = _incident_scope(membership).values("pk")
@@ -348,7 +348,7 @@ def evidence_custody(*, evidence: EvidenceFile) -> QuerySet[CustodyEvent]:
 def security_scope(*, membership: Membership) -> QuerySet[SecurityRecord]:
     if membership.role not in (Role.ADMIN, Role.COORDINATOR):
         return SecurityRecord.objects.none()
-    return SecurityRecord.objects.filter(organisation_id=membership.organisation_id)
+    return SecurityRecord.objects.for_member(membership)
 
 
 def security_list_for(*, membership: Membership) -> QuerySet[SecurityRecord]:
@@ -371,7 +371,7 @@ def security_get_for(*, membership: Membership, record_id: Any) -> SecurityRecor
 def defenders_for(*, membership: Membership) -> QuerySet[Person]:
     if membership.role not in (Role.ADMIN, Role.COORDINATOR):
         return Person.objects.none()
-    return Person.objects.filter(organisation_id=membership.organisation_id, is_defender=True).order_by("code_name")
+    return Person.objects.for_member(membership).filter(is_defender=True).order_by("code_name")
 
 
 # --------------------------------------------------------------------------- work views
@@ -535,7 +535,7 @@ def my_tasks(*, membership: Membership, now: datetime | None = None) -> Tasks:
     tasks.reminders = reminder_lines_for(
         membership=membership,
         reminders=list(
-            Reminder.objects.filter(organisation_id=membership.organisation_id, user_id=user_id, dismissed_at__isnull=True)[:50]
+            Reminder.objects.for_member(membership).filter(user_id=user_id, dismissed_at__isnull=True)[:50]
         ),
     )
     return tasks

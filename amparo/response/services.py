@@ -21,6 +21,8 @@ from amparo.accounts.models import Membership, Organisation, Role, User
 from amparo.audit import services as audit
 from amparo.evidence import services as evidence_services
 from amparo.evidence.models import CustodyAction, CustodyEvent, EvidenceFile
+from amparo.lib import inputs
+from amparo.lib.scoping import require_same_organisation
 from amparo.lib.urls import absolute_url
 from amparo.lib.urls import absolute_url
 from amparo.records.models import Incident, Person
@@ -85,12 +87,6 @@ def _require(membership: Membership, roles: Iterable[str]) -> None:
         raise PermissionDenied
 
 
-def _same_org(membership: Membership, *objects: Any) -> None:
-    for obj in objects:
-        if obj is not None and getattr(obj, "organisation_id", membership.organisation_id) != membership.organisation_id:
-            raise PermissionDenied
-
-
 def _choice(value: str, choices: Iterable[str], field: str, *, blank: bool = False) -> str:
     value = (value or "").strip()
     if blank and value == "":
@@ -101,7 +97,10 @@ def _choice(value: str, choices: Iterable[str], field: str, *, blank: bool = Fal
 
 
 def _text(value: str | None, field: str, *, max_length: int, required: bool = False) -> str:
-    value = (value or "").strip()
+    try:
+        value = inputs.clean_text(value or "")
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
     if required and not value:
         raise ValidationError({field: _("This field is required.")})
     if len(value) > max_length:
@@ -193,7 +192,7 @@ def service_update(*, service: Service, membership: Membership, acting_user: Use
             raise PermissionDenied
     else:
         _require(membership, DIRECTORY_EDITORS)
-        _same_org(membership, service)
+        require_same_organisation(membership, service)
     changed = _apply_service(service, dict(fields))
     if changed:
         service.save()
@@ -256,7 +255,7 @@ def referral_create(
     e-mail and sees it in her tasks); without it, it stays a draft ("proposed") that reaches
     nobody. Without the person's consent no identifying data may be shared."""
     _require(membership, REFERRAL_WRITERS)
-    _same_org(membership, incident, person)
+    require_same_organisation(membership, incident, person)
     if incident is None and person is None:
         raise ValidationError({"incident": _("Refer from an incident or a person.")})
     if (service is None) == (lawyer is None):
@@ -328,7 +327,7 @@ def referral_transition(
     outcome: str = "",
     follow_up_on: date | None = None,
 ) -> Referral:
-    _same_org(membership, referral)
+    require_same_organisation(membership, referral)
     if membership.role == Role.LAWYER:
         if not _is_target_lawyer(referral, acting_user) or status not in LAWYER_MAY_SET:
             raise PermissionDenied
@@ -433,7 +432,7 @@ def referral_follow_up_set(
     *, referral: Referral, membership: Membership, acting_user: User, follow_up_on: date | None, assigned_to: User | None
 ) -> Referral:
     _require(membership, REFERRAL_WRITERS)
-    _same_org(membership, referral)
+    require_same_organisation(membership, referral)
     if referral.status not in OPEN_STATUSES:
         raise ValidationError({"follow_up_on": _("This referral is closed.")})
     if follow_up_on is not None and follow_up_on < timezone.localdate():
@@ -457,7 +456,7 @@ def referral_feedback_record(
 ) -> Referral:
     """The person's view of how the service treated them: the community's monitoring of services."""
     _require(membership, REFERRAL_WRITERS)
-    _same_org(membership, referral)
+    require_same_organisation(membership, referral)
     if referral.status in (ReferralStatus.PROPOSED, ReferralStatus.WITHDRAWN):
         raise ValidationError({"feedback_rating": _("Feedback can be recorded once the referral was sent.")})
     try:
@@ -499,7 +498,7 @@ def _event(
 
 
 def _require_case_access(case: LegalCase, membership: Membership, acting_user: User) -> None:
-    _same_org(membership, case)
+    require_same_organisation(membership, case)
     _require(membership, CASE_WRITERS)
     if membership.role == Role.LAWYER and case.lawyer_id != acting_user.pk:
         raise PermissionDenied
@@ -520,7 +519,7 @@ def case_create(
 ) -> LegalCase:
     _require(membership, CASE_WRITERS)
     incidents, persons = list(incidents), list(persons)
-    _same_org(membership, *incidents, *persons)
+    require_same_organisation(membership, *incidents, *persons)
     if not incidents and not persons:
         raise ValidationError({"incidents": _("A case needs at least one incident or person.")})
     if membership.role == Role.LAWYER:
@@ -577,7 +576,7 @@ def _case_title_for(incident: Incident | None, person: Person | None) -> str:
 def case_open_from_referral(*, referral: Referral, membership: Membership, acting_user: User) -> LegalCase:
     """Open the legal case of an accepted referral, prefilled and linked; once only (a second
     click returns the case already opened)."""
-    _same_org(membership, referral)
+    require_same_organisation(membership, referral)
     if membership.role == Role.LAWYER and not _is_target_lawyer(referral, acting_user):
         raise PermissionDenied
     _require(membership, CASE_WRITERS)
@@ -603,7 +602,7 @@ def case_open_from_referral(*, referral: Referral, membership: Membership, actin
 @transaction.atomic
 def case_assign_lawyer(*, case: LegalCase, membership: Membership, acting_user: User, lawyer: User | None) -> LegalCase:
     _require(membership, (Role.ADMIN, Role.COORDINATOR))
-    _same_org(membership, case)
+    require_same_organisation(membership, case)
     case.lawyer = lawyer_member(organisation=case.organisation_id, user=lawyer)
     case.save(update_fields=["lawyer", "updated_at"])
     audit.record(actor=acting_user, action="case.lawyer_assigned", target=case, fields=["lawyer"])
@@ -613,7 +612,7 @@ def case_assign_lawyer(*, case: LegalCase, membership: Membership, acting_user: 
 @transaction.atomic
 def case_add_incident(*, case: LegalCase, membership: Membership, acting_user: User, incident: Incident) -> LegalCase:
     _require_case_access(case, membership, acting_user)
-    _same_org(membership, incident)
+    require_same_organisation(membership, incident)
     _obj, created = CaseIncident.objects.get_or_create(organisation_id=case.organisation_id, case=case, incident=incident)
     if created:
         for link in incident.person_links.all():
@@ -769,12 +768,13 @@ def deadline_add(
     title = _text(title, "title", max_length=160, required=True)
     if route is not None and route.case_id != case.pk:
         raise ValidationError({"route": _("Unknown choice.")})
+    if amount is not None and not 0 <= amount <= 3650:
+        raise ValidationError({"amount": _("Give a number between 0 and 3650.")})
+    if unit:
+        unit = _choice(unit, [u.value for u in Unit], "unit")
     if due_at is None:
         if amount is None or not unit:
             raise ValidationError({"due_at": _("Give a due date, or a number of days or hours.")})
-        unit = _choice(unit, [u.value for u in Unit], "unit")
-        if amount < 0 or amount > 3650:
-            raise ValidationError({"amount": _("Give a number between 0 and 3650.")})
         counted_from = counted_from or timezone.now()
         due_at = compute_due(counted_from, amount, unit)
     deadline = Deadline.objects.create(
@@ -837,7 +837,7 @@ def incident_evidence_add(
 ) -> EvidenceFile:
     """Attach a file to an incident the member can see: fingerprinted, stripped, encrypted, logged."""
     _require(membership, CASE_WRITERS)
-    _same_org(membership, incident)
+    require_same_organisation(membership, incident)
     return evidence_services.evidence_store(
         organisation=incident.organisation, uploaded=uploaded, acting_user=acting_user, incident=incident,
         description=_text(description, "description", max_length=1000),
@@ -1027,7 +1027,7 @@ def security_record_create(
     assigned_to: User | None = None,
 ) -> SecurityRecord:
     _require(membership, SECURITY_ROLES)
-    _same_org(membership, incident, defender)
+    require_same_organisation(membership, incident, defender)
     if not defender.is_defender:
         raise ValidationError({"defender": _("Mark the person as an activist or human-rights defender first.")})
     if not incident.person_links.filter(person=defender).exists():
@@ -1050,7 +1050,7 @@ def security_record_update(
     status: str | None = None, follow_up_on: date | None = None, assessment: str | None = None,
 ) -> SecurityRecord:
     _require(membership, SECURITY_ROLES)
-    _same_org(membership, record)
+    require_same_organisation(membership, record)
     changed = []
     if risk_level is not None:
         record.risk_level = _choice(risk_level, RiskLevel.values, "risk_level")
@@ -1077,7 +1077,7 @@ def protective_measure_add(
     taken_on: date | None = None,
 ) -> ProtectiveMeasure:
     _require(membership, SECURITY_ROLES)
-    _same_org(membership, record)
+    require_same_organisation(membership, record)
     taken_on = taken_on or timezone.localdate()
     if taken_on > timezone.localdate():
         raise ValidationError({"taken_on": _("The date cannot be in the future.")})

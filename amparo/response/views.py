@@ -68,9 +68,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
 @require_POST
 def reminder_dismiss(request: HttpRequest, reminder_id: int) -> HttpResponse:
     membership = _membership(request)
-    reminder = Reminder.objects.filter(pk=reminder_id, organisation_id=membership.organisation_id, user_id=membership.user_id).first()
-    if reminder is None:
-        raise Http404
+    reminder = Reminder.objects.get_for_member(membership, pk=reminder_id, user_id=membership.user_id)
     services.reminder_dismiss(reminder=reminder, acting_user=request.user)  # type: ignore[arg-type]
     return _see_other("response:tasks")
 
@@ -682,7 +680,6 @@ def case_bundle(request: HttpRequest, case_id: int) -> HttpResponse:
     try:
         data = services.case_bundle_bytes(case=case, membership=membership, acting_user=request.user)  # type: ignore[arg-type]
     except services.BundleRefused as exc:
-        messages.error(request, exc.message)
         response = render(request, "response/bundle_refused.html", {"case": case, "message": exc.message}, status=409)
         return response
     response = HttpResponse(data, content_type="application/zip")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from amparo.lib.scoping import OrganisationManager
 from amparo.vault.plain import Plain
 
 
@@ -31,6 +32,8 @@ class OrganisationKey(models.Model):
     rewrapped_at = models.DateTimeField(null=True, blank=True)
     # Set (and the wrapped key erased) once a data-key rotation has moved everything off it.
     retired_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrganisationManager()
 
     class Meta:
         constraints = [

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Path, Router, Schema
 
 from amparo.api import ApiError, ErrorOut
 from amparo.vocab.models import Term, Vocabulary
@@ -29,7 +31,7 @@ class TermOut(Schema):
     summary="Active terms of a controlled vocabulary",
     operation_id="vocabulary_terms",
 )
-def vocabulary_terms(request: HttpRequest, vocabulary: str) -> list[Term]:
+def vocabulary_terms(request: HttpRequest, vocabulary: Annotated[str, Path(max_length=40, pattern=r"^[a-z_]+$")]) -> list[Term]:
     if vocabulary not in Vocabulary.values:
         raise ApiError(404, "not_found", _("Unknown vocabulary."))
     return list(terms(vocabulary=vocabulary))

@@ -11,6 +11,7 @@ from datetime import datetime
 from xml.etree import ElementTree as ET
 
 from amparo.alerts.channels import DeliveryResult
+from amparo.lib.inputs import text_safe_for_xml
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 
@@ -49,6 +50,10 @@ def build_feed(
     )
 
     def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+        # Text checked on the way in may still predate the rule: XML 1.0 has no place for
+        # control characters, and one of them would make the whole feed unreadable.
+        text = text_safe_for_xml(text) if text is not None else None
+        attrs = {k: text_safe_for_xml(v) for k, v in attrs.items()}
         element = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attrs)
         if text is not None:
             element.text = text

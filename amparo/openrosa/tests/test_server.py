@@ -657,7 +657,8 @@ def test_an_admin_changes_where_a_form_goes_and_whether_it_is_encrypted(personas
     client.post("/odk/gestion/formularios/follow_up_visit/", {"route": "follow_up"})
     ids = {x.find(f"{LIST_NS}formID").text for x in fromstring(phone.get("/odk/lima/formList").content).findall(f"{LIST_NS}xform")}
     assert ids == {"incident_interview", "raid_alarm"}
-    assert client.post("/odk/gestion/formularios/raid_alarm/", {"route": "nowhere"}).status_code == 302
+    refused = client.post("/odk/gestion/formularios/raid_alarm/", {"route": "nowhere"})
+    assert refused.status_code == 400 and "respuestas de este formulario" in refused.content.decode()
     assert FormSetting.objects.get(organisation=personas.org, form_id="raid_alarm").route == Route.INCIDENT
     assert login_as(personas.carla).post("/odk/gestion/formularios/raid_alarm/", {"route": "triage"}).status_code == 403
 
