@@ -24,7 +24,6 @@ from amparo.evidence.models import CustodyAction, CustodyEvent, EvidenceFile
 from amparo.lib import inputs
 from amparo.lib.scoping import require_same_organisation
 from amparo.lib.urls import absolute_url
-from amparo.lib.urls import absolute_url
 from amparo.records.models import Incident, Person
 from amparo.response import conf
 from amparo.response.lib import bundle as bundle_format
