@@ -413,7 +413,7 @@ def referral_notification_send(*, referral_id: int, status: str) -> bool:
     try:
         with translation.override(settings.LANGUAGE_CODE):
             subject = str(REFERRAL_NOTICE_SUBJECTS[status])
-            url = f"{settings.SITE_URL}{reverse('response:referral_detail', args=[referral.pk])}"
+            url = absolute_url(reverse("response:referral_detail", args=[referral.pk]))
             if status == ReferralStatus.SENT:
                 lead = _("A referral was sent to you. Open it to accept or decline it:")
             else:
