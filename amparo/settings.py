@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "amparo.web.middleware.SignedInNoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "amparo.accounts.middleware.OrganisationMiddleware",
     "amparo.accounts.middleware.TwoFactorRequiredMiddleware",

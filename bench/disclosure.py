@@ -200,8 +200,16 @@ def run_refresh(incidents: int, organisations: int) -> float:
     seeding = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(seeding)
     seeding.ORGS = organisations  # type: ignore[attr-defined]
+    from django.db.models import Max
+
+    from amparo.insights.models import SharingAgreement
+    from amparo.records.models import Incident
+
+    # The demo, if loaded, steps out of the network: this network is the generated one alone.
+    SharingAgreement.objects.update(level="none", public_page=False)
     t0 = time.perf_counter()
     world = seeding._world()  # type: ignore[attr-defined]
+    world["next_id"] = (Incident.objects.aggregate(m=Max("id"))["m"] or 0) + 1
     seeding._seed(world, 0, incidents)  # type: ignore[attr-defined]
     for org in world["orgs"]:
         services.aggregates_refresh(organisation_id=org.pk, publish=False)

@@ -210,10 +210,19 @@ def seed(n_cases: int, n_files: int) -> dict:
         ])
     _token, raw = api_token_create(membership=membership, name="bench", acting_user=carla)
     bundle_case = cases[0]
+    import io
+
+    import pikepdf
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     for k in range(n_files):
-        pdf = b"%PDF-1.4\n" + secrets.token_bytes(200_000) + b"\n%%EOF\n"
+        # A real PDF of about 200 kB (the sanitizer refuses what is not one).
+        document = pikepdf.new()
+        document.add_blank_page(page_size=(100, 100))
+        document.pages[0].Contents = document.make_stream(b"% " + secrets.token_hex(100_000).encode())
+        out = io.BytesIO()
+        document.save(out, compress_streams=False)
+        pdf = out.getvalue()
         services.case_document_add(case=bundle_case, membership=membership, acting_user=carla,
                                    uploaded=SimpleUploadedFile(f"informe-{k}.pdf", pdf), kind="medical")
     return {"carla": carla, "token": raw, "bundle_case": bundle_case.pk, "incidents": len(incidents),

@@ -65,6 +65,7 @@ class Organisation(models.Model):
         "slug": (Plain.PUBLIC, "part of its public URLs"),
         "department_code": (Plain.CODED, "INEI department code"),
         "reference_prefix": (Plain.CODED, "prefix of the references Amparo makes"),
+        "public_name": (Plain.PUBLIC, "the neutral name shown on the public pages"),
     }
 
     name = models.CharField(_("name"), max_length=120)

@@ -13,3 +13,8 @@ class AlertsConfig(AppConfig):
         cutoff.register(cutoff.Access(
             name="alarm_browsers", label=_("browsers receiving alarms"), release=staff_devices_release, on_lockdown=True,
         ))
+
+        from amparo.alerts.panels import incident_detentions_panel
+        from amparo.records.panels import register
+
+        register(incident_detentions_panel)

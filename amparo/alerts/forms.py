@@ -74,6 +74,12 @@ class ReleaseForm(forms.Form):
     released_at = inputs.DateTimeField(label=_("Released at"), widget=DATETIME_INPUT, input_formats=["%Y-%m-%dT%H:%M"])
 
 
+def release_forms(detentions: list[Any], *, now: Any) -> list[tuple[Any, Any, ReleaseForm]]:
+    """(detention, reckoning) pairs with a release form each, its ids unique on the page."""
+    initial = {"released_at": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M")}
+    return [(d, r, ReleaseForm(initial=initial, auto_id=f"id_release{d.pk}_%s")) for d, r in detentions]
+
+
 class ResponderChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Membership) -> str:
         return f"{obj.user.get_username()} ({obj.get_role_display()})"

@@ -96,6 +96,7 @@ class AlarmSource(models.TextChoices):
     API = "api", _("API")
     PUBLIC_FORM = "public_form", _("Public emergency form")
     FIELD_FORM = "field_form", _("Field phone (ODK)")
+    INCIDENT_FORM = "incident", _("Incident form (“Is it happening now?”)")
 
 
 class AlarmStatus(models.TextChoices):
@@ -202,14 +203,22 @@ class DetentionBasis(models.TextChoices):
 
 
 class DetainedPerson(models.Model):
-    """The log of one person held after an alarm: where, since when, the legal limit, release."""
+    """The log of one person held: where, since when, the legal limit, release.
+
+    One record per detention, whether it was logged from an alarm or from the incident (a raid
+    recorded person by person): an alarm raised for an incident shows the incident's detainees,
+    and the incident shows the ones logged on its alarm.
+    """
 
     plain_text = {
         "code_name": (Plain.PSEUDONYM, "the code name used instead of a name"),
     }
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
-    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="detained")
+    alarm = models.ForeignKey(Alarm, null=True, blank=True, on_delete=models.CASCADE, related_name="detained")
+    incident = models.ForeignKey(
+        "records.Incident", null=True, blank=True, on_delete=models.CASCADE, related_name="detentions"
+    )
     # A code name, as in records; identity stays in records.Person if it is ever linked.
     code_name = models.CharField(_("code name"), max_length=60)
     person = models.ForeignKey("records.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -228,6 +237,12 @@ class DetainedPerson(models.Model):
 
     class Meta:
         ordering = ["since", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(alarm__isnull=False) | models.Q(incident__isnull=False),
+                name="detained_has_alarm_or_incident",
+            )
+        ]
 
     def reckoning(self, now=None) -> detention.Reckoning:
         return detention.reckon(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -11,6 +13,7 @@ from amparo.accounts.models import Membership, Organisation, Role
 from amparo.alerts.lib import normalise
 from amparo.alerts.models import (
     Alarm,
+    AlarmStatus,
     AlertStatus,
     CommunityAlert,
     DetainedPerson,
@@ -33,6 +36,29 @@ def alarm_list_for(*, membership: Membership) -> QuerySet[Alarm]:
     return base.none()
 
 
+def alarms_waiting_for(*, membership: Membership) -> list[Alarm]:
+    """Open alarms nobody has answered yet, for the members who respond to them (home page)."""
+    if membership.role not in RESPONDER_ROLES:
+        return []
+    return list(
+        alarm_list_for(membership=membership)
+        .filter(status=AlarmStatus.OPEN)
+        .select_related("incident")
+        .defer(*Alarm.SENSITIVE_FIELDS, *(f"incident__{f}" for f in ("narrative", "perpetrator_details", "contact_preference")))
+        .order_by("raised_at")[:20]
+    )
+
+
+def responded_incident_ids(*, membership: Membership) -> QuerySet[Any]:
+    """Incidents of the alarms this member said she is responding to: a lawyer on call who
+    answers a raid may then read its incident and its people (records' lawyer scope uses it)."""
+    from amparo.alerts.models import AlarmAcknowledgement
+
+    return AlarmAcknowledgement.objects.filter(
+        organisation_id=membership.organisation_id, membership_id=membership.pk, alarm__incident__isnull=False
+    ).values("alarm__incident_id")
+
+
 def alarm_get_for(*, membership: Membership, alarm_id: int) -> Alarm:
     alarm = alarm_list_for(membership=membership).filter(pk=alarm_id).first()
     if alarm is None:
@@ -48,9 +74,41 @@ def alarm_read_for(*, membership: Membership, alarm_id: int) -> Alarm:
 
 
 def detained_get_for(*, membership: Membership, detained_id: int) -> DetainedPerson:
-    found = DetainedPerson.objects.get_for_member(membership, pk=detained_id)
-    alarm_get_for(membership=membership, alarm_id=found.alarm_id)
-    return found
+    """A detention the member may read: through its alarm, or through its incident."""
+    found = (
+        DetainedPerson.objects.select_related("alarm", "incident").get_for_member(membership, pk=detained_id)
+    )
+    if found.alarm_id is not None and alarm_list_for(membership=membership).filter(pk=found.alarm_id).exists():
+        return found
+    if found.incident_id is not None:
+        from amparo.records.selectors import incident_get_for
+
+        incident_get_for(membership=membership, incident_id=found.incident_id)
+        return found
+    raise Http404
+
+
+def alarm_detainees(*, alarm: Alarm) -> QuerySet[DetainedPerson]:
+    """The people held: logged on the alarm, or on its incident (one record each, never a copy)."""
+    query = Q(alarm=alarm)
+    if alarm.incident_id is not None:
+        query |= Q(incident_id=alarm.incident_id)
+    return DetainedPerson.objects.filter(query, organisation_id=alarm.organisation_id)  # scoped by the alarm, read for a member.order_by("since", "pk")
+
+
+def incident_detentions_for(*, membership: Membership, incident: Any) -> dict[str, Any]:
+    """What the incident page shows of rapid response: its detentions (with where each stands
+    against its legal limit) and its alarms. `incident` was read through the records scope."""
+    if membership.role not in (Role.ADMIN, Role.COORDINATOR, Role.DOCUMENTER, Role.LAWYER):
+        return {"detentions": [], "alarms": []}
+    now = timezone.now()
+    detentions = DetainedPerson.objects.for_member(membership).filter(
+        Q(incident=incident) | Q(alarm__incident=incident)
+    ).order_by("since", "pk")
+    alarms = list(alarm_list_for(membership=membership).filter(incident=incident).defer(*Alarm.SENSITIVE_FIELDS))
+    if detentions:
+        audit.record(actor=membership.user, action="detention.viewed", target=incident, fields=list(DetainedPerson.SENSITIVE_FIELDS))
+    return {"detentions": [(d, d.reckoning(now)) for d in detentions], "alarms": alarms}
 
 
 def shift_list_for(*, membership: Membership) -> QuerySet[OnCallShift]:

@@ -447,57 +447,90 @@ def alarm_close(*, alarm: Alarm, membership: Membership) -> Alarm:
     return alarm
 
 
-def _may_log_detention(alarm: Alarm, membership: Membership) -> bool:
-    if alarm.organisation_id != membership.organisation_id:
+def _may_log_detention(membership: Membership, *, alarm: Alarm | None, incident: Any = None) -> bool:
+    """Responders log detentions of any alarm; the documenter who raised an alarm, of hers; and
+    whoever may write an incident she can see, of that incident."""
+    if alarm is not None:
+        if alarm.organisation_id != membership.organisation_id:
+            return False
+        if membership.role in RESPONDER_ROLES or (
+            membership.role == Role.DOCUMENTER and alarm.raised_by_id == membership.user_id
+        ):
+            return True
+        incident = incident or alarm.incident
+    if incident is None or incident.organisation_id != membership.organisation_id:
         return False
-    return membership.role in RESPONDER_ROLES or (
-        membership.role == Role.DOCUMENTER and alarm.raised_by_id == membership.user_id
-    )
+    from amparo.records.selectors import WRITE_ROLES, incident_scope
+
+    if membership.role in RESPONDER_ROLES:
+        return True
+    return membership.role in WRITE_ROLES and incident_scope(membership=membership).filter(pk=incident.pk).exists()
 
 
 @transaction.atomic
 def detained_add(
     *,
-    alarm: Alarm,
     membership: Membership,
-    code_name: str,
     since: datetime,
+    alarm: Alarm | None = None,
+    incident: Any = None,
+    person: Any = None,
+    code_name: str = "",
     held_at: str = "",
     basis: str = DetentionBasis.UNKNOWN,
     distance_hours: int = 0,
     notes: str = "",
 ) -> DetainedPerson:
-    if not _may_log_detention(alarm, membership):
+    """Log one detention with its legal limit (see lib/detention.py), from an alarm or from the
+    incident; the record belongs to both when the alarm is the incident's."""
+    if alarm is None and incident is None:
+        raise ValidationError(_("A detention belongs to an alarm or an incident."))
+    if alarm is not None and incident is None:
+        incident = alarm.incident
+    if alarm is not None and incident is not None and alarm.incident_id not in (None, incident.pk):
+        raise ValidationError(_("This alarm belongs to another incident."))
+    if not _may_log_detention(membership, alarm=alarm, incident=incident):
         raise PermissionDenied
+    if person is not None:
+        if person.organisation_id != membership.organisation_id:
+            raise PermissionDenied
+        code_name = code_name or person.code_name
     if basis not in DetentionBasis.values:
         raise ValidationError({"basis": _("Choose a legal basis.")})
     if since is None or since.tzinfo is None:
         raise ValidationError({"since": _("Give the date and time.")})
     if since > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"since": _("The time cannot be in the future.")})
-    if not 0 <= int(distance_hours) <= 240:
+    try:
+        distance_hours = int(distance_hours)
+    except (TypeError, ValueError):
+        raise ValidationError({"distance_hours": _("Enter between 0 and 240 hours.")}) from None
+    if not 0 <= distance_hours <= 240:
         raise ValidationError({"distance_hours": _("Enter between 0 and 240 hours.")})
-    person = DetainedPerson.objects.create(
-        organisation_id=alarm.organisation_id,
+    detained = DetainedPerson.objects.create(
+        organisation_id=membership.organisation_id,
         alarm=alarm,
+        incident=incident,
+        person=person,
         code_name=_text(code_name, "code_name", limit=60, required=True),
         since=since,
         held_at=_text(held_at, "held_at", limit=300),
         basis=basis,
-        distance_hours=int(distance_hours),
+        distance_hours=distance_hours,
         notes=_text(notes, "notes"),
         created_by=membership.user,
     )
     audit.record(
-        actor=membership.user, action="detention.logged", target=person,
+        actor=membership.user, action="detention.logged", target=detained,
         fields=["code_name", "since", "held_at", "basis", "distance_hours", "notes"],
+        detail={"alarm": alarm.pk if alarm else None, "incident": incident.pk if incident else None},
     )
-    return person
+    return detained
 
 
 @transaction.atomic
 def detained_release(*, detained: DetainedPerson, membership: Membership, released_at: datetime) -> DetainedPerson:
-    if not _may_log_detention(detained.alarm, membership):
+    if not _may_log_detention(membership, alarm=detained.alarm, incident=detained.incident):
         raise PermissionDenied
     if released_at is None or released_at.tzinfo is None:
         raise ValidationError({"released_at": _("Give the date and time.")})
@@ -512,6 +545,81 @@ def detained_release(*, detained: DetainedPerson, membership: Membership, releas
         detail={"standing": detained.reckoning().standing.value},
     )
     return detained
+
+
+@dataclass
+class RaidPerson:
+    """One person of an incident as the incident form gives her: role, harms, and (if detained)
+    since when and where she is held."""
+
+    code_name: str
+    role: str
+    harms: list[str]
+    detained_since: datetime | None = None
+    held_at: str = ""
+
+
+# Which alarm an incident that is happening now raises, from what it records.
+def _alarm_kind_for(violation_codes: list[str], people: list[RaidPerson]) -> str:
+    if "raid" in violation_codes:
+        return AlarmKind.RAID
+    if "arbitrary_detention" in violation_codes or any("detained" in p.harms for p in people):
+        return AlarmKind.DETENTION
+    if "extortion" in violation_codes:
+        return AlarmKind.EXTORTION
+    if {"physical_assault", "threat", "sexual_violence"} & set(violation_codes):
+        return AlarmKind.ATTACK
+    return AlarmKind.OTHER
+
+
+@transaction.atomic
+def incident_people_record(
+    *,
+    membership: Membership,
+    incident: Any,
+    people: list[RaidPerson],
+    happening_now: bool = False,
+) -> Alarm | None:
+    """Record the people of an incident one by one (role and harms), a detention record for each
+    detained person, and, when it is happening now, the rapid-response alarm linked to the
+    incident (the on-call roster is called after commit). Part of the incident's transaction:
+    if anything is refused, nothing of the incident is saved."""
+    from amparo.records import services as records_services
+
+    if incident.organisation_id != membership.organisation_id:
+        raise PermissionDenied
+    alarm = None
+    if happening_now:
+        _require(membership, RAISE_ROLES)
+        violations = list(incident.violation_links.values_list("term__code", flat=True))
+        alarm = alarm_raise(
+            organisation=membership.organisation,
+            kind=_alarm_kind_for(violations, people),
+            source=AlarmSource.INCIDENT_FORM,
+            acting_user=membership.user,
+            membership=membership,
+            district=incident.district,
+            people_count=max(1, min(500, incident.people_affected or 1, )),
+            incident=incident,
+        )
+    now = timezone.now()
+    for row in people:
+        person = records_services.person_create(
+            organisation=membership.organisation, acting_user=membership.user, code_name=row.code_name
+        )
+        records_services.incident_add_person(
+            incident=incident, person=person, acting_user=membership.user, role=row.role, harms=row.harms,
+        )
+        if "detained" in row.harms:
+            detained_add(
+                membership=membership, alarm=alarm, incident=incident, person=person,
+                since=row.detained_since or now, held_at=row.held_at,
+            )
+    if alarm is not None:
+        incident.refresh_from_db(fields=["people_affected"])
+        alarm.people_count = max(1, min(500, incident.people_affected))
+        alarm.save(update_fields=["people_count"])
+    return alarm
 
 
 # --- community alerts ----------------------------------------------------------------------

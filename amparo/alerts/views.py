@@ -27,6 +27,7 @@ from amparo.alerts.forms import (
     ShiftForm,
     WithdrawForm,
     end_of_day,
+    release_forms,
 )
 from amparo.alerts.models import Alarm, AlarmSource, AlarmStatus, AlertStatus, CommunityAlert
 from amparo.alerts.selectors import LOOKUP_ROLES
@@ -93,19 +94,33 @@ def alarm_detail(request: HttpRequest, pk: int) -> HttpResponse:
     membership = _membership(request)
     alarm = selectors.alarm_read_for(membership=membership, alarm_id=pk)
     now = timezone.now()
-    detained = [(d, d.reckoning(now)) for d in alarm.detained.all()]
+    detained = release_forms([(d, d.reckoning(now)) for d in selectors.alarm_detainees(alarm=alarm)], now=now)
+    incident, violations, incident_readable = None, [], False
+    if alarm.incident_id is not None:
+        from amparo.records.models import Incident
+        from amparo.records.selectors import incident_scope
+
+        # Whoever may read the alarm sees what its incident is (reference, coded facts); the
+        # incident page itself opens for those its scope allows (a lawyer, once she responds).
+        incident = Incident.objects.filter(pk=alarm.incident_id, organisation_id=alarm.organisation_id).defer(
+            *Incident.SENSITIVE_FIELDS).first()
+        if incident is not None:
+            violations = [link.term for link in incident.violation_links.select_related("term")]
+            incident_readable = incident_scope(membership=membership).filter(pk=incident.pk).exists()
     return render(
         request,
         "alerts/alarm_detail.html",
         {
             "alarm": alarm,
+            "incident": incident,
+            "incident_readable": incident_readable,
+            "violations": violations,
             "detained": detained,
             "notifications": alarm.notifications.select_related("membership__user"),
             "acks": alarm.acknowledgements.select_related("membership__user"),
             "can_respond": membership.role in RESPONDER_ROLES,
             "can_log": membership.role in RESPONDER_ROLES or alarm.raised_by_id == request.user.pk,
             "detained_form": DetainedForm(initial={"since": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M")}),
-            "release_form": ReleaseForm(initial={"released_at": timezone.localtime(now).strftime("%Y-%m-%dT%H:%M")}),
         },
     )
 
@@ -124,10 +139,18 @@ def alarm_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(*RESPONDER_ROLES)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def alarm_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Closing stops the calls to the roster: a page of its own asks first (works without JavaScript)."""
     membership = _membership(request)
     alarm = selectors.alarm_get_for(membership=membership, alarm_id=pk)
+    back = reverse("alerts:alarm_detail", args=[alarm.pk])
+    if alarm.status == AlarmStatus.CLOSED:
+        return action_refused(request, errors=[_("This alarm is closed.")], back=back, status=409)
+    if request.method == "GET":
+        return render(request, "alerts/alarm_close.html", {"alarm": alarm})
+    if request.POST.get("confirm") != "yes":
+        return action_refused(request, errors=[_("Confirm that you want to close the alarm.")], back=back)
     services.alarm_close(alarm=alarm, membership=membership)
     messages.success(request, _("Alarm closed."))
     return redirect("alerts:alarm_detail", pk)
@@ -154,6 +177,11 @@ def detained_add(request: HttpRequest, pk: int) -> HttpResponse:
 def detained_release(request: HttpRequest, pk: int) -> HttpResponse:
     membership = _membership(request)
     detained = selectors.detained_get_for(membership=membership, detained_id=pk)
+    # Back to the page the release was marked on: the alarm's, or the incident's.
+    if detained.alarm_id is not None and request.POST.get("next") != "incident":
+        back = reverse("alerts:alarm_detail", args=[detained.alarm_id])
+    else:
+        back = reverse("records:incident_detail", args=[detained.incident_id])
     form = ReleaseForm(request.POST)
     if form.is_valid():
         try:
@@ -161,8 +189,8 @@ def detained_release(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             errors_into(form, exc)
         else:
-            return redirect("alerts:alarm_detail", detained.alarm_id)
-    return action_refused(request, errors=form_errors(form), back=reverse("alerts:alarm_detail", args=[detained.alarm_id]))
+            return redirect(back)
+    return action_refused(request, errors=form_errors(form), back=back)
 
 
 # --- roster and settings -------------------------------------------------------------------

@@ -42,12 +42,17 @@ class AuditEvent(models.Model):
         "action": (Plain.CODED, "name of the action, set by code"),
         "actor_label": (Plain.ACCOUNT, "the acting staff member's sign-in name, kept if the account goes"),
         "chain_key": (Plain.SYSTEM, "name of the chain"),
-        "detail": (Plain.CODED, "structured facts set by code (codes, counts, references); services put no free text in it"),
+        "detail": (
+            Plain.CODED,
+            "structured facts set by code (codes, counts, references); services put no free text in it, only an "
+            "operator's own stated reason for reading data by command (audit/guards.py)",
+        ),
         "fields": (Plain.CODED, "names of the fields touched"),
         "hash": (Plain.DIGEST, "hash chain"),
         "prev_hash": (Plain.DIGEST, "hash chain"),
         "target_id": (Plain.CODED, "primary key of the target"),
         "target_type": (Plain.CODED, "model label of the target"),
+        "key_id": (Plain.SYSTEM, "id of the master key whose derived secret keyed the hash"),
     }
 
     chain_key = models.CharField(max_length=40)

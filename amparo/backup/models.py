@@ -3,9 +3,17 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from amparo.vault.plain import Plain
+
 
 class BackupRun(models.Model):
     """One attempt at an encrypted backup: what admins are shown when backups stop working."""
+
+    plain_text = {
+        "file_name": (Plain.CODED, "name Amparo gives the backup file (a timestamp)"),
+        "sha256": (Plain.DIGEST, "SHA-256 of the encrypted backup file"),
+        "error": (Plain.SYSTEM, "exception type and tool message when a backup fails, never data"),
+    }
 
     class Status(models.TextChoices):
         RUNNING = "running", _("Running")

@@ -19,6 +19,7 @@ from amparo.audit import services as audit
 from amparo.backup import archive
 from amparo.backup.models import BackupRun
 from amparo.lib.locks import maintenance_lock
+from amparo.lib.urls import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +265,7 @@ def backup_alert_if_needed() -> bool:
         when = timezone.localtime(notice.since).strftime("%Y-%m-%d %H:%M") if notice.since else "—"
         body = "\n\n".join([
             str(notice.message),
-            _("Since: %(when)s. Server: %(site)s.") % {"when": when, "site": settings.SITE_URL},
+            _("Since: %(when)s. Server: %(site)s.") % {"when": when, "site": absolute_url("/")},
             _("The person who runs the server can see what went wrong with `amparo backup list`."),
         ])
     send_mail(subject, body, None, recipients, fail_silently=False)

@@ -158,11 +158,17 @@ def _insert(model: Any, rows: list[Any]) -> None:
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    # Table and column names come from the model, quoted; values are parameters.
+    # Table and column names come from the model, quoted; values are parameters. Only dates need
+    # adapting (text on SQLite); the rest are plain integers, strings and booleans.
     sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
+    date_fields = {f.attname for f in fields if f.get_internal_type() == "DateField"}
+    adapt = connection.ops.adapt_datefield_value
+    values = [
+        [adapt(getattr(r, f.attname)) if f.attname in date_fields else getattr(r, f.attname) for f in fields] for r in rows
+    ]
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), 5000):
-            cursor.executemany(sql, [[f.get_db_prep_save(getattr(r, f.attname), connection) for f in fields] for r in rows[start : start + 5000]])
+        for start in range(0, len(values), 5000):
+            cursor.executemany(sql, values[start : start + 5000])
 
 
 def _coverage(organisation_ids: list[int]) -> dict[str, Any]:

@@ -55,7 +55,7 @@ FLAG_TEXT = {
     "signature_mismatch": gettext_lazy("The encrypted files do not match the phone's signature: they may be damaged or altered."),
     "unknown_schema": gettext_lazy("The phone used a version of the form this server does not know. The answers are kept but were not recorded."),
     "mapping_failed": gettext_lazy("The answers could not be recorded as they are. Review them and record the incident by hand."),
-    "attachment_refused": gettext_lazy("An attachment is not a photo, PDF or audio file; it was kept apart, encrypted."),
+    "attachment_refused": gettext_lazy("An attachment could not be cleaned of its metadata (damaged, or not a photo, video, PDF or audio file); it was kept apart, encrypted."),
     "unknown_reference": gettext_lazy("No incident has the case reference given in the follow-up visit."),
 }
 

@@ -151,7 +151,7 @@ def _incident_detail(incident: Incident, *, membership: Membership, reveal: bool
     violations = [link.term.code for link in incident.violation_links.select_related("term").order_by("term__sort_order", "term__code")]
     perpetrators = [link.term.code for link in incident.perpetrator_links.select_related("term").order_by("term__sort_order", "term__code")]
     # Code names only: the people's sealed identity stays in the database.
-    people = incident.person_links.order_by("person__code_name").values_list("person_id", "person__code_name", "role")
+    people = incident.person_links.order_by("person__code_name").values_list("person_id", "person__code_name", "role", "harms")
     body = _incident_summary(incident, violations, perpetrators)
     body.update({
         "occurred_time": incident.occurred_time,
@@ -162,7 +162,7 @@ def _incident_detail(incident: Incident, *, membership: Membership, reveal: bool
         "consent_legal_action": incident.consent_legal_action,
         "consent_contact": incident.consent_contact,
         "consent_recorded_at": incident.consent_recorded_at,
-        "people": [{"id": pk, "code_name": code_name, "role": role} for pk, code_name, role in people],
+        "people": [{"id": pk, "code_name": code_name, "role": role, "harms": harms or []} for pk, code_name, role, harms in people],
         "sensitive": None,
     })
     if reveal:
@@ -318,8 +318,10 @@ def incident_person_add(request: HttpRequest, payload: IncidentPersonIn, inciden
                 person, matched = known, True
             else:
                 person = services.person_create(organisation=membership.organisation, acting_user=membership.user, **fields)
-        link = services.incident_add_person(incident=incident, person=person, acting_user=membership.user, role=payload.role)
-    return Status(201, {"person": _person_summary(person), "role": link.role, "matched_existing": matched})
+        link = services.incident_add_person(
+            incident=incident, person=person, acting_user=membership.user, role=payload.role, harms=list(payload.harms)
+        )
+    return Status(201, {"person": _person_summary(person), "role": link.role, "harms": link.harms, "matched_existing": matched})
 
 
 # ---- people -----------------------------------------------------------------------------------

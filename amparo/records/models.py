@@ -235,6 +235,15 @@ class PersonRole(models.TextChoices):
     WITNESS = "witness", _("Witness")
 
 
+class Harm(models.TextChoices):
+    """What happened to one person in an incident (a raid harms each woman differently)."""
+
+    DETAINED = "detained", _("Detained")
+    INJURED = "injured", _("Beaten or injured")
+    THREATENED = "threatened", _("Threatened")
+    ROBBED = "robbed", _("Belongings taken")
+
+
 class IncidentPerson(models.Model):
     """A person in an incident. Many people share a raid; a person may have many incidents."""
 
@@ -242,11 +251,16 @@ class IncidentPerson(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="person_links")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="incident_links")
     role = models.CharField(max_length=10, choices=PersonRole.choices, default=PersonRole.VICTIM)
+    # Harm codes (Harm), coded rather than sealed: they feed statistics like the violations.
+    harms = models.JSONField(default=list, blank=True)
 
     objects = OrganisationManager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["incident", "person"], name="incident_person_unique")]
+
+    def harm_labels(self) -> list[str]:
+        return [str(Harm(h).label) for h in self.harms if h in Harm.values]
 
 
 class ReferenceCounter(models.Model):

@@ -33,6 +33,7 @@ from amparo.records.models import (
     AgeBand,
     DatePrecision,
     GenderIdentity,
+    Harm,
     IdDocumentType,
     IncidentOrigin,
     IncidentStatus,
@@ -215,6 +216,7 @@ class IncidentPersonOut(Schema):
     id: int
     code_name: str
     role: PersonRole
+    harms: list[Harm] = Field(default_factory=list, description="What happened to this person.")
 
 
 class IncidentSensitiveOut(Schema):
@@ -319,6 +321,7 @@ class IncidentPersonIn(StrictIn):
     person_id: RecordId | None = None
     person: PersonIn | None = None
     role: PersonRole = PersonRole.VICTIM
+    harms: list[Harm] = Field(default_factory=list, max_length=len(Harm.values), description="What happened to this person.")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> IncidentPersonIn:
@@ -375,4 +378,5 @@ class PersonDetailOut(PersonSummaryOut):
 class IncidentPersonLinkOut(Schema):
     person: PersonSummaryOut
     role: PersonRole
+    harms: list[Harm] = Field(default_factory=list)
     matched_existing: bool = Field(description="True when a new person's phone or ID number matched someone already recorded.")

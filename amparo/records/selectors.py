@@ -6,14 +6,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from amparo.accounts.models import Membership, Role
-from amparo.records.models import Incident, Person
+from amparo.records.models import Incident, IncidentPerpetrator, IncidentViolation, Person
 from amparo.vault import crypto
 
 # Roles that read record-level data at all. Analysts see aggregates only.
@@ -24,17 +25,27 @@ WRITE_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.DOCUMENTER)
 
 def lawyer_incident_filter(membership: Membership) -> Q:
     """Incidents referred or assigned to a lawyer: assigned here, or referred / in a case in 'Response'."""
+    from amparo.alerts.selectors import responded_incident_ids
     from amparo.response.selectors import lawyer_incident_q
 
-    return Q(assigned_to=membership.user) | lawyer_incident_q(membership=membership)
+    return (
+        Q(assigned_to=membership.user)
+        | lawyer_incident_q(membership=membership)
+        | Q(pk__in=responded_incident_ids(membership=membership))
+    )
 
 
 def lawyer_person_filter(membership: Membership) -> Q:
     """People of incidents assigned to a lawyer, and the people referred to her or in her cases."""
+    from amparo.alerts.selectors import responded_incident_ids
     from amparo.response.selectors import lawyer_person_q
 
     assigned = Incident.objects.for_member(membership).filter(assigned_to=membership.user).values("pk")
-    return Q(incident_links__incident_id__in=assigned) | lawyer_person_q(membership=membership)
+    return (
+        Q(incident_links__incident_id__in=assigned)
+        | lawyer_person_q(membership=membership)
+        | Q(incident_links__incident_id__in=responded_incident_ids(membership=membership))
+    )
 
 
 def incident_scope(*, membership: Membership) -> QuerySet[Incident]:
@@ -78,7 +89,7 @@ _LIST_DEFERRED = ("narrative", "perpetrator_details", "contact_preference")
 
 
 def incident_list_for(*, membership: Membership, filters: IncidentFilters | None = None) -> QuerySet[Incident]:
-    qs = incident_scope(membership=membership).defer(*_LIST_DEFERRED).select_related("department", "district", "place_type")
+    qs = incident_scope(membership=membership).defer(*_LIST_DEFERRED).select_related("department", "district", "place_type", "assigned_to")
     f = filters or IncidentFilters()
     if f.date_from:
         qs = qs.filter(occurred_on__gte=f.date_from)
@@ -95,6 +106,17 @@ def incident_list_for(*, membership: Membership, filters: IncidentFilters | None
     if f.query:
         qs = qs.filter(reference__icontains=f.query.strip())
     return qs.order_by("-occurred_on", "-pk")
+
+
+def incident_rows_with_terms(incidents: Sequence[Incident]) -> Sequence[Incident]:
+    """Attach what happened and who did it to a page of incidents: two queries for the whole page,
+    whatever its length (after the ids-first paginator, so skipped rows are never touched)."""
+    prefetch_related_objects(
+        list(incidents),
+        Prefetch("violation_links", queryset=IncidentViolation.objects.select_related("term").order_by("term__sort_order", "term__code")),
+        Prefetch("perpetrator_links", queryset=IncidentPerpetrator.objects.select_related("term").order_by("term__sort_order", "term__code")),
+    )
+    return incidents
 
 
 def incident_get_for(*, membership: Membership, incident_id: int | str) -> Incident:

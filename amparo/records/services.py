@@ -18,6 +18,7 @@ from amparo.lib.errors import Conflict
 from amparo.places.models import District
 from amparo.records.models import (
     DatePrecision,
+    Harm,
     Incident,
     IncidentPerpetrator,
     IncidentPerson,
@@ -147,6 +148,12 @@ def _validate_incident(incident: Incident) -> None:
         errors["people_affected"] = _("That number is too large.")
     if not incident.consent_store:
         errors["consent_store"] = _("Without consent to store the record, it cannot be saved.")
+    if incident.pk and incident.people_affected:
+        listed = IncidentPerson.objects.filter(incident=incident, role=PersonRole.VICTIM).count()
+        if incident.people_affected < listed:
+            errors["people_affected"] = _(
+                "%(n)d affected people are recorded one by one: the number cannot be smaller."
+            ) % {"n": listed}
     if errors:
         raise ValidationError(errors)
     incident.full_clean(exclude=["organisation", "created_by", "reference", "consent_recorded_by", "district", "province", "department", "place_type", "source", "assigned_to"])
@@ -290,15 +297,46 @@ def incident_assign(*, incident: Incident, assignee: User | None, acting_user: U
     return incident
 
 
+def _harm_codes(harms: Iterable[str]) -> list[str]:
+    codes = list(dict.fromkeys(h for h in harms if h))
+    if any(h not in Harm.values for h in codes):
+        raise ValidationError({"harms": _("Unknown choice.")})
+    return codes
+
+
+def _sync_people_affected(incident: Incident) -> None:
+    """The count of people affected is never below the affected people recorded one by one."""
+    listed = IncidentPerson.objects.filter(incident=incident, role=PersonRole.VICTIM).count()
+    if listed > incident.people_affected:
+        incident.people_affected = listed
+        incident.save(update_fields=["people_affected", "updated_at"])
+
+
 @transaction.atomic
-def incident_add_person(*, incident: Incident, person: Person, acting_user: User | None, role: str = PersonRole.VICTIM, audit_it: bool = True) -> IncidentPerson:
+def incident_add_person(
+    *, incident: Incident, person: Person, acting_user: User | None, role: str = PersonRole.VICTIM,
+    harms: Iterable[str] = (), audit_it: bool = True,
+) -> IncidentPerson:
+    """Link a person to an incident with her role and what happened to her."""
     if person.organisation_id != incident.organisation_id:
         raise ValidationError(_("That person belongs to another organisation."))
-    link, _created = IncidentPerson.objects.get_or_create(
-        incident=incident, person=person, defaults={"organisation_id": incident.organisation_id, "role": role}
+    if role not in PersonRole.values:
+        raise ValidationError({"role": _("Unknown choice.")})
+    codes = _harm_codes(harms)
+    link, created = IncidentPerson.objects.get_or_create(
+        incident=incident, person=person,
+        defaults={"organisation_id": incident.organisation_id, "role": role, "harms": codes},
     )
+    if not created and (link.role != role or (codes and link.harms != codes)):
+        link.role = role
+        link.harms = codes or link.harms
+        link.save(update_fields=["role", "harms"])
+    _sync_people_affected(incident)
     if audit_it:
-        audit.record(actor=acting_user, action="incident.person_added", target=incident, detail={"person": person.pk})
+        audit.record(
+            actor=acting_user, action="incident.person_added", target=incident, fields=["role", "harms"],
+            detail={"person": person.pk, "role": role, "harms": codes},
+        )
     return link
 
 

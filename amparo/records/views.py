@@ -11,19 +11,30 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from amparo.accounts.decorators import role_required
 from amparo.accounts.models import Membership, Role
 from amparo.accounts.sudo import sudo_required
+from amparo.lib.drafts import draft_key_for, sent_tags
 from amparo.lib.errors import Conflict
 from amparo.lib.forms import errors_into
 from amparo.lib.pagination import IdsFirstPaginator
 from amparo.records import selectors, services
-from amparo.records.forms import AssignForm, IncidentFilterForm, IncidentForm, PersonForm
-from amparo.records.models import Incident, Person
+from amparo.records.forms import (
+    AssignForm,
+    HappeningNowForm,
+    IncidentFilterForm,
+    IncidentForm,
+    PersonForm,
+    PersonHarmsForm,
+    incident_people_formset,
+)
+from amparo.records.models import Harm, Incident, Person
 from amparo.records.panels import incident_panels
 from amparo.records.selectors import RECORD_ROLES, WRITE_ROLES, IncidentFilters
 from amparo.web.responses import action_refused, form_errors
@@ -71,6 +82,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             status = 400
     incidents = selectors.incident_list_for(membership=membership, filters=filters)
     page = IdsFirstPaginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.incident_rows_with_terms(list(page))
     return render(request, "records/incident_list.html", {"form": form, "page": page}, status=status)
 
 
@@ -80,6 +92,7 @@ def _person_from_query(request: HttpRequest, membership: Membership) -> Person |
 
 
 @sensitive_post_parameters()  # narratives and identities never reach error reports
+@never_cache  # the page carries the session's draft key: never kept in a cache on the phone
 @role_required(*WRITE_ROLES)
 @require_http_methods(["GET", "POST"])
 def incident_create(request: HttpRequest) -> HttpResponse:
@@ -87,23 +100,37 @@ def incident_create(request: HttpRequest) -> HttpResponse:
     existing_person = _person_from_query(request, membership)
     form = IncidentForm(request.POST or None)
     person_form = PersonForm(request.POST or None, prefix="p")
+    people_formset = incident_people_formset(request.POST if request.method == "POST" else None)
+    now_form = HappeningNowForm(request.POST or None)
     wants_person = existing_person is None and bool(request.POST.get("p-code_name", "").strip())
     if request.method == "POST":
-        forms_ok = form.is_valid() and (person_form.is_valid() if wants_person else True)
-        if forms_ok:
+        # Every part is validated (so every error shows at once) before anything is saved.
+        checks = [form.is_valid(), person_form.is_valid() if wants_person else True, people_formset.is_valid(), now_form.is_valid()]
+        if all(checks):
             try:
-                incident = _create_incident_with_person(membership, form, person_form if wants_person else None, existing_person)
+                incident = _create_incident_with_person(
+                    membership, form, person_form if wants_person else None, existing_person,
+                    people=people_formset.people(), happening_now=now_form.cleaned_data["happening_now"],
+                )
             except ValidationError as exc:
                 errors_into(form, exc)
             else:
-                messages.success(request, _("Incident %(ref)s saved.") % {"ref": incident.reference})
+                messages.success(request, _("Incident %(ref)s saved.") % {"ref": incident.reference}, extra_tags=sent_tags("incident-new"))
+                if now_form.cleaned_data["happening_now"]:
+                    messages.warning(request, _("Alarm raised: the people on call are being notified."))
                 return redirect("records:incident_detail", incident_id=incident.pk)
-    context = {"form": form, "person_form": person_form, "existing_person": existing_person, "creating": True}
+    context = {
+        "form": form, "person_form": person_form, "existing_person": existing_person, "creating": True,
+        "people_formset": people_formset, "now_form": now_form, "draft_key": draft_key_for(request),
+    }
     return render(request, "records/incident_form.html", context, status=400 if request.method == "POST" else 200)
 
 
 @transaction.atomic
-def _create_incident_with_person(membership: Membership, form: IncidentForm, person_form: PersonForm | None, existing: Person | None) -> Incident:
+def _create_incident_with_person(
+    membership: Membership, form: IncidentForm, person_form: PersonForm | None, existing: Person | None,
+    *, people: list[dict[str, Any]] | None = None, happening_now: bool = False,
+) -> Incident:
     persons: list[Person] = [existing] if existing else []
     if person_form is not None:
         data = person_form.service_kwargs()
@@ -114,7 +141,7 @@ def _create_incident_with_person(membership: Membership, form: IncidentForm, per
         else:
             persons.append(services.person_create(organisation=membership.organisation, acting_user=membership.user, **data))
     d = form.cleaned_data
-    return services.incident_create(
+    incident = services.incident_create(
         organisation=membership.organisation,
         acting_user=membership.user,
         violation_codes=d["violations"],
@@ -123,6 +150,19 @@ def _create_incident_with_person(membership: Membership, form: IncidentForm, per
         department_code=d.get("department", ""),
         **form.service_kwargs(),
     )
+    if people or happening_now:
+        # Detentions and alarms are rapid response's (the same records the alarm page keeps).
+        from amparo.alerts.services import RaidPerson, incident_people_record
+
+        incident_people_record(
+            membership=membership, incident=incident, happening_now=happening_now,
+            people=[
+                RaidPerson(code_name=p["code_name"].strip(), role=p["role"], harms=list(p["harms"]),
+                           detained_since=p.get("detained_since"), held_at=p.get("held_at", ""))
+                for p in people or []
+            ],
+        )
+    return incident
 
 
 @role_required(*RECORD_ROLES)
@@ -141,6 +181,7 @@ def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
         "can_edit": membership.role in WRITE_ROLES,
         "can_manage": membership.role in (Role.ADMIN, Role.COORDINATOR),
         "person_form": PersonForm(prefix="p"),
+        "harms_form": PersonHarmsForm(prefix="r"),
         "panels": incident_panels(membership=membership, incident=incident, reveal=reveal),
     }
     if context["can_manage"]:
@@ -156,6 +197,7 @@ def _assign_form(membership: Membership, incident: Incident, data: Any = None) -
 
 
 @sensitive_post_parameters()  # narratives and identities never reach error reports
+@never_cache  # the page carries the session's draft key: never kept in a cache on the phone
 @role_required(*WRITE_ROLES)
 @require_http_methods(["GET", "POST"])
 def incident_edit(request: HttpRequest, incident_id: int) -> HttpResponse:
@@ -186,9 +228,10 @@ def incident_edit(request: HttpRequest, incident_id: int) -> HttpResponse:
         except ValidationError as exc:
             errors_into(form, exc)
         else:
-            messages.success(request, _("Changes saved."))
+            messages.success(request, _("Changes saved."), extra_tags=sent_tags(f"incident-{incident.pk}"))
             return redirect("records:incident_detail", incident_id=incident.pk)
-    return render(request, "records/incident_form.html", {"form": form, "incident": incident, "creating": False}, status=400 if request.method == "POST" else 200)
+    context = {"form": form, "incident": incident, "creating": False, "draft_key": draft_key_for(request)}
+    return render(request, "records/incident_form.html", context, status=400 if request.method == "POST" else 200)
 
 
 @role_required(Role.ADMIN, Role.COORDINATOR)
@@ -233,16 +276,27 @@ def incident_person_add(request: HttpRequest, incident_id: int) -> HttpResponse:
     membership = _membership(request)
     incident = selectors.incident_get_for(membership=membership, incident_id=incident_id)
     person_form = PersonForm(request.POST, prefix="p")
-    if not person_form.is_valid():
-        back = reverse("records:incident_detail", args=[incident.pk])
-        errors = [_("The person could not be added: give at least a code name."), *form_errors(person_form)]
+    harms_form = PersonHarmsForm(request.POST, prefix="r")
+    back = reverse("records:incident_detail", args=[incident.pk])
+    if not (person_form.is_valid() & harms_form.is_valid()):
+        errors = [_("The person could not be added: give at least a code name."), *form_errors(person_form), *form_errors(harms_form)]
         return action_refused(request, errors=errors, back=back)
-    with transaction.atomic():
-        data = person_form.service_kwargs()
-        person = selectors.person_find_for(membership=membership, phone=data.get("phone", ""), id_number=data.get("id_number", "")).first()
-        if person is None:
-            person = services.person_create(organisation=membership.organisation, acting_user=membership.user, **data)
-        services.incident_add_person(incident=incident, person=person, acting_user=membership.user)
+    h = harms_form.cleaned_data
+    try:
+        with transaction.atomic():
+            data = person_form.service_kwargs()
+            person = selectors.person_find_for(membership=membership, phone=data.get("phone", ""), id_number=data.get("id_number", "")).first()
+            if person is None:
+                person = services.person_create(organisation=membership.organisation, acting_user=membership.user, **data)
+            services.incident_add_person(incident=incident, person=person, acting_user=membership.user, role=h["role"], harms=h["harms"])
+            if Harm.DETAINED in h["harms"]:
+                # Her detention record, with its legal limit: the one rapid response keeps.
+                from amparo.alerts.services import detained_add
+
+                detained_add(membership=membership, incident=incident, person=person,
+                             since=h["detained_since"] or timezone.now(), held_at=h["held_at"])
+    except ValidationError as exc:
+        return action_refused(request, errors=exc.messages, back=back)
     messages.success(request, _("Person %(code)s added.") % {"code": person.code_name})
     return redirect("records:incident_detail", incident_id=incident.pk)
 

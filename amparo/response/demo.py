@@ -79,7 +79,10 @@ def _load_one(rng: random.Random, organisation: Any, coordinator: Membership, la
                            ["sent", "accepted", "completed"], ["sent", "declined"], ["withdrawn"]])
         for status in path:
             actor = lawyer if to_lawyer and status in ("accepted", "declined") else coordinator
-            referral = services.referral_transition(referral=referral, membership=actor, acting_user=actor.user, status=status)
+            referral = services.referral_transition(
+                referral=referral, membership=actor, acting_user=actor.user, status=status,
+                outcome="Sin disponibilidad esta semana." if status == "declined" else "",
+            )
         if referral.status in ("completed", "declined"):
             services.referral_feedback_record(
                 referral=referral, membership=coordinator, acting_user=c_user, rating=rng.choice([1, 2, 3, 4, 5, 5, 4]),

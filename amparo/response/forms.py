@@ -108,6 +108,11 @@ class ReferralForm(forms.Form):
                            help_text=_("Encrypted. Only what the service needs."))
     follow_up_on = inputs.DateField(label=_("Follow up on"), required=False, widget=DATE)
     assigned_to = forms.ChoiceField(label=_("Follow-up by"), required=False)
+    send_now = forms.BooleanField(
+        label=_("Send it now"), required=False, initial=True,
+        help_text=_("A lawyer with an account is told by e-mail and sees it in her tasks. "
+                    "Untick it to keep a draft that nobody receives yet."),
+    )
 
     def __init__(self, *args: Any, membership: Membership, persons: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -143,6 +148,7 @@ class ReferralForm(forms.Form):
             "note": d["note"],
             "follow_up_on": d["follow_up_on"],
             "assigned_to": self.staff.get(d["assigned_to"]) if d["assigned_to"] else None,
+            "send": d["send_now"],
         }
 
 
@@ -156,6 +162,25 @@ class ReferralStatusForm(forms.Form):
         _choices(self, "status").choices = choices
 
 
+class ReferralAnswerForm(forms.Form):
+    """The lawyer's answer to a referral sent to her."""
+
+    answer = forms.ChoiceField(
+        label=_("Your answer"), widget=forms.RadioSelect,
+        choices=[("accepted", _("I accept it")), ("declined", _("I decline it"))],
+    )
+    reason = forms.CharField(
+        label=_("Reason or comment"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required if you decline it. Encrypted."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        d = super().clean() or {}
+        if d.get("answer") == "declined" and not (d.get("reason") or "").strip():
+            self.add_error("reason", _("Say why you decline the referral."))
+        return d
+
+
 class FeedbackForm(forms.Form):
     rating = forms.TypedChoiceField(
         label=_("How was she treated?"), coerce=int,
@@ -167,7 +192,8 @@ class FeedbackForm(forms.Form):
 
 
 class CaseForm(forms.Form):
-    title = inputs.TextField(label=_("Title"), max_length=200, help_text=_("Encrypted."))
+    title = inputs.TextField(label=_("Title"), max_length=200,
+                            help_text=_("Encrypted, and shown in the lists of legal cases: use codes, never names."))
     summary = inputs.TextField(label=_("Summary"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 3}))
     perpetrator_details = inputs.TextField(label=_("Accused (names, badge, unit)"), required=False, max_length=4000,
                                           widget=forms.Textarea(attrs={"rows": 2}), help_text=_("Encrypted."))
@@ -260,13 +286,13 @@ class CloseForm(forms.Form):
 
 
 class DocumentForm(forms.Form):
-    file = forms.FileField(label=_("File (photo, PDF, audio)"))
+    file = forms.FileField(label=_("File (photo, video, PDF, audio)"))
     kind = forms.ChoiceField(label=_("Kind"), choices=DocumentKind.choices)
     description = inputs.TextField(label=_("Description"), required=False, max_length=1000)
 
 
 class EvidenceForm(forms.Form):
-    file = forms.FileField(label=_("File (photo, PDF, audio)"))
+    file = forms.FileField(label=_("File (photo, video, PDF, audio)"))
     description = inputs.TextField(label=_("Description"), required=False, max_length=1000, help_text=_("Encrypted."))
 
 

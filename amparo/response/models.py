@@ -152,6 +152,13 @@ class Referral(models.Model):
     )
     feedback_respectful = models.BooleanField(_("treated with respect for her identity"), null=True, blank=True)
     feedback_comment = EncryptedTextField(_("the person's comments"))
+    # The legal case opened from this referral (one click from an accepted referral).
+    legal_case = models.ForeignKey(
+        "LegalCase", null=True, blank=True, on_delete=models.SET_NULL, related_name="referrals"
+    )
+    # The status whose e-mail (to the lawyer when sent, to the follower when answered) was
+    # claimed by the job queue: a job that runs twice sends one message.
+    notified_status = models.CharField(max_length=10, blank=True, default="")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

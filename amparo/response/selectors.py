@@ -45,6 +45,8 @@ REFERRAL_LIST_DEFER = (
 
 CASE_SEALED = ("title", "summary", "perpetrator_details")
 CASE_JOIN_DEFER = tuple(f"case__{f}" for f in CASE_SEALED)
+# A legal case's title is its label in lists (it carries codes, never names); the rest stays closed.
+CASE_BODY_DEFER = ("case__summary", "case__perpetrator_details")
 DEFENDER_JOIN_DEFER = tuple(f"defender__{f}" for f in Person.SENSITIVE_FIELDS)
 
 # A referral gives its lawyer access to the record only once it has been sent to her, with
@@ -258,7 +260,7 @@ def case_list_for(*, membership: Membership, status: str = "", overdue_only: boo
     overdue = _overdue_deadlines(now).filter(case_id=OuterRef("pk"))
     qs = (
         case_scope(membership=membership)
-        .defer("title", "summary", "perpetrator_details")
+        .defer("summary", "perpetrator_details")
         .select_related("lawyer")
         .annotate(
             is_overdue=Exists(overdue),
@@ -375,6 +377,90 @@ def defenders_for(*, membership: Membership) -> QuerySet[Person]:
 # --------------------------------------------------------------------------- work views
 
 
+def case_people_codes(*, case_ids: list[int]) -> dict[int, list[str]]:
+    """The people's code names of each case, in one query (lists name the case and its people)."""
+    from amparo.response.models import CasePerson
+
+    codes: dict[int, list[str]] = {pk: [] for pk in case_ids}
+    for case_id, code in CasePerson.objects.filter(case_id__in=case_ids).order_by("person__code_name").values_list(
+        "case_id", "person__code_name"
+    ):
+        codes.setdefault(case_id, []).append(code)
+    return codes
+
+
+@dataclass
+class ReminderLine:
+    """A reminder with what it is about: the legal case (reference and title) and the people's codes."""
+
+    reminder: Reminder
+    what: str = ""
+    case: LegalCase | None = None
+    incident_reference: str = ""
+    people: list[str] = field(default_factory=list)
+    url: str = ""
+
+
+def reminder_lines_for(*, membership: Membership, reminders: list[Reminder]) -> list[ReminderLine]:
+    """Name each reminder's case and people. Only what the member may still see is named."""
+    from django.urls import reverse
+
+    from amparo.response.models import ReminderKind
+
+    by_kind: dict[str, list[int]] = {}
+    for r in reminders:
+        by_kind.setdefault(r.kind, []).append(r.object_id)
+    cases = case_scope(membership=membership).defer("summary", "perpetrator_details")
+    deadlines = {d.pk: d for d in Deadline.objects.filter(pk__in=by_kind.get(ReminderKind.DEADLINE, []), case__in=cases)}
+    hearings = {h.pk: h for h in Hearing.objects.filter(pk__in=by_kind.get(ReminderKind.HEARING, []), case__in=cases).defer("place", "result")}
+    referrals = {
+        r.pk: r
+        for r in referral_scope(membership=membership)
+        .filter(pk__in=by_kind.get(ReminderKind.REFERRAL_FOLLOW_UP, []))
+        .select_related("incident", "person", "service", "lawyer")
+        .defer(*REFERRAL_LIST_DEFER)
+    }
+    security = {
+        s.pk: s
+        for s in security_scope(membership=membership)
+        .filter(pk__in=by_kind.get(ReminderKind.SECURITY_FOLLOW_UP, []))
+        .select_related("defender", "incident")
+        .defer("assessment", *DEFENDER_JOIN_DEFER, *(f"incident__{f}" for f in Incident.SENSITIVE_FIELDS))
+    }
+    case_ids = {d.case_id for d in deadlines.values()} | {h.case_id for h in hearings.values()}
+    case_ids |= {r.legal_case_id for r in referrals.values() if r.legal_case_id}
+    case_map = {c.pk: c for c in cases.filter(pk__in=case_ids)}
+    people = case_people_codes(case_ids=list(case_map))
+    lines = []
+    for reminder in reminders:
+        line = ReminderLine(reminder=reminder)
+        case_id = None
+        if reminder.kind == ReminderKind.DEADLINE and reminder.object_id in deadlines:
+            deadline = deadlines[reminder.object_id]
+            line.what, case_id = deadline.title, deadline.case_id
+        elif reminder.kind == ReminderKind.HEARING and reminder.object_id in hearings:
+            hearing = hearings[reminder.object_id]
+            line.what, case_id = hearing.purpose, hearing.case_id
+        elif reminder.kind == ReminderKind.REFERRAL_FOLLOW_UP and reminder.object_id in referrals:
+            referral = referrals[reminder.object_id]
+            line.what = referral.target_label
+            line.incident_reference = referral.incident.reference if referral.incident else ""
+            line.people = [referral.person.code_name] if referral.person else []
+            line.url = reverse("response:referral_detail", args=[referral.pk])
+            case_id = referral.legal_case_id
+        elif reminder.kind == ReminderKind.SECURITY_FOLLOW_UP and reminder.object_id in security:
+            record = security[reminder.object_id]
+            line.incident_reference = record.incident.reference
+            line.people = [record.defender.code_name]
+            line.url = reverse("response:security_detail", args=[record.pk])
+        if case_id is not None and case_id in case_map:
+            line.case = case_map[case_id]
+            line.people = line.people or people.get(case_id, [])
+            line.url = line.url or reverse("response:case_detail", args=[case_id])
+        lines.append(line)
+    return lines
+
+
 @dataclass
 class Tasks:
     follow_ups: list[Referral] = field(default_factory=list)
@@ -383,7 +469,9 @@ class Tasks:
     deadlines: list[Deadline] = field(default_factory=list)
     hearings: list[Hearing] = field(default_factory=list)
     security: list[SecurityRecord] = field(default_factory=list)
-    reminders: list[Reminder] = field(default_factory=list)
+    reminders: list[ReminderLine] = field(default_factory=list)
+    # Code names of the people of each case named in the lists above.
+    case_people: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
@@ -421,16 +509,21 @@ def my_tasks(*, membership: Membership, now: datetime | None = None) -> Tasks:
         .filter(Q(assigned_to_id=user_id) | Q(assigned_to__isnull=True, case__lawyer_id=user_id))
         .filter(due_at__lte=now + timedelta(days=14))
         .select_related("case")
-        .defer(*CASE_JOIN_DEFER)
+        .defer(*CASE_BODY_DEFER)
         .order_by("due_at")[:TASK_LIMIT]
     )
     tasks.hearings = list(
         Hearing.objects.filter(case__in=cases, scheduled_at__gte=now, scheduled_at__lte=now + timedelta(days=14))
         .filter(Q(case__lawyer_id=user_id) | Q(created_by_id=user_id))
         .select_related("case")
-        .defer("place", "result", *CASE_JOIN_DEFER)
+        .defer("place", "result", *CASE_BODY_DEFER)
         .order_by("scheduled_at")[:TASK_LIMIT]
     )
+    tasks.case_people = case_people_codes(case_ids=sorted({d.case_id for d in tasks.deadlines} | {h.case_id for h in tasks.hearings}))
+    for deadline in tasks.deadlines:
+        deadline.people = tasks.case_people.get(deadline.case_id, [])  # type: ignore[attr-defined]
+    for hearing in tasks.hearings:
+        hearing.people = tasks.case_people.get(hearing.case_id, [])  # type: ignore[attr-defined]
     tasks.security = list(
         security_scope(membership=membership)
         .filter(assigned_to_id=user_id, follow_up_on__lte=soon)
@@ -439,10 +532,65 @@ def my_tasks(*, membership: Membership, now: datetime | None = None) -> Tasks:
         .defer("assessment", *DEFENDER_JOIN_DEFER)
         .order_by("follow_up_on")[:TASK_LIMIT]
     )
-    tasks.reminders = list(
-        Reminder.objects.for_member(membership).filter(user_id=user_id, dismissed_at__isnull=True)[:50]
+    tasks.reminders = reminder_lines_for(
+        membership=membership,
+        reminders=list(
+            Reminder.objects.for_member(membership).filter(user_id=user_id, dismissed_at__isnull=True)[:50]
+        ),
     )
     return tasks
+
+
+@dataclass
+class CaseLine:
+    case: LegalCase
+    people: list[str]
+    next_deadline: Deadline | None
+
+
+@dataclass
+class WorkHome:
+    """What a lawyer finds on her home page: referrals to answer, her open legal cases (title,
+    people, next deadline), and her hearings of the coming two weeks."""
+
+    to_answer: list[Referral] = field(default_factory=list)
+    cases: list[CaseLine] = field(default_factory=list)
+    hearings: list[Hearing] = field(default_factory=list)
+
+
+def work_home_for(*, membership: Membership, now: datetime | None = None) -> WorkHome | None:
+    if membership.role != Role.LAWYER:
+        return None
+    now = now or timezone.now()
+    home = WorkHome()
+    home.to_answer = list(
+        referral_scope(membership=membership)
+        .filter(lawyer_id=membership.user_id, status=ReferralStatus.SENT)
+        .select_related("incident", "person")
+        .defer(*REFERRAL_LIST_DEFER)
+        .order_by("sent_at")[:TASK_LIMIT]
+    )
+    cases = list(
+        case_scope(membership=membership)
+        .filter(status=CaseStatus.OPEN)
+        .defer("summary", "perpetrator_details")
+        .annotate(next_due=Min("deadlines__due_at", filter=Q(deadlines__done_at__isnull=True)))
+        .order_by(F("next_due").asc(nulls_last=True), "-pk")[:TASK_LIMIT]
+    )
+    ids = [c.pk for c in cases]
+    people = case_people_codes(case_ids=ids)
+    next_deadlines: dict[int, Deadline] = {}
+    for deadline in Deadline.objects.filter(case_id__in=ids, done_at__isnull=True).order_by("due_at", "pk"):
+        next_deadlines.setdefault(deadline.case_id, deadline)
+    home.cases = [CaseLine(case=c, people=people.get(c.pk, []), next_deadline=next_deadlines.get(c.pk)) for c in cases]
+    home.hearings = list(
+        Hearing.objects.filter(case__in=case_scope(membership=membership), scheduled_at__gte=now,
+                               scheduled_at__lte=now + timedelta(days=14))
+        .select_related("case")
+        .defer("place", "result", *CASE_BODY_DEFER)
+        .order_by("scheduled_at")[:TASK_LIMIT]
+    )
+    return home
 
 
 @dataclass

@@ -248,8 +248,11 @@ def referral_create(
     note: str = "",
     assigned_to: User | None = None,
     follow_up_on: date | None = None,
+    send: bool = False,
 ) -> Referral:
-    """Propose a referral. Without the person's consent no identifying data may be shared."""
+    """Record a referral, and with `send` send it at once (a lawyer with an account is told by
+    e-mail and sees it in her tasks); without it, it stays a draft ("proposed") that reaches
+    nobody. Without the person's consent no identifying data may be shared."""
     _require(membership, REFERRAL_WRITERS)
     require_same_organisation(membership, incident, person)
     if incident is None and person is None:
@@ -297,6 +300,11 @@ def referral_create(
         fields=["service" if service else "lawyer", "consent_given", "shares_identifying_data"],
         detail={"status": referral.status, "consent": consent_given},
     )
+    if send:
+        referral = referral_transition(
+            referral=referral, membership=membership, acting_user=acting_user, status=ReferralStatus.SENT,
+            follow_up_on=follow_up_on,
+        )
     return referral
 
 
@@ -329,6 +337,9 @@ def referral_transition(
         referral_check_transition(referral.status, status)
     except ReferralFlowError as exc:
         raise ValidationError({"status": exc.message}, code="transition")
+    if status == ReferralStatus.DECLINED and membership.role == Role.LAWYER and not (outcome or "").strip():
+        # The organisation must know why, to find the person another way.
+        raise ValidationError({"outcome": _("Say why you decline the referral.")}, code="reason")
     now = timezone.now()
     referral.status = status
     changed = ["status", "updated_at"]
@@ -358,7 +369,61 @@ def referral_transition(
         actor=acting_user, action=f"referral.{status}", target=referral, fields=[c for c in changed if c != "updated_at"],
         detail={"status": status},
     )
+    if referral.lawyer_id and (
+        status == ReferralStatus.SENT
+        or (status in (ReferralStatus.ACCEPTED, ReferralStatus.DECLINED) and membership.role == Role.LAWYER)
+    ):
+        from amparo.response import tasks
+
+        referral_id = referral.pk
+        transaction.on_commit(lambda: tasks.referral_notify(referral_id, status))
     return referral
+
+
+REFERRAL_NOTICE_SUBJECTS: dict[str, Any] = {
+    ReferralStatus.SENT: gettext_lazy("Amparo: you have a new referral"),
+    ReferralStatus.ACCEPTED: gettext_lazy("Amparo: the lawyer accepted a referral"),
+    ReferralStatus.DECLINED: gettext_lazy("Amparo: the lawyer declined a referral"),
+}
+
+
+def referral_notification_send(*, referral_id: int, status: str) -> bool:
+    """E-mail the lawyer that a referral was sent to her, or its follower that the lawyer answered.
+
+    Claimed atomically (notified_status), so a job that runs twice sends one message; a failed
+    send gives the claim back so the queue's retry sends it. The message says only that there is
+    something to open and where: no names, no facts of the incident.
+    """
+    from django.conf import settings
+    from django.urls import reverse
+
+    referral = Referral.objects.select_related("lawyer", "assigned_to", "created_by").filter(
+        pk=referral_id, status=status
+    ).first()
+    if referral is None or status not in REFERRAL_NOTICE_SUBJECTS:
+        return False
+    recipient = referral.lawyer if status == ReferralStatus.SENT else (referral.assigned_to or referral.created_by)
+    if recipient is None or not recipient.email:
+        return False
+    claimed = Referral.objects.filter(pk=referral_id, status=status).exclude(notified_status=status).update(
+        notified_status=status
+    )
+    if not claimed:
+        return False
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = str(REFERRAL_NOTICE_SUBJECTS[status])
+            url = f"{settings.SITE_URL}{reverse('response:referral_detail', args=[referral.pk])}"
+            if status == ReferralStatus.SENT:
+                lead = _("A referral was sent to you. Open it to accept or decline it:")
+            else:
+                lead = _("The lawyer answered a referral you follow. Open it to see her answer:")
+            body = f"{lead}\n{url}\n"
+        send_mail(subject, body, None, [recipient.email], fail_silently=False)
+    except Exception:
+        Referral.objects.filter(pk=referral_id, notified_status=status).update(notified_status="")
+        raise
+    return True
 
 
 @transaction.atomic
@@ -490,6 +555,46 @@ def case_create(
         fields=["title", "summary", "perpetrator_details", "incidents", "persons", "lawyer"],
         detail={"incidents": len(incidents), "persons": len(people)},
     )
+    return case
+
+
+def _case_title_for(incident: Incident | None, person: Person | None) -> str:
+    """A plain title for a case opened from a referral: what happened and where it was recorded.
+    Titles are shown in lists, so they carry codes and vocabulary labels, never names."""
+    parts: list[str] = []
+    if incident is not None:
+        labels = [str(link.term.label) for link in incident.violation_links.select_related("term")]
+        parts.append(", ".join(labels[:3]) or _("Incident"))
+        parts.append(incident.reference)
+    if person is not None:
+        parts.append(person.code_name)
+    return " · ".join(parts)[:200]
+
+
+@transaction.atomic
+def case_open_from_referral(*, referral: Referral, membership: Membership, acting_user: User) -> LegalCase:
+    """Open the legal case of an accepted referral, prefilled and linked; once only (a second
+    click returns the case already opened)."""
+    require_same_organisation(membership, referral)
+    if membership.role == Role.LAWYER and not _is_target_lawyer(referral, acting_user):
+        raise PermissionDenied
+    _require(membership, CASE_WRITERS)
+    referral = Referral.objects.select_for_update(of=("self",)).select_related("incident", "person", "legal_case").get(pk=referral.pk)
+    if referral.legal_case is not None:
+        return referral.legal_case
+    if referral.status not in (ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED):
+        raise ValidationError({"status": _("A legal case can be opened once the referral is accepted.")}, code="status")
+    case = case_create(
+        membership=membership, acting_user=acting_user,
+        title=_case_title_for(referral.incident, referral.person),
+        incidents=[referral.incident] if referral.incident else [],
+        persons=[referral.person] if referral.person else [],
+        lawyer=referral.lawyer,
+    )
+    referral.legal_case = case
+    referral.save(update_fields=["legal_case", "updated_at"])
+    audit.record(actor=acting_user, action="referral.case_opened", target=referral, fields=["legal_case"],
+                 detail={"case": case.reference})
     return case
 
 

@@ -27,3 +27,10 @@ def reminders_dispatch() -> int:
     for kind, object_id in due:
         reminder_deliver(kind, object_id)
     return len(due)
+
+
+@task(retries=3, retry_delay=60)
+@fresh_connections
+def referral_notify(referral_id: int, status: str) -> bool:
+    """Tell the lawyer a referral reached her, or its follower that the lawyer answered."""
+    return services.referral_notification_send(referral_id=referral_id, status=status)

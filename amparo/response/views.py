@@ -25,6 +25,7 @@ from amparo.evidence import services as evidence_services
 from amparo.evidence.models import CustodyAction
 from amparo.lib.forms import errors_into
 from amparo.records import selectors as records_selectors
+from amparo.records.models import Person
 from amparo.response import forms, selectors, services
 from amparo.response.lib.procedure import Route, Stage, protection_status
 from amparo.response.lib.referral_flow import ReferralStatus, referral_next_statuses
@@ -292,7 +293,13 @@ def referral_create(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 errors_into(form, exc)
             else:
-                messages.success(request, _("Referral recorded."))
+                if referral.status == ReferralStatus.SENT:
+                    if referral.lawyer_id:
+                        messages.success(request, _("Referral sent. The lawyer is told by e-mail and sees it in her tasks."))
+                    else:
+                        messages.success(request, _("Referral sent."))
+                else:
+                    messages.warning(request, _("Referral saved as a draft: it has not been sent and nobody has received it. Press “Send referral” to send it."))
                 return _see_other(reverse("response:referral_detail", args=[referral.pk]))
         return render(request, "response/referral_form.html", context, status=400)
     return render(request, "response/referral_form.html", context)
@@ -313,8 +320,32 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     if reveal:
         audit.record(actor=request.user, action="referral.viewed", target=referral, fields=["note", "outcome", "feedback_comment"])
     choices = _status_choices(referral, membership, request.user)
+    is_target_lawyer = membership.role == Role.LAWYER and referral.lawyer_id == request.user.pk
+    answering = is_target_lawyer and referral.status == ReferralStatus.SENT
+    if membership.role == Role.LAWYER:
+        # The lawyer answers with the answer form (a reason to decline); the status list is the organisation's.
+        choices = [c for c in choices if c[0] not in (ReferralStatus.ACCEPTED, ReferralStatus.DECLINED)]
+    incident = referral.incident
+    if referral.person is not None:
+        people = [referral.person]
+    elif incident is not None:
+        people = [link.person for link in incident.person_links.select_related("person").defer(
+            *(f"person__{f}" for f in Person.SENSITIVE_FIELDS))]
+    else:
+        people = []
+    can_open_case = referral.legal_case_id is None and referral.status in (ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED) and (
+        is_target_lawyer or membership.role in (Role.ADMIN, Role.COORDINATOR, Role.DOCUMENTER)
+    )
+    legal_case = None
+    if referral.legal_case_id:
+        legal_case = selectors.case_scope(membership=membership).defer("summary", "perpetrator_details").filter(
+            pk=referral.legal_case_id).first()
     return render(request, "response/referral_detail.html", {
-        "referral": referral, "reveal": reveal,
+        "referral": referral, "reveal": reveal, "people": people,
+        "violations": [link.term for link in incident.violation_links.select_related("term")] if incident else [],
+        "answer_form": forms.ReferralAnswerForm() if answering else None,
+        "can_send": referral.status == ReferralStatus.PROPOSED and membership.role in services.REFERRAL_WRITERS,
+        "can_open_case": can_open_case, "legal_case": legal_case,
         "status_form": forms.ReferralStatusForm(choices=choices) if choices else None,
         "feedback_form": forms.FeedbackForm() if membership.role in services.REFERRAL_WRITERS and referral.status not in (ReferralStatus.PROPOSED, ReferralStatus.WITHDRAWN) else None,
     })
@@ -340,6 +371,50 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
         return _bad_post(request, form, back)
     messages.success(request, _("Status updated."))
     return _see_other(back)
+
+
+@role_required(Role.LAWYER)
+@require_POST
+def referral_answer(request: HttpRequest, referral_id: int) -> HttpResponse:
+    """The lawyer accepts a referral sent to her, or declines it with a reason."""
+    membership = _membership(request)
+    referral = selectors.referral_get_for(membership=membership, referral_id=referral_id)
+    if referral.lawyer_id != request.user.pk:
+        raise Http404
+    back = reverse("response:referral_detail", args=[referral.pk])
+    form = forms.ReferralAnswerForm(request.POST)
+    if not form.is_valid():
+        return _bad_post(request, form, back)
+    try:
+        services.referral_transition(
+            referral=referral, membership=membership, acting_user=request.user,  # type: ignore[arg-type]
+            status=form.cleaned_data["answer"], outcome=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:
+        errors_into(form, exc)
+        return _bad_post(request, form, back)
+    if form.cleaned_data["answer"] == ReferralStatus.ACCEPTED:
+        messages.success(request, _("You accepted the referral. The organisation is told."))
+    else:
+        messages.success(request, _("You declined the referral. The organisation is told why."))
+    return _see_other(back)
+
+
+@role_required(*services.CASE_WRITERS)
+@require_POST
+def referral_open_case(request: HttpRequest, referral_id: int) -> HttpResponse:
+    """One click from an accepted referral to its legal case, prefilled and linked."""
+    membership = _membership(request)
+    referral = selectors.referral_get_for(membership=membership, referral_id=referral_id)
+    back = reverse("response:referral_detail", args=[referral.pk])
+    try:
+        case = services.case_open_from_referral(referral=referral, membership=membership, acting_user=request.user)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        return action_refused(request, errors=exc.messages, back=back, status=409)
+    except PermissionDenied:
+        raise Http404
+    messages.success(request, _("Legal case %(ref)s opened.") % {"ref": case.reference})
+    return _see_other(reverse("response:case_detail", args=[case.pk]))
 
 
 @role_required(*services.REFERRAL_WRITERS)

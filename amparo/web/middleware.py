@@ -49,6 +49,22 @@ class AnonymousRouteMiddleware:
         return response
 
 
+class SignedInNoStoreMiddleware:
+    """Pages seen while signed in are never kept in the browser's cache: a seized phone's cache must
+    not hold a narrative, a name or the draft key (docs/records.md). Views that set their own
+    Cache-Control keep it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response:
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+
 class UnreadableQueryMiddleware:
     """Refuse a query string or path with characters the text rule refuses (amparo.lib.inputs).
 

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -18,12 +21,20 @@ def home(request: HttpRequest) -> HttpResponse:
 
     membership = getattr(request, "membership", None)
     summary = home_summary_for(membership=membership) if membership else None
-    backup_notice = None
+    context: dict[str, Any] = {"summary": summary, "backup_notice": None}
     if membership is not None and membership.role == Role.ADMIN:
         from amparo.backup.services import backup_notice as notice_for_admins
 
-        backup_notice = notice_for_admins()
-    return render(request, "web/home.html", {"summary": summary, "backup_notice": backup_notice})
+        context["backup_notice"] = notice_for_admins()
+    if membership is not None:
+        from amparo.alerts.selectors import alarms_waiting_for
+        from amparo.response.selectors import work_home_for
+
+        # What waits for this member: open alarms (responders), referrals and legal cases (lawyers).
+        context["alarms_waiting"] = alarms_waiting_for(membership=membership)
+        context["work"] = work_home_for(membership=membership)
+        context["now"] = timezone.now()
+    return render(request, "web/home.html", context)
 
 
 @login_required

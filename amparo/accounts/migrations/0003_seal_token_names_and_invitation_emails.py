@@ -9,7 +9,7 @@ from amparo.vault.migration_ops import SealColumn
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("vault", "0001_initial"),
+        ("vault", "0002_retire_rotated_data_keys"),  # sealing uses the vault as the code now has it
         ('accounts', '0002_organisation_public_name'),
     ]
 

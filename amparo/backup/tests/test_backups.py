@@ -45,9 +45,9 @@ def test_prune_deletes_only_backups_beyond_retention(tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_a_backup_is_encrypted_to_its_recipients_and_carries_a_checkpoint(personas, tmp_path):
     make_incident(personas.org, personas.dora)
-    identity = pyrage.x25519.Identity.generate()
-    (tmp_path / "id.txt").write_text(f"{identity}\n")
-    run = services.backup_create(recipients=[str(identity.to_public())], directory=tmp_path / "b")
+    first, identity = pyrage.x25519.Identity.generate(), pyrage.x25519.Identity.generate()
+    (tmp_path / "id.txt").write_text(f"{identity}\n")  # the second of two recipients opens it alone
+    run = services.backup_create(recipients=[str(first.to_public()), str(identity.to_public())], directory=tmp_path / "b")
     assert run.status == BackupRun.Status.OK and run.size > 0
     assert list((tmp_path / "b" / "checkpoints").glob("audit-checkpoint-*.json"))
     with archive.opened(tmp_path / "b" / run.file_name, identity_paths=[str(tmp_path / "id.txt")]) as content:

@@ -156,3 +156,24 @@ def test_a_file_that_cannot_be_cleaned_is_refused_with_a_translated_4xx_and_noth
     assert response.status_code == 400
     assert "No se pudo leer el audio o el video" in response.content.decode()
     assert EvidenceFile.objects.count() == 0 and Report.objects.count() == 0
+
+
+@pytest.mark.parametrize("kind", ["heic", "mov", "mp3", "pdf"])
+def test_the_public_api_keeps_files_clean_and_refuses_what_it_cannot_clean(personas, client, kind):
+    import base64
+    import json
+
+    from amparo.intake.models import Report
+    from amparo.intake.tests.test_api import BASE, _payload
+
+    def send(name: str, data: bytes):  # type: ignore[no-untyped-def]
+        body = _payload(client, files=[{"name": name, "content_base64": base64.b64encode(data).decode()}])
+        return client.post(f"{BASE}/reports", json.dumps(body), content_type="application/json", HTTP_ACCEPT_LANGUAGE="es")
+
+    assert send(f"a.{kind}", fixtures.sample(kind)).status_code == 201
+    evidence = Report.objects.get().files.get().evidence
+    assert_clean(evidence, evidence_check(evidence=evidence), kind)
+    refused = send("roto.mp4", b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00" + b"\x00" * 500)
+    assert refused.status_code == 422
+    assert "roto.mp4: No se pudo leer el audio o el video" in json.dumps(refused.json(), ensure_ascii=False)
+    assert Report.objects.count() == 1 and EvidenceFile.objects.count() == 1

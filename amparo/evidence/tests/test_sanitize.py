@@ -186,3 +186,11 @@ class TestRefusals:
         data = b"ID3\x03\x00\x00\x00\x00\x00\x00#EXTM3U\n#EXTINF:1,\nfile:///etc/passwd\n" + b"\x00" * 100
         with pytest.raises(sanitize.FileRefused):
             sanitize.sanitize(data, max_bytes=LIMIT)
+
+
+def test_a_server_without_ffmpeg_is_told_so_at_start(monkeypatch):
+    from amparo.evidence.apps import ffmpeg_present
+
+    assert ffmpeg_present() == []
+    monkeypatch.setattr(sanitize.shutil, "which", lambda name: None)
+    assert [m.id for m in ffmpeg_present()] == ["evidence.W001"]

@@ -268,3 +268,19 @@ def test_suggestions_never_cross_organisations(personas, client, report):
     make_incident(personas.other_org, personas.bruno, occurred_on=datetime.date(2025, 3, 14), district="150122",
                   violation_codes=["physical_assault"])
     assert duplicate_candidates(membership=personas.membership(personas.carla), report=report) == []
+
+
+def test_the_incidents_staff_see_the_conversation_and_others_do_not(personas, client, report):
+    from amparo.records.services import incident_assign
+
+    services.report_add_information(report=report, text=BADGE, uploads=[])
+    report = services.report_accept(report=Report.objects.get(), acting_user=personas.carla)
+    incident_assign(incident=report.incident, assignee=personas.dora, acting_user=personas.carla)
+    url = reverse("records:incident_detail", args=[report.incident_id]) + "?mostrar=1"
+    login(client, personas.dora)  # assigned documenter: sees it, but no link into the triage queue
+    page = client.get(url).content.decode()
+    assert BADGE in page and reverse("intake:triage_detail", args=[report.pk]) not in page
+    login(client, personas.diana)  # another documenter: the incident is not hers
+    assert client.get(url).status_code == 404
+    login(client, personas.bruno)
+    assert client.get(url).status_code == 404

@@ -118,7 +118,7 @@ def test_the_detail_leaves_sealed_fields_out_unless_asked_and_writes_no_audit_th
     before = AuditEvent.objects.count()
     body = carla.get(f"/incidents/{incident.pk}").json()
     assert body["sensitive"] is None
-    assert body["people"] == [{"id": records["colibri"].pk, "code_name": "Colibrí", "role": "victim"}]
+    assert body["people"] == [{"id": records["colibri"].pk, "code_name": "Colibrí", "role": "victim", "harms": []}]
     assert body["consent_store"] is True and body["consent_share_stats"] is True
     assert body["province"] == {"code": "1501", "name": "Lima"}
     assert "Nos detuvieron" not in carla.get(f"/incidents/{incident.pk}").content.decode()
@@ -188,7 +188,7 @@ def test_it_records_a_complete_incident(personas, records, client):
     assert sorted(body["violations"]) == ["arbitrary_detention", "raid"]
     assert body["district"]["code"] == "150132" and body["department"]["code"] == "15"
     assert body["occurred_time"] == "23:30:00" and body["people_affected"] == 6
-    assert body["people"] == [{"id": records["colibri"].pk, "code_name": "Colibrí", "role": "victim"}]
+    assert body["people"] == [{"id": records["colibri"].pk, "code_name": "Colibrí", "role": "victim", "harms": []}]
     assert incident.narrative == "Batida en la madrugada." and incident.created_by == personas.dora
     assert incident.consent_recorded_by == personas.dora
     assert AuditEvent.objects.filter(action="incident.created", target_id=str(incident.pk), actor_id=personas.dora.pk).exists()
@@ -225,11 +225,18 @@ def test_an_empty_patch_changes_nothing(personas, records, carla):
 
 def test_it_adds_a_known_person_to_an_incident(personas, records, carla):
     incident, person = records["diana_incident"], records["gaviota"]
-    response = carla.post(f"/incidents/{incident.pk}/people", {"person_id": person.pk, "role": "witness"})
+    response = carla.post(f"/incidents/{incident.pk}/people", {"person_id": person.pk, "role": "witness", "harms": ["robbed"]})
     assert response.status_code == 201
-    assert response.json() == {"person": response.json()["person"], "role": "witness", "matched_existing": False}
-    assert IncidentPerson.objects.filter(incident=incident, person=person, role="witness").exists()
+    assert response.json() == {"person": response.json()["person"], "role": "witness", "harms": ["robbed"], "matched_existing": False}
+    assert IncidentPerson.objects.filter(incident=incident, person=person, role="witness", harms=["robbed"]).exists()
     assert AuditEvent.objects.filter(action="incident.person_added", target_id=str(incident.pk)).exists()
+
+
+def test_it_refuses_an_unknown_harm(personas, records, carla):
+    incident, person = records["diana_incident"], records["gaviota"]
+    response = carla.post(f"/incidents/{incident.pk}/people", {"person_id": person.pk, "harms": ["kidnapped"]})
+    assert response.status_code == 422
+    assert not IncidentPerson.objects.filter(incident=incident, person=person).exists()
 
 
 def test_it_adds_a_new_person_to_an_incident(personas, records, client):

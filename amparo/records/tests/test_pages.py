@@ -192,3 +192,87 @@ def test_old_case_urls_never_redirect_off_site(personas, client):
     login(client, personas.dora)
     r = client.get("/casos//evil.example/")
     assert r.status_code == 301 and r["Location"].startswith("/incidentes/")
+
+
+def test_the_incident_list_says_what_happened_who_did_it_its_status_and_assignee(personas, client):
+    incident = make_incident(personas.org, personas.carla, violation_codes=["raid", "extortion"], perpetrator_codes=["pnp_officer"])
+    incident.assigned_to = personas.dora
+    incident.save(update_fields=["assigned_to"])
+    login(client, personas.carla)
+    body = client.get("/incidentes/").content.decode()
+    for text in ("Operativo / redada", "Extorsión", "Policía (PNP)", "Nuevo", "Asignado a", "dora", incident.reference):
+        assert text in body, text
+
+
+def test_the_incident_list_queries_do_not_grow_with_rows_terms_or_assignees(personas, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_incident(personas.org, personas.carla)
+    login(client, personas.carla)
+    client.get("/incidentes/")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/incidentes/").status_code == 200
+    for n in range(12):
+        i = make_incident(personas.org, personas.carla, violation_codes=["raid", "threat"], perpetrator_codes=["client", "pnp_officer"])
+        i.assigned_to = personas.dora if n % 2 else personas.diana
+        i.save(update_fields=["assigned_to"])
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/incidentes/").status_code == 200
+    assert len(many) == len(few)
+
+
+@pytest.mark.parametrize(("typed", "department", "district"), [
+    ("Lince", "15", "150116"),
+    ("lince", "", "150116"),
+    ("Jesus Maria", "15", "150113"),  # accents optional
+    ("Lince — Lima, Lima", "15", "150116"),  # the label a suggestion puts in the box
+])
+def test_a_typed_district_is_matched_on_the_server(personas, client, typed, department, district):
+    login(client, personas.dora)
+    r = client.post("/incidentes/nuevo/", valid_post(district="", district_q=typed, department=department))
+    assert r.status_code == 302, r.content.decode()[:3000]
+    assert Incident.objects.get().district_id == district
+
+
+@pytest.mark.parametrize("typed", ["San Juan", "Xyzzy"])
+def test_a_district_matching_several_or_none_is_refused_with_the_list_and_nothing_saved(personas, client, typed):
+    login(client, personas.dora)
+    r = client.post("/incidentes/nuevo/", valid_post(district="", district_q=typed, department="15"))
+    body = r.content.decode()
+    assert r.status_code == 400 and "elija de la lista" in body
+    assert 'name="district_choice"' in body and "San Juan de Lurigancho" in body
+    assert not Incident.objects.exists() and not Person.objects.exists()
+    r = client.post("/incidentes/nuevo/", valid_post(district="", district_q=typed, department="15", district_choice="150132"))
+    assert r.status_code == 302 and Incident.objects.get().district_id == "150132"
+
+
+def test_a_name_typed_over_a_picked_district_is_searched_again(personas, client):
+    login(client, personas.dora)
+    r = client.post("/incidentes/nuevo/", valid_post(district="150116", district_q="Surquillo", department="15"))
+    assert r.status_code == 302 and Incident.objects.get().district_id == "150141"
+
+
+def test_a_bad_district_choice_is_refused(personas, client):
+    login(client, personas.dora)
+    r = client.post("/incidentes/nuevo/", valid_post(district="", district_q="San Juan", district_choice="999999"))
+    assert r.status_code == 400 and not Incident.objects.exists()
+
+
+def test_the_form_page_carries_a_per_session_draft_key_and_is_never_cached(personas, client):
+    login(client, personas.dora)
+    r = client.get("/incidentes/nuevo/")
+    assert "no-store" in r["Cache-Control"]
+    key = client.session["amparo_draft_key"]
+    assert f'data-draft-key="{key}"' in r.content.decode()
+    assert client.get("/incidentes/nuevo/").content.decode().count(key) == 1  # stable within the session
+    client.post("/cuenta/salir/")
+    login(client, personas.dora)
+    assert client.get("/incidentes/nuevo/").content.decode().count(key) == 0  # forgotten at sign-out
+
+
+def test_pages_seen_while_signed_in_are_never_cached_on_the_phone(personas, client):
+    incident = make_incident(personas.org, personas.dora)
+    login(client, personas.dora)
+    for url in (f"/incidentes/{incident.pk}/?mostrar=1", "/incidentes/", "/"):
+        assert "no-store" in client.get(url)["Cache-Control"], url

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ReferralStatus(models.TextChoices):
-    PROPOSED = "proposed", _("Proposed")
+    PROPOSED = "proposed", _("Draft (not sent)")
     SENT = "sent", _("Sent")
     ACCEPTED = "accepted", _("Accepted")
     DECLINED = "declined", _("Declined")

@@ -53,7 +53,8 @@ def move(personas: Any, referral: Any, *statuses: str, user: Any = None) -> Any:
     for status in statuses:
         actor = user or (personas.lucia if status in ("accepted", "declined") and referral.lawyer_id else personas.carla)
         referral = referral_transition(
-            referral=referral, membership=personas.membership(actor, referral.organisation), acting_user=actor, status=status
+            referral=referral, membership=personas.membership(actor, referral.organisation), acting_user=actor, status=status,
+            outcome="No puedo tomarlo esta semana." if status == "declined" else "",
         )
     return referral
 

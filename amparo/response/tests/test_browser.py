@@ -56,14 +56,15 @@ def test_an_incident_goes_to_a_lawyer_a_case_a_deadline_and_a_verified_bundle(pe
         page.check("input[name=target][value=lawyer]")
         page.select_option("#id_lawyer", str(personas.lucia.pk))
         page.select_option("#id_need", "legal_aid")
+        page.uncheck("#id_send_now")  # a draft first: the page must say so, and send it from there
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         page.screenshot(path=str(ARTIFACTS / "referral-form-360.png"), full_page=True)
         with page.expect_navigation(url="**/respuesta/derivaciones/*/"):
             page.click("#save-referral")
-        page.select_option("#id_status", "sent")
+        assert "no se ha enviado" in page.inner_text("#referral-draft")
         # The page posts back to itself: wait for the new page, not for a URL it already has.
         with page.expect_navigation():
-            page.click("#update-status")
+            page.click("#send-referral")
         assert "Enviada" in page.inner_text("#referral-status")
 
         # 3. Open the legal case from the incident, assigned to Lucía.

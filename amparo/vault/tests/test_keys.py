@@ -15,13 +15,13 @@ from django.db import connection
 
 from amparo.evidence.services import evidence_check, evidence_store
 from amparo.records.models import Person
+from amparo.response.tests.factories import PDF  # a real PDF, as the sanitizer keeps it
 from amparo.vault import crypto, escrow, keyring, rotation
 from amparo.vault.models import OrganisationKey
 from conftest import make_incident, make_person
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 # -- escrow ---------------------------------------------------------------------------------

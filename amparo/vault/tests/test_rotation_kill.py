@@ -36,10 +36,11 @@ print(json.dumps(out, sort_keys=True))
 STORE_FILES = """
 from amparo.accounts.models import Organisation
 from amparo.evidence.services import evidence_store
+from amparo.evidence.tests.fixtures import tiny_pdf
 org = Organisation.objects.get(slug="lima")
 for i in range(3):
-    evidence_store(organisation=org, uploaded=b"%PDF-1.4\\n1 0 obj<<>>endobj\\n%% " + str(i).encode() + b"\\ntrailer<<>>\\n%%EOF\\n",
-                   acting_user=None, original_name=f"acta-{i}.pdf", description="Acta de la intervención")
+    evidence_store(organisation=org, uploaded=tiny_pdf(f"acta {i}"), acting_user=None,
+                   original_name=f"acta-{i}.pdf", description="Acta de la intervención")
 """
 
 

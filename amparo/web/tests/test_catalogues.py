@@ -18,7 +18,7 @@ def untranslated(po: Path) -> list[str]:
             missing.append(block.strip().splitlines()[-2])
         if re.search(r'^msgstr ""\s*$', block, re.M) and not re.search(r'^msgstr ""\n"', block, re.M):
             missing.append(block.strip().splitlines()[0])
-        if re.search(r'^msgstr\[\d\] ""\s*$', block, re.M):
+        if re.search(r'^msgstr\[\d\] ""$(?!\n")', block, re.M):
             missing.append(block.strip().splitlines()[0])
     return missing
 

@@ -100,7 +100,7 @@ def test_the_environment_template_sets_what_production_requires_and_documents_th
     assert required <= names
     documented = set(re.findall(r"(?m)^#?\s*(AMPARO_[A-Z_]+)=", (Path(settings.PROJECT_DIR) / ".env.example").read_text()))
     secrets_by_file = {name for name in names if name.endswith("_FILE") and name[: -len("_FILE")] in documented}
-    undocumented = names - documented - secrets_by_file - {"AMPARO_BACKUP_DIR", "AMPARO_BACKUP_RECIPIENTS"}
+    undocumented = names - documented - secrets_by_file
     assert not undocumented, f"document these in .env.example: {sorted(undocumented)}"
 
 
@@ -110,7 +110,8 @@ def test_the_services_read_the_environment_file_and_run_as_amparo() -> None:
     for unit in units:
         text = unit.read_text()
         assert "EnvironmentFile=/etc/amparo/amparo.env" in text and "User=amparo" in text and "NoNewPrivileges=yes" in text
-    assert "amparo backup create" in (DEPLOY / "systemd" / "amparo-backup.service").read_text()
+    assert "amparo backup create --nightly" in (DEPLOY / "systemd" / "amparo-backup.service").read_text()
+    assert "AMPARO_BACKUP_NIGHTLY=false" in (DEPLOY / "amparo.env.template").read_text()  # the timer, not the queue
     assert "--access-logfile" not in (DEPLOY / "systemd" / "amparo-web.service").read_text()
     timer = (DEPLOY / "systemd" / "amparo-backup.timer").read_text()
     assert "OnCalendar=" in timer and "Persistent=true" in timer

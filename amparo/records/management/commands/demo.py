@@ -773,8 +773,8 @@ def demo_records_load(
                              [(org.pk, pk, violation_pk[c]) for pk, (v, _, _) in pairs for c in v])
                 _insert_rows(IncidentPerpetrator, ("organisation_id", "incident_id", "term_id"),
                              [(org.pk, pk, perpetrator_pk[c]) for pk, (_, p, _) in pairs for c in p])
-                _insert_rows(IncidentPerson, ("organisation_id", "incident_id", "person_id", "role"),
-                             [(org.pk, pk, person, PersonRole.VICTIM.value) for pk, (_, _, ppl) in pairs for person in ppl])
+                _insert_rows(IncidentPerson, ("organisation_id", "incident_id", "person_id", "role", "harms"),
+                             [(org.pk, pk, person, PersonRole.VICTIM.value, "[]") for pk, (_, _, ppl) in pairs for person in ppl])
                 created += len(rows)
                 say(f"{org.slug}: {created}/{len(org_specs)} incidents")
             for year, value in last.items():
@@ -841,10 +841,20 @@ def demo_statistics_publish(*, organisations: list[Any]) -> list[str]:
     from amparo.insights.models import SharingLevel
 
     urls = []
+    today = timezone.localdate()
+    start = today.replace(year=today.year - 5) if not (today.month == 2 and today.day == 29) else today - timedelta(days=365 * 5)
     for index, org in enumerate(organisations):
         admin = Membership.objects.filter(organisation=org, role=Role.ADMIN).select_related("user").first()
         level = SharingLevel.RECORDS if index == 0 else SharingLevel.AGGREGATES
         insights.sharing_update(organisation=org, acting_user=admin.user if admin else None, level=level, public_page=True)  # type: ignore[arg-type]
+        if index == 0 and admin:
+            # The imagined police directive the "police" scenarios bend around (DIRECTIVE_AT): the
+            # public page says in one sentence what changed after it.
+            insights.milestone_create(
+                organisation=org, acting_user=admin.user, happened_on=start + timedelta(days=round(DIRECTIVE_AT * (today - start).days)),
+                title="la directiva policial sobre trabajo sexual", kind="directive", is_public=True,
+                violation="arbitrary_detention", perpetrator="pnp_officer",
+            )
         insights.aggregates_refresh(organisation_id=org.pk, publish=False)
         urls.append(f"/estadisticas/publico/{org.slug}/")
     insights.summaries_publish()
