@@ -50,6 +50,7 @@ def main() -> int:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.ALLOWED_HOSTS = ["testserver", "localhost"]
     setup_test_environment()
+    old_name = connection.settings_dict["NAME"]
     if connection.vendor == "postgresql":
         connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     t0 = time.perf_counter()
@@ -89,6 +90,8 @@ def main() -> int:
                 print("    " + finding.message.replace("\n", "\n    "))
                 print("    " + finding.reproduce)
         findings += len(report.findings)
+    if connection.vendor == "postgresql":
+        connection.creation.destroy_test_db(old_name, verbosity=0)
     return 1 if findings else 0
 
 

@@ -219,12 +219,12 @@ class PersonHarmsForm(forms.Form):
     harms = forms.MultipleChoiceField(
         label=_("What happened to her"), required=False, choices=Harm.choices, widget=forms.CheckboxSelectMultiple
     )
-    detained_since = forms.DateTimeField(
+    detained_since = inputs.DateTimeField(
         label=_("Held since"), required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("If she is detained: when she was stopped. The legal time limit counts from then."),
     )
-    held_at = forms.CharField(label=_("Where she is held"), required=False, max_length=300,
+    held_at = inputs.TextField(label=_("Where she is held"), required=False, max_length=300,
                               help_text=_("Police station or place. Encrypted."))
 
     def clean(self) -> dict[str, Any]:
@@ -240,7 +240,7 @@ class PersonHarmsForm(forms.Form):
 class IncidentPersonRowForm(PersonHarmsForm):
     """One person on the incident form: a code name and her role and harms."""
 
-    code_name = forms.CharField(label=_("Code name"), required=False, max_length=60)
+    code_name = inputs.TextField(label=_("Code name"), required=False, max_length=60)
     field_order = ["code_name", "role", "harms", "detained_since", "held_at"]
 
     def clean(self) -> dict[str, Any]:

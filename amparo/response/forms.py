@@ -169,7 +169,7 @@ class ReferralAnswerForm(forms.Form):
         label=_("Your answer"), widget=forms.RadioSelect,
         choices=[("accepted", _("I accept it")), ("declined", _("I decline it"))],
     )
-    reason = forms.CharField(
+    reason = inputs.TextField(
         label=_("Reason or comment"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required if you decline it. Encrypted."),
     )

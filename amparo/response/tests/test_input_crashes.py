@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from amparo.response.models import Deadline, Hearing, LegalCase
 from amparo.response.tests.factories import incident_with_person, open_case
@@ -121,7 +123,8 @@ def test_api_messages_follow_the_request_language(personas, client):
     body = {"title": "Plazo", "due_at": "2026-06-01T12:00:00-05:00", "route_id": 999}
     spanish = client.post(f"/api/v1/cases/{case.pk}/deadlines", body, content_type=JSON, HTTP_ACCEPT_LANGUAGE="es", **auth).json()
     assert spanish["error"]["message"] == "Algunos campos no son válidos."
-    assert spanish["error"]["fields"]["route_id"] == ["Vía desconocida."]
+    with translation.override("es"):
+        assert spanish["error"]["fields"]["route_id"] == [gettext("Unknown route.")] != ["Unknown route."]
     english = client.post(f"/api/v1/cases/{case.pk}/deadlines", body, content_type=JSON, HTTP_ACCEPT_LANGUAGE="en", **auth).json()
     assert english["error"]["message"] == "Some fields are not valid."
     lone = client.post(f"/api/v1/cases/{case.pk}/deadlines", '{"title": "a\\ud800b", "due_at": "2026-06-01T12:00:00-05:00"}',
