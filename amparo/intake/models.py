@@ -207,10 +207,6 @@ class TriageUndo(models.Model):
     `expires_at` the purge job deletes the spam content, or forgets the merge snapshot.
     """
 
-    plain_text = {
-        "action": (Plain.CODED, "which decision: spam or merge"),
-    }
-
     class Action(models.TextChoices):
         SPAM = "spam", _("Marked as spam")
         MERGE = "merge", _("Merged into an incident")
