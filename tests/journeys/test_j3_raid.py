@@ -77,6 +77,7 @@ def test_a_raid_records_each_person_her_harms_and_detention_and_calls_the_roster
         dora.fill("#id_narrative", "Entraron al local y se llevaron a tres compañeras.")
         dora.check("#id_consent_store")
         # The count says one; the people listed say three affected: the record keeps them consistent.
+        dora.click("#id_people_affected >> xpath=ancestor::details[1]/summary")  # "More details" is folded
         dora.fill("#id_people_affected", "1")
         dora.check("#id_happening_now")
         dora.click("#incident-people-rows summary")  # folded away unless it is needed
