@@ -76,8 +76,7 @@ def test_a_raid_records_each_person_her_harms_and_detention_and_calls_the_roster
         dora.check("input[name=perpetrators][value=pnp_officer]")
         dora.fill("#id_narrative", "Entraron al local y se llevaron a tres compañeras.")
         dora.check("#id_consent_store")
-        # The count says one; the people listed say three affected: the record keeps them consistent.
-        dora.fill("#id_people_affected", "1")
+        # The count is left at one; the people listed say three affected: the record keeps them consistent.
         dora.check("#id_happening_now")
         dora.click("#incident-people-rows summary")  # folded away unless it is needed
         for row, (code, role, harms) in enumerate(PEOPLE):
