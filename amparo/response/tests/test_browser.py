@@ -43,6 +43,7 @@ def test_an_incident_goes_to_a_lawyer_a_case_a_deadline_and_a_verified_bundle(pe
         page.fill("#id_narrative", "Me detuvieron sin motivo y me quitaron los condones.")
         page.check("#id_consent_store")
         page.check("#id_consent_legal_action")
+        page.click("#id_p-code_name >> xpath=ancestor::details[1]/summary")  # the person part is folded
         page.fill("#id_p-code_name", "Girasol")
         with page.expect_navigation(url="**/incidentes/*/"):
             page.click("#incident-form button[type=submit]")
