@@ -77,10 +77,12 @@ def perturbation(count: int, cell_key: int) -> int:
 
 def perturbed_cell(count: int, cell_key: int, threshold: int) -> dict[str, Any]:
     """The JSON shape of a perturbed count: zeros stay zero (no record, nothing to protect), a
-    perturbed count below the threshold is shown as "<5", anything else as the perturbed number."""
+    count below the threshold, before or after perturbation, is shown as "<5" (every published
+    number passes small-cell suppression: a true 3 never reads "5"), anything else as the
+    perturbed number."""
     if count == 0:
         return {"value": 0, "display": "0", "status": "published"}
     value = count + perturbation(count, cell_key)
-    if value < threshold:
+    if count < threshold or value < threshold:
         return {"value": None, "display": f"<{threshold}", "status": "primary"}
     return {"value": value, "display": str(value), "status": "published"}
