@@ -124,8 +124,6 @@ def test_suppressed_and_perturbed_summaries_have_the_same_shape():
 
 def test_a_small_true_count_never_reads_as_a_published_number():
     """A true 1–4 is shown "<5" whatever its perturbation (a true 3 pushed up by 2 never reads 5)."""
-    from amparo.insights.lib.cellkey import perturbed_cell
-
     for count in range(1, 5):
         for key in range(0, 10_000, 7):
             assert perturbed_cell(count, key, threshold=5)["display"] == "<5"
