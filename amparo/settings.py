@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "amparo.response",
     "amparo.alerts",
     "amparo.insights",
+    "amparo.programmes",
     "amparo.openrosa",
     "amparo.backup",
 ]

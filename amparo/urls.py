@@ -27,6 +27,7 @@ urlpatterns = [
     # Public alert pages and the emergency form: under /alertas/ and /emergencia/ (anonymous prefixes).
     path("", include("amparo.alerts.public_urls")),
     path("estadisticas/", include("amparo.insights.urls")),
+    path("programas/", include("amparo.programmes.urls")),
     path("odk/", include("amparo.openrosa.urls")),
     path("", include("amparo.intake.urls")),
     path("", include("amparo.web.urls")),

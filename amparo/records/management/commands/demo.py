@@ -898,6 +898,9 @@ class Command(BaseCommand):
         from amparo.response.demo import demo_response_load
 
         response = demo_response_load(organisations=[a.organisation for a in accounts], seed=o["seed"])
+        from amparo.programmes.demo import demo_programmes_load
+
+        programmes = demo_programmes_load(organisations=[a.organisation for a in accounts], seed=o["seed"])
         demo_recorded_dates_spread()
         shared = demo_statistics_publish(organisations=[a.organisation for a in accounts])
         seconds = (timezone.now() - started).total_seconds()
@@ -906,6 +909,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Response: {response['services']} local contacts, {response['referrals']} referrals, "
                 f"{response['cases']} legal cases, {response['security']} security records."
+            )
+            self.stdout.write(
+                f"Programmes: {programmes['programmes']} programmes, {programmes['venues']} venues, {programmes['activities']} activities."
             )
             self.stdout.write(f"Statistics: public pages at {', '.join(shared)} and /estadisticas/publico/red/.")
         if o["verbosity"] > 0:

@@ -1,0 +1,126 @@
+"""Invented programmes for `amparo demo`: a year of trainings, testing and advocacy. Nothing real.
+
+Programmes, venues and indicators go through the real services; the year of activities is
+bulk-created (sealed columns are sealed by the same field code) with one audit row per load.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from amparo.accounts.models import Membership, Role
+from amparo.audit import services as audit
+from amparo.places.models import District
+from amparo.programmes import services
+from amparo.programmes.models import (
+    Activity,
+    ActivityKind,
+    InstitutionKind,
+    Measure,
+    Programme,
+    VenueKind,
+)
+
+VENUE_NAMES = ["Sauna Azul", "Hotel Girasol", "Bar La Luna", "Esquina Norte", "Hotel Estrella", "Sauna Roble", "Discoteca Faro",
+               "Esquina del Parque", "Hotel Colibrí", "Bar El Puente", "Hostal Lirio", "Esquina Sur", "Sauna Palmeras",
+               "Local Comunitario", "Hotel Bahía", "Bar Las Flores"]
+VENUE_KINDS = [VenueKind.SAUNA, VenueKind.HOTEL, VenueKind.BAR, VenueKind.STREET_CORNER]
+COMISARIAS = ["Comisaría Central (ejemplo)", "Comisaría de Familia (ejemplo)", "Comisaría Norte (ejemplo)", "Serenazgo municipal (ejemplo)"]
+
+
+def demo_programmes_load(*, organisations: list[Any], seed: int = 2026, today: date | None = None) -> dict[str, int]:
+    rng = random.Random(seed)
+    today = today or timezone.localdate()
+    counts = {"programmes": 0, "venues": 0, "activities": 0}
+    for organisation in organisations:
+        members = list(Membership.objects.filter(organisation=organisation, is_active=True).select_related("user", "organisation"))
+        coordinator = next((m for m in members if m.role == Role.COORDINATOR), None)
+        if coordinator is None:
+            continue
+        districts = list(District.objects.filter(department_id=organisation.department_code or "15").order_by("code")[:8])
+        if not districts:
+            continue
+        with transaction.atomic():
+            _load_one(rng, today, coordinator, [m for m in members if m.role in services.RECORDERS], districts, counts)
+    return counts
+
+
+def _load_one(rng: random.Random, today: date, coordinator: Membership, facilitators: list[Membership], districts: list[District],
+              counts: dict[str, int]) -> None:
+    user = coordinator.user
+    start = today - timedelta(days=365)
+
+    def programme(kind: str, name: str, funder: str, starts_on: date, ends_on: date) -> Programme:
+        counts["programmes"] += 1
+        return services.programme_create(membership=coordinator, acting_user=user, kind=kind, name=name, funder=funder,
+                                         starts_on=starts_on, ends_on=ends_on)
+
+    def indicator(p: Programme, name: str, measure: str, target: int, kind: str = "") -> None:
+        services.indicator_create(membership=coordinator, acting_user=user, programme=p, name=name, measure=measure, target=target,
+                                  activity_kind=kind)
+
+    venues = []
+    for i, code_name in enumerate(VENUE_NAMES):
+        venues.append(services.venue_create(membership=coordinator, acting_user=user, code_name=code_name, kind=VENUE_KINDS[i % 4],
+                                            district=districts[i % len(districts)], address=f"Dirección de ejemplo {i + 1}",
+                                            contact="Encargada (ejemplo)"))
+    counts["venues"] += len(venues)
+
+    police = programme("grant", "Policías garantes de derechos (ejemplo)", "Fondo de mujeres (ejemplo)", start, today + timedelta(days=180))
+    indicator(police, "Policías y serenos capacitados", Measure.POLICE_TRAINED, 100, ActivityKind.POLICE_TRAINING)
+    indicator(police, "Capacitaciones a comisarías", Measure.ACTIVITIES, 12, ActivityKind.POLICE_TRAINING)
+    campaign_end = date(today.year if today < date(today.year, 12, 1) else today.year + 1, 12, 1)
+    campaign = programme("campaign", "Campaña de pruebas de VIH (ejemplo)", "Ministerio de Salud (ejemplo)", start, campaign_end)
+    indicator(campaign, "Pruebas de VIH realizadas", Measure.TESTS_DONE, 10_000, ActivityKind.TESTING_DAY)
+    indicator(campaign, "Diagnósticos confirmados", Measure.TESTS_CONFIRMED, 80, ActivityKind.TESTING_DAY)
+    indicator(campaign, "Personas vinculadas a tratamiento", Measure.LINKED_TO_CARE, 70, ActivityKind.TESTING_DAY)
+    indicator(campaign, "Condones entregados", Measure.CONDOMS, 50_000)
+    community = programme("grant", "Fortalecimiento comunitario (ejemplo)", "Fondo de derechos humanos (ejemplo)", start, today + timedelta(days=90))
+    indicator(community, "Integrantes capacitadas", Measure.COMMUNITY_REACHED, 400, ActivityKind.MEMBER_TRAINING)
+    indicator(community, "Reuniones de incidencia", Measure.ACTIVITIES, 10, ActivityKind.ADVOCACY_MEETING)
+
+    base = {"organisation_id": coordinator.organisation_id, "recorded_by": user}
+    rows: list[Activity] = []
+    for month in range(12):
+        day = start + timedelta(days=30 * month + rng.randint(0, 25))
+        if day > today:
+            continue
+        rows.append(Activity(**base, programme=police, kind=ActivityKind.POLICE_TRAINING, held_on=day, district=rng.choice(districts),
+                             institution_kind=rng.choice([InstitutionKind.PNP_COMISARIA, InstitutionKind.SERENAZGO]),
+                             institution=rng.choice(COMISARIAS), participants_police=rng.randint(6, 14), leaflets=rng.randint(10, 30),
+                             scored_participants=10, pre_score_average=rng.randint(35, 55), post_score_average=rng.randint(65, 90),
+                             commitments="Difundir el protocolo de atención (ejemplo)", follow_up_on=day + timedelta(days=60)))
+        rows.append(Activity(**base, programme=community, kind=ActivityKind.MEMBER_TRAINING, held_on=day + timedelta(days=3),
+                             district=districts[0], participants_sex_workers=rng.randint(12, 30), participants_trans_women=rng.randint(5, 15)))
+        if month % 2 == 0:
+            rows.append(Activity(**base, programme=community, kind=ActivityKind.ADVOCACY_MEETING, held_on=day + timedelta(days=10),
+                                 district=districts[0], institution_kind=rng.choice([InstitutionKind.MUNICIPALITY, InstitutionKind.COMMITTEE]),
+                                 institution="Mesa multisectorial (ejemplo)", participants_officials=rng.randint(3, 9)))
+    # Testing days: every venue about twice a month.
+    for offset in range(0, (today - start).days + 1, 15):
+        for venue in venues:
+            day = start + timedelta(days=offset + rng.randint(0, 14))
+            if day > today:
+                continue
+            done = rng.randint(10, 40)
+            reactive = sum(rng.random() < 0.02 for _ in range(done))
+            confirmed = sum(rng.random() < 0.85 for _ in range(reactive))
+            linked = sum(rng.random() < 0.8 for _ in range(confirmed))
+            rows.append(Activity(**base, programme=campaign, kind=ActivityKind.TESTING_DAY, held_on=day, district_id=venue.district_id,
+                                 venue=venue, participants_sex_workers=done // 2, participants_trans_women=done - done // 2,
+                                 tests_done=done, tests_reactive=reactive, tests_confirmed=confirmed, linked_to_care=linked,
+                                 condoms=done * rng.randint(8, 15), lubricants=done * rng.randint(2, 5), leaflets=done))
+    rows.append(Activity(**base, programme=community, kind=ActivityKind.AGREEMENT_SIGNED, held_on=today - timedelta(days=40),
+                         district=districts[0], institution_kind=InstitutionKind.CIVIL_SOCIETY,
+                         institution="Centro de derechos humanos (ejemplo)"))
+    made = Activity.objects.bulk_create(rows, batch_size=500)
+    through = Activity.facilitators.through
+    if facilitators:
+        through.objects.bulk_create([through(activity_id=a.pk, membership_id=rng.choice(facilitators).pk) for a in made if a.pk], batch_size=1000)
+    audit.record(actor=user, action="activity.demo_loaded", organisation_id=coordinator.organisation_id, detail={"activities": len(made)})
+    counts["activities"] += len(made)

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from amparo.accounts.models import Membership, Role
+from amparo.lib import inputs
+from amparo.places.models import District
+from amparo.programmes import selectors
+from amparo.programmes.models import (
+    ActivityKind,
+    InstitutionKind,
+    Measure,
+    Programme,
+    ProgrammeKind,
+    Venue,
+    VenueKind,
+)
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _district_choices(membership: Membership) -> list[tuple[str, str]]:
+    districts = District.objects.filter(department_id=membership.organisation.department_code).select_related("province").order_by("name")
+    return [("", "—")] + [(d.code, f"{d.name} ({d.province.name})") for d in districts]
+
+
+def _count(label: Any) -> inputs.IntegerField:
+    return inputs.IntegerField(label=label, min_value=0, max_value=1_000_000, initial=0, required=False)
+
+
+class ProgrammeForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Type"), choices=ProgrammeKind.choices)
+    name = inputs.TextField(label=_("Name"), max_length=200)
+    funder = inputs.TextField(label=_("Funder or partner"), max_length=200, required=False)
+    starts_on = inputs.DateField(label=_("Starts on"), widget=DATE_INPUT)
+    ends_on = inputs.DateField(label=_("Ends on"), widget=DATE_INPUT)
+
+
+class IndicatorForm(forms.Form):
+    name = inputs.TextField(label=_("Name"), max_length=200)
+    measure = forms.ChoiceField(label=_("What is counted"), choices=Measure.choices)
+    activity_kind = forms.ChoiceField(label=_("Only activities of type"), choices=[("", _("Any type"))] + list(ActivityKind.choices), required=False)
+    target = inputs.IntegerField(label=_("Target"), min_value=1, max_value=100_000_000)
+    starts_on = inputs.DateField(label=_("From (blank: the programme's start)"), widget=DATE_INPUT, required=False)
+    ends_on = inputs.DateField(label=_("Until (blank: the programme's end)"), widget=DATE_INPUT, required=False)
+    venue: forms.ModelChoiceField[Venue] = forms.ModelChoiceField(label=_("Only at venue"), queryset=None, required=False, empty_label=_("Every site"))
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["venue"].queryset = selectors.venue_list_for(membership=membership)  # type: ignore[attr-defined]
+
+
+class VenueForm(forms.Form):
+    code_name = inputs.TextField(label=_("Code name"), max_length=60,
+                                 help_text=_("A name for daily use that does not identify the place to outsiders."))
+    kind = forms.ChoiceField(label=_("Type"), choices=VenueKind.choices)
+    district = forms.ChoiceField(label=_("District"))
+    address = inputs.TextField(label=_("Address (kept encrypted)"), max_length=300, required=False)
+    contact = inputs.TextField(label=_("Contact (kept encrypted)"), max_length=300, required=False)
+    is_active = forms.BooleanField(label=_("In use"), required=False, initial=True)
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["district"].choices = _district_choices(membership)  # type: ignore[attr-defined]
+
+    def clean_district(self) -> District:
+        return District.objects.get(pk=self.cleaned_data["district"])
+
+
+class ActivityForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Type of activity"), choices=ActivityKind.choices)
+    programme: forms.ModelChoiceField[Programme] = forms.ModelChoiceField(label=_("Programme"), queryset=None, required=False, empty_label=_("No programme"))
+    held_on = inputs.DateField(label=_("Date"), widget=DATE_INPUT)
+    venue: forms.ModelChoiceField[Venue] = forms.ModelChoiceField(label=_("Venue"), queryset=None, required=False, empty_label=_("Street or elsewhere"))
+    district = forms.ChoiceField(label=_("District (blank: the venue's)"), required=False)
+    facilitators: forms.ModelMultipleChoiceField[Membership] = forms.ModelMultipleChoiceField(label=_("Facilitators"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple)
+    institution_kind = forms.ChoiceField(label=_("Institution trained or met"), choices=InstitutionKind.choices, required=False)
+    institution = inputs.TextField(label=_("Institution and unit (e.g. the comisaría)"), max_length=300, required=False)
+    participants_sex_workers = _count(_("Sex workers"))
+    participants_trans_women = _count(_("Trans women"))
+    participants_police = _count(_("Police or serenazgo officers"))
+    participants_health_staff = _count(_("Health staff"))
+    participants_officials = _count(_("Officials"))
+    participants_other = _count(_("Other participants"))
+    condoms = _count(_("Condoms handed out"))
+    lubricants = _count(_("Lubricants handed out"))
+    leaflets = _count(_("Leaflets handed out"))
+    tests_done = _count(_("HIV tests done"))
+    tests_reactive = _count(_("Reactive results"))
+    tests_confirmed = _count(_("Confirmed results"))
+    linked_to_care = _count(_("Linked to care"))
+    scored_participants = _count(_("People who took the pre and post test"))
+    pre_score_average = forms.DecimalField(label=_("Average pre-test score (0–100)"), min_value=0, max_value=100, max_digits=4, decimal_places=1, required=False)
+    post_score_average = forms.DecimalField(label=_("Average post-test score (0–100)"), min_value=0, max_value=100, max_digits=4, decimal_places=1, required=False)
+    commitments = inputs.TextField(label=_("Commitments obtained"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    follow_up_on = inputs.DateField(label=_("Follow up on"), widget=DATE_INPUT, required=False)
+    notes = inputs.TextField(label=_("Notes"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = selectors.programme_choices_for(membership=membership)  # type: ignore[attr-defined]
+        self.fields["venue"].queryset = selectors.venue_list_for(membership=membership).filter(is_active=True)  # type: ignore[attr-defined]
+        self.fields["district"].choices = _district_choices(membership)  # type: ignore[attr-defined]
+        self.fields["facilitators"].queryset = (  # type: ignore[attr-defined]
+            Membership.objects.for_member(membership).filter(is_active=True).exclude(role=Role.ANALYST).select_related("user")
+        )
+        self.fields["facilitators"].label_from_instance = lambda m: m.user.get_username()  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name, field in self.fields.items():
+            if isinstance(field, inputs.IntegerField) and data.get(name) is None and name not in self.errors:
+                data[name] = 0
+        code = data.get("district")
+        if code:
+            data["district"] = District.objects.get(pk=code)
+        elif data.get("venue") is not None:
+            data["district"] = data["venue"].district
+        elif "district" not in self.errors:
+            self.add_error("district", _("Choose the district, or a venue."))
+        return data

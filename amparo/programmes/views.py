@@ -1,0 +1,188 @@
+"""Programme pages: parse → service → render. Who may see what lives in selectors and services."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from amparo.accounts.decorators import role_required
+from amparo.accounts.models import Membership
+from amparo.accounts.sudo import sudo_required
+from amparo.lib.forms import errors_into
+from amparo.programmes import forms, report, selectors, services
+from amparo.programmes.models import COUNT_FIELDS, ActivityKind
+
+PLANNERS = tuple(services.PLANNERS)
+RECORDERS = tuple(services.RECORDERS)
+PROGRESS_READERS = tuple(services.PROGRESS_READERS)
+
+
+def _membership(request: HttpRequest) -> Membership:
+    return request.membership  # type: ignore[attr-defined,no-any-return]
+
+
+def _see_other(to: str) -> HttpResponse:
+    response = redirect(to)
+    response.status_code = 303
+    return response
+
+
+@role_required(*PROGRESS_READERS)
+def programme_list(request: HttpRequest) -> HttpResponse:
+    programmes = selectors.programme_list_for(membership=_membership(request))
+    return render(request, "programmes/programme_list.html", {"programmes": programmes})
+
+
+@role_required(*PLANNERS)
+@require_http_methods(["GET", "POST"])
+def programme_create(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    form = forms.ProgrammeForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                programme = services.programme_create(membership=membership, acting_user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                errors_into(form, exc)
+            else:
+                return _see_other(reverse("programmes:programme_detail", args=[programme.pk]))
+        return render(request, "programmes/programme_form.html", {"form": form}, status=400)
+    return render(request, "programmes/programme_form.html", {"form": form})
+
+
+def _programme_page(request: HttpRequest, programme_id: int, indicator_form: forms.IndicatorForm | None = None, status: int = 200) -> HttpResponse:
+    membership = _membership(request)
+    programme = selectors.programme_get_for(membership=membership, programme_id=programme_id)
+    planner = membership.role in services.PLANNERS
+    context = {
+        "programme": programme,
+        "progress": selectors.programme_progress(membership=membership, programme=programme),
+        "planner": planner,
+        "indicator_form": indicator_form or (forms.IndicatorForm(membership=membership) if planner else None),
+        "activities": selectors.activity_list_for(membership=membership).filter(programme=programme)[:20] if planner else [],
+    }
+    return render(request, "programmes/programme_detail.html", context, status=status)
+
+
+@role_required(*PROGRESS_READERS)
+def programme_detail(request: HttpRequest, programme_id: int) -> HttpResponse:
+    return _programme_page(request, programme_id)
+
+
+@role_required(*PLANNERS)
+@require_POST
+def indicator_add(request: HttpRequest, programme_id: int) -> HttpResponse:
+    membership = _membership(request)
+    programme = selectors.programme_get_for(membership=membership, programme_id=programme_id)
+    form = forms.IndicatorForm(request.POST, membership=membership)
+    if form.is_valid():
+        try:
+            services.indicator_create(membership=membership, acting_user=request.user, programme=programme, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            errors_into(form, exc)
+        else:
+            return _see_other(reverse("programmes:programme_detail", args=[programme.pk]))
+    return _programme_page(request, programme.pk, indicator_form=form, status=400)
+
+
+@role_required(*RECORDERS)
+def activity_list(request: HttpRequest) -> HttpResponse:
+    activities = selectors.activity_list_for(membership=_membership(request))[:200]
+    return render(request, "programmes/activity_list.html", {"activities": activities})
+
+
+@role_required(*RECORDERS)
+@require_http_methods(["GET", "POST"])
+def activity_create(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    initial = {}
+    if request.GET.get("tipo") in ActivityKind.values:
+        initial["kind"] = request.GET["tipo"]
+    if request.GET.get("programa", "").isdigit():
+        initial["programme"] = request.GET["programa"]
+    form = forms.ActivityForm(request.POST or None, membership=membership, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            counts = {name: data.pop(name) for name in COUNT_FIELDS}
+            try:
+                services.activity_record(membership=membership, acting_user=request.user, **data, **counts)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                errors_into(form, exc)
+            else:
+                programme = data.get("programme")
+                if programme is not None and membership.role in services.PROGRESS_READERS:
+                    return _see_other(reverse("programmes:programme_detail", args=[programme.pk]))
+                return _see_other(reverse("programmes:activity_list"))
+        return render(request, "programmes/activity_form.html", {"form": form}, status=400)
+    return render(request, "programmes/activity_form.html", {"form": form})
+
+
+@role_required(*RECORDERS)
+def venue_list(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    return render(request, "programmes/venue_list.html", {
+        "venues": selectors.venue_list_for(membership=membership), "planner": membership.role in services.PLANNERS,
+    })
+
+
+@role_required(*PLANNERS)
+@require_http_methods(["GET", "POST"])
+def venue_create(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    form = forms.VenueForm(request.POST or None, membership=membership)
+    if request.method == "POST":
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data.pop("is_active")
+            try:
+                services.venue_create(membership=membership, acting_user=request.user, **data)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                errors_into(form, exc)
+            else:
+                return _see_other(reverse("programmes:venue_list"))
+        return render(request, "programmes/venue_form.html", {"form": form}, status=400)
+    return render(request, "programmes/venue_form.html", {"form": form})
+
+
+@role_required(*PLANNERS)
+@require_http_methods(["GET", "POST"])
+def venue_edit(request: HttpRequest, venue_id: int) -> HttpResponse:
+    membership = _membership(request)
+    venue = selectors.venue_get_for(membership=membership, venue_id=venue_id)
+    initial = {"code_name": venue.code_name, "kind": venue.kind, "district": venue.district_id, "address": venue.address,
+               "contact": venue.contact, "is_active": venue.is_active}
+    form = forms.VenueForm(request.POST or None, membership=membership, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.venue_update(venue=venue, membership=membership, acting_user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                errors_into(form, exc)
+            else:
+                return _see_other(reverse("programmes:venue_list"))
+        return render(request, "programmes/venue_form.html", {"form": form, "venue": venue}, status=400)
+    return render(request, "programmes/venue_form.html", {"form": form, "venue": venue})
+
+
+REPORT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
+
+
+@role_required(*PROGRESS_READERS)
+@sudo_required(fallback="programmes:programme_list")
+@require_GET
+def programme_report(request: HttpRequest, programme_id: int, fmt: str) -> HttpResponse:
+    if fmt not in REPORT_TYPES:
+        raise Http404
+    membership = _membership(request)
+    programme = selectors.programme_get_for(membership=membership, programme_id=programme_id)
+    progress = selectors.programme_progress(membership=membership, programme=programme)
+    build = report.to_xlsx if fmt == "xlsx" else report.to_pdf
+    body = build(programme=programme, progress=progress)
+    services.programme_report_recorded(membership=membership, acting_user=request.user, programme=programme, fmt=fmt)  # type: ignore[arg-type]
+    response = HttpResponse(body, content_type=REPORT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="amparo-programa-{programme.pk}.{fmt}"'
+    return response
