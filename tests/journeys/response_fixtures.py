@@ -9,52 +9,21 @@ from typing import Any
 import pytest
 
 
-class Jobs:
-    """huey with its real SQLite storage; ``run`` executes what the pages queued, as a worker would."""
-
-    def __init__(self, huey: Any) -> None:
-        self.huey = huey
-
-    def run(self, limit: int = 1000) -> int:
-        done = 0
-        while self.huey.pending_count() and done < limit:
-            task = self.huey.dequeue()
-            if task is not None:
-                self.huey.execute(task)
-            done += 1
-        return done
-
-
 @pytest.fixture
-def jobs(tmp_path) -> Iterator[Jobs]:  # type: ignore[no-untyped-def]
-    from huey.contrib.djhuey import HUEY
-    from huey.storage import SqliteStorage
+def jobs(tmp_path) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+    """The real huey queue; ``jobs.run()`` executes what the pages queued, as a worker would."""
+    from amparo.alerts.tests.receivers import real_queue
 
-    saved_storage, saved_immediate = HUEY.storage, HUEY.immediate
-    HUEY.immediate = False
-    HUEY.storage = SqliteStorage(name="amparo-journeys", filename=str(tmp_path / "huey.sqlite3"))
-    try:
-        yield Jobs(HUEY)
-    finally:
-        HUEY.storage.close()
-        HUEY.storage = saved_storage
-        HUEY.immediate = saved_immediate
+    with real_queue(tmp_path, name="amparo-journeys") as queue:
+        yield queue
 
 
 @pytest.fixture
 def mailbox(settings) -> Iterator[Any]:  # type: ignore[no-untyped-def]
     """A real SMTP server; Django sends through its SMTP backend to it."""
-    from amparo.alerts.tests.receivers import SmtpSink
+    from amparo.alerts.tests.receivers import smtp_receiver
 
-    with SmtpSink() as sink:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST = "127.0.0.1"
-        settings.EMAIL_PORT = sink.port
-        settings.EMAIL_USE_TLS = False
-        settings.EMAIL_HOST_USER = ""
-        settings.EMAIL_HOST_PASSWORD = ""
-        settings.EMAIL_TIMEOUT = 5
-        settings.DEFAULT_FROM_EMAIL = "amparo@amparo.test"
+    with smtp_receiver(settings, from_email="amparo@amparo.test") as sink:
         settings.SITE_URL = "https://amparo.test"
         yield sink
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -127,3 +129,64 @@ class SmtpSink:
 
     def __exit__(self, *exc: object) -> None:
         self.controller.stop()
+
+
+class Queue:
+    """huey with its real SQLite storage; ``run`` drives huey's own Worker loop until it is empty."""
+
+    def __init__(self, huey) -> None:  # type: ignore[no-untyped-def]
+        from huey.consumer import Worker
+
+        self.huey = huey
+        self.worker = Worker(huey, threading.Event(), default_delay=0.01, max_delay=0.01, backoff=1)
+        self.executed = 0
+
+    def pending(self) -> int:
+        """The alerts suite's waiting tasks (other apps, such as statistics refreshes, queue their own)."""
+        return sum(1 for task in self.huey.pending() if type(task).__module__.startswith("amparo.alerts"))
+
+    def run(self, *, limit: int = 10_000, now=None) -> int:  # type: ignore[no-untyped-def]
+        done = 0
+        while self.huey.pending_count() and done < limit:
+            self.worker.loop(now)
+            done += 1
+        self.executed += done
+        return done
+
+    def run_scheduled(self, *, now) -> int:  # type: ignore[no-untyped-def]
+        """Move tasks whose retry time has come (by ``now``) back to the queue, then run them."""
+        for task in self.huey.read_schedule(now):
+            self.huey.enqueue(task)
+        return self.run(now=now)
+
+
+@contextmanager
+def real_queue(path, *, name: str) -> Iterator[Queue]:  # type: ignore[no-untyped-def]
+    """Django's huey on a real SQLite queue in ``path`` for the duration (tests and journeys share it)."""
+    from huey.contrib.djhuey import HUEY
+    from huey.storage import SqliteStorage
+
+    saved_storage, saved_immediate = HUEY.storage, HUEY.immediate
+    HUEY.immediate = False
+    HUEY.storage = SqliteStorage(name=name, filename=str(path / "huey.sqlite3"))
+    try:
+        yield Queue(HUEY)
+    finally:
+        HUEY.storage.close()
+        HUEY.storage = saved_storage
+        HUEY.immediate = saved_immediate
+
+
+@contextmanager
+def smtp_receiver(settings, *, from_email: str) -> Iterator[SmtpSink]:  # type: ignore[no-untyped-def]
+    """A real SMTP server on loopback, with Django's SMTP backend pointed at it."""
+    with SmtpSink() as sink:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = sink.port
+        settings.EMAIL_USE_TLS = False
+        settings.EMAIL_HOST_USER = ""
+        settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_TIMEOUT = 5
+        settings.DEFAULT_FROM_EMAIL = from_email
+        yield sink
