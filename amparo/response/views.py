@@ -48,6 +48,24 @@ def _bad_post(request: HttpRequest, form: Form, back: str) -> HttpResponse:
     return action_refused(request, errors=form_errors(form), back=back)
 
 
+def _small_action(
+    request: HttpRequest, form: Form, back: str, action: Callable[[dict[str, Any]], Any],
+    success: str | Callable[[dict[str, Any]], str] | None = None,
+) -> HttpResponse:
+    """The shape of every small form on these pages: validate, call the service, say so, go back;
+    on any refusal answer 400 with the reasons and nothing saved."""
+    if not form.is_valid():
+        return _bad_post(request, form, back)
+    try:
+        action(form.cleaned_data)
+    except ValidationError as exc:
+        errors_into(form, exc)
+        return _bad_post(request, form, back)
+    if success is not None:
+        messages.success(request, success(form.cleaned_data) if callable(success) else success)
+    return _see_other(back)
+
+
 def _see_other(to: str) -> HttpResponse:
     response = redirect(to)
     response.status_code = 303
@@ -193,19 +211,10 @@ def incident_evidence_add(request: HttpRequest, incident_id: int) -> HttpRespons
     membership = _membership(request)
     incident = records_selectors.incident_get_for(membership=membership, incident_id=incident_id)
     back = reverse("response:incident_response", args=[incident.pk])
-    form = forms.EvidenceForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _bad_post(request, form, back)
-    try:
-        services.incident_evidence_add(
-            incident=incident, membership=membership, acting_user=request.user,  # type: ignore[arg-type]
-            uploaded=form.cleaned_data["file"], description=form.cleaned_data["description"],
-        )
-    except ValidationError as exc:
-        errors_into(form, exc)
-        return _bad_post(request, form, back)
-    messages.success(request, _("File stored, fingerprinted and encrypted."))
-    return _see_other(back)
+    return _small_action(request, forms.EvidenceForm(request.POST, request.FILES), back, lambda d: services.incident_evidence_add(
+        incident=incident, membership=membership, acting_user=request.user,  # type: ignore[arg-type]
+        uploaded=d["file"], description=d["description"],
+    ), _("File stored, fingerprinted and encrypted."))
 
 
 @role_required(*STAFF)
@@ -357,20 +366,10 @@ def referral_status(request: HttpRequest, referral_id: int) -> HttpResponse:
     membership = _membership(request)
     referral = selectors.referral_get_for(membership=membership, referral_id=referral_id)
     back = reverse("response:referral_detail", args=[referral.pk])
-    form = forms.ReferralStatusForm(request.POST, choices=_status_choices(referral, membership, request.user) or [("", "")])
-    if not form.is_valid():
-        return _bad_post(request, form, back)
-    try:
-        services.referral_transition(
-            referral=referral, membership=membership, acting_user=request.user,  # type: ignore[arg-type]
-            status=form.cleaned_data["status"], outcome=form.cleaned_data["outcome"],
-            follow_up_on=form.cleaned_data["follow_up_on"],
-        )
-    except ValidationError as exc:
-        errors_into(form, exc)
-        return _bad_post(request, form, back)
-    messages.success(request, _("Status updated."))
-    return _see_other(back)
+    return _small_action(request, forms.ReferralStatusForm(request.POST, choices=_status_choices(referral, membership, request.user) or [("", "")]), back, lambda d: services.referral_transition(
+        referral=referral, membership=membership, acting_user=request.user,  # type: ignore[arg-type]
+        status=d["status"], outcome=d["outcome"], follow_up_on=d["follow_up_on"],
+    ), _("Status updated."))
 
 
 @role_required(Role.LAWYER)
@@ -382,22 +381,13 @@ def referral_answer(request: HttpRequest, referral_id: int) -> HttpResponse:
     if referral.lawyer_id != request.user.pk:
         raise Http404
     back = reverse("response:referral_detail", args=[referral.pk])
-    form = forms.ReferralAnswerForm(request.POST)
-    if not form.is_valid():
-        return _bad_post(request, form, back)
-    try:
-        services.referral_transition(
-            referral=referral, membership=membership, acting_user=request.user,  # type: ignore[arg-type]
-            status=form.cleaned_data["answer"], outcome=form.cleaned_data["reason"],
-        )
-    except ValidationError as exc:
-        errors_into(form, exc)
-        return _bad_post(request, form, back)
-    if form.cleaned_data["answer"] == ReferralStatus.ACCEPTED:
-        messages.success(request, _("You accepted the referral. The organisation is told."))
-    else:
-        messages.success(request, _("You declined the referral. The organisation is told why."))
-    return _see_other(back)
+    return _small_action(request, forms.ReferralAnswerForm(request.POST), back, lambda d: services.referral_transition(
+        referral=referral, membership=membership, acting_user=request.user,  # type: ignore[arg-type]
+        status=d["answer"], outcome=d["reason"],
+    ), lambda d: (
+        _("You accepted the referral. The organisation is told.") if d["answer"] == ReferralStatus.ACCEPTED
+        else _("You declined the referral. The organisation is told why.")
+    ))
 
 
 @role_required(*services.CASE_WRITERS)
@@ -423,19 +413,10 @@ def referral_feedback(request: HttpRequest, referral_id: int) -> HttpResponse:
     membership = _membership(request)
     referral = selectors.referral_get_for(membership=membership, referral_id=referral_id)
     back = reverse("response:referral_detail", args=[referral.pk])
-    form = forms.FeedbackForm(request.POST)
-    if not form.is_valid():
-        return _bad_post(request, form, back)
-    try:
-        services.referral_feedback_record(
-            referral=referral, membership=membership, acting_user=request.user,  # type: ignore[arg-type]
-            rating=form.cleaned_data["rating"], respectful=form.cleaned_data["respectful"], comment=form.cleaned_data["comment"],
-        )
-    except ValidationError as exc:
-        errors_into(form, exc)
-        return _bad_post(request, form, back)
-    messages.success(request, _("Thank you: her feedback is recorded."))
-    return _see_other(back)
+    return _small_action(request, forms.FeedbackForm(request.POST), back, lambda d: services.referral_feedback_record(
+        referral=referral, membership=membership, acting_user=request.user,  # type: ignore[arg-type]
+        rating=d["rating"], respectful=d["respectful"], comment=d["comment"],
+    ), _("Thank you: her feedback is recorded."))
 
 
 # --------------------------------------------------------------------------- cases
@@ -522,24 +503,11 @@ def _case_post(request: HttpRequest, case_id: int) -> tuple[Membership, Any, str
     return membership, case, reverse("response:case_detail", args=[case.pk])
 
 
-def _case_action(request: HttpRequest, form: Form, back: str, action: Callable[[dict[str, Any]], Any]) -> HttpResponse:
-    """The shape of every small form on a case page: validate, call the service, go back;
-    on any refusal answer 400 with the reasons and nothing saved."""
-    if not form.is_valid():
-        return _bad_post(request, form, back)
-    try:
-        action(form.cleaned_data)
-    except ValidationError as exc:
-        errors_into(form, exc)
-        return _bad_post(request, form, back)
-    return _see_other(back)
-
-
 @role_required(*services.CASE_WRITERS)
 @require_POST
 def case_route_start(request: HttpRequest, case_id: int) -> HttpResponse:
     membership, case, back = _case_post(request, case_id)
-    return _case_action(request, forms.RouteStartForm(request.POST), back, lambda d: services.case_route_start(
+    return _small_action(request, forms.RouteStartForm(request.POST), back, lambda d: services.case_route_start(
         case=case, membership=membership, acting_user=request.user, route=d["start"][0], stage=d["start"][1],  # type: ignore[arg-type]
         forum=d["forum"], case_number=d["case_number"], started_on=d["started_on"],
     ))
@@ -551,7 +519,7 @@ def case_route_advance(request: HttpRequest, case_id: int, route_id: int) -> Htt
     membership, case, back = _case_post(request, case_id)
     case_route = selectors.case_route_get_for(membership=membership, case=case, route_id=route_id)
     form = forms.StageForm(request.POST, case_route=case_route, prefix=f"r{case_route.pk}")
-    return _case_action(request, form, back, lambda d: services.case_route_advance(
+    return _small_action(request, form, back, lambda d: services.case_route_advance(
         case_route=case_route, membership=membership, acting_user=request.user, stage=d["stage"],  # type: ignore[arg-type]
         occurred_at=d["occurred_at"], note=d["note"], outcome=d["outcome"], in_force_until=d["in_force_until"],
     ))
@@ -561,7 +529,7 @@ def case_route_advance(request: HttpRequest, case_id: int, route_id: int) -> Htt
 @require_POST
 def case_event_add(request: HttpRequest, case_id: int) -> HttpResponse:
     membership, case, back = _case_post(request, case_id)
-    return _case_action(request, forms.EventForm(request.POST), back, lambda d: services.case_event_add(
+    return _small_action(request, forms.EventForm(request.POST), back, lambda d: services.case_event_add(
         case=case, membership=membership, acting_user=request.user, **d,  # type: ignore[arg-type]
     ))
 
@@ -570,7 +538,7 @@ def case_event_add(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def case_hearing_add(request: HttpRequest, case_id: int) -> HttpResponse:
     membership, case, back = _case_post(request, case_id)
-    return _case_action(request, forms.HearingForm(request.POST), back, lambda d: services.hearing_add(
+    return _small_action(request, forms.HearingForm(request.POST), back, lambda d: services.hearing_add(
         case=case, membership=membership, acting_user=request.user, **d,  # type: ignore[arg-type]
     ))
 
@@ -624,34 +592,19 @@ def case_lawyer(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
     membership, case, back = _case_post(request, case_id)
-    form = forms.CloseForm(request.POST)
-    if not form.is_valid():
-        return _bad_post(request, form, back)
-    try:
-        services.case_close(case=case, membership=membership, acting_user=request.user, outcome=form.cleaned_data["outcome"])  # type: ignore[arg-type]
-    except ValidationError as exc:
-        errors_into(form, exc)
-        return _bad_post(request, form, back)
-    return _see_other(back)
+    return _small_action(request, forms.CloseForm(request.POST), back, lambda d: services.case_close(
+        case=case, membership=membership, acting_user=request.user, outcome=d["outcome"],  # type: ignore[arg-type]
+    ))
 
 
 @role_required(*services.CASE_WRITERS)
 @require_POST
 def case_document_add(request: HttpRequest, case_id: int) -> HttpResponse:
     membership, case, back = _case_post(request, case_id)
-    form = forms.DocumentForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _bad_post(request, form, back)
-    try:
-        services.case_document_add(
-            case=case, membership=membership, acting_user=request.user, uploaded=form.cleaned_data["file"],  # type: ignore[arg-type]
-            kind=form.cleaned_data["kind"], description=form.cleaned_data["description"],
-        )
-    except ValidationError as exc:
-        errors_into(form, exc)
-        return _bad_post(request, form, back)
-    messages.success(request, _("File stored, fingerprinted and encrypted."))
-    return _see_other(back)
+    return _small_action(request, forms.DocumentForm(request.POST, request.FILES), back, lambda d: services.case_document_add(
+        case=case, membership=membership, acting_user=request.user, uploaded=d["file"],  # type: ignore[arg-type]
+        kind=d["kind"], description=d["description"],
+    ), _("File stored, fingerprinted and encrypted."))
 
 
 @role_required(*STAFF)
