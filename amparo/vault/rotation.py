@@ -215,12 +215,13 @@ def rotate_data_key(
     return report
 
 
-def _count_stale(org_id: int, stale: set[int]) -> int:
-    """Values and files still sealed under a stale key (a read-only pass)."""
-    count = 0
+def _sealed_key_pks(org_id: int) -> Iterator[int | None]:
+    """The data key (its row id) of every sealed value and file of an organisation, one per item
+    (a read-only pass; the one walk behind `key_usage` and the stale count)."""
     for col in _sealed_columns():
         for rows in _batches(col, org_id, 1000):
-            count += sum(1 for _pk, value in rows if _key_pk_of(value, binary=col.binary) in stale)
+            for _pk, value in rows:
+                yield _key_pk_of(value, binary=col.binary)
     for entry in registry.SEALED_FILES:
         model = apps.get_model(entry.model)
         for name in model._default_manager.filter(organisation_id=org_id).values_list(entry.name_field, flat=True).iterator():
@@ -229,29 +230,20 @@ def _count_stale(org_id: int, stale: set[int]) -> int:
                     head = fh.read(8)
             except FileNotFoundError:
                 continue
-            if len(head) == 8 and crypto.key_pk_of(head) in stale:
-                count += 1
-    return count
+            if len(head) == 8:
+                yield crypto.key_pk_of(head)
+
+
+def _count_stale(org_id: int, stale: set[int]) -> int:
+    """Values and files still sealed under a stale key."""
+    return sum(1 for key_pk in _sealed_key_pks(org_id) if key_pk in stale)
 
 
 def key_usage(*, org_id: int) -> dict[int, int]:
     """How many sealed values and files each data key version of an organisation seals now."""
     versions = dict(OrganisationKey.objects.filter(organisation_id=org_id, purpose=OrganisationKey.Purpose.DATA).values_list("pk", "version"))
     usage: dict[int, int] = {v: 0 for v in versions.values()}
-    for col in _sealed_columns():
-        for rows in _batches(col, org_id, 1000):
-            for _pk, value in rows:
-                key_pk = _key_pk_of(value, binary=col.binary)
-                if key_pk in versions:
-                    usage[versions[key_pk]] += 1
-    for entry in registry.SEALED_FILES:
-        model = apps.get_model(entry.model)
-        for name in model._default_manager.filter(organisation_id=org_id).values_list(entry.name_field, flat=True).iterator():
-            try:
-                with open(entry.path(name), "rb") as fh:
-                    head = fh.read(8)
-            except FileNotFoundError:
-                continue
-            if len(head) == 8 and crypto.key_pk_of(head) in versions:
-                usage[versions[crypto.key_pk_of(head)]] += 1
+    for key_pk in _sealed_key_pks(org_id):
+        if key_pk in versions:
+            usage[versions[key_pk]] += 1
     return usage

@@ -12,6 +12,8 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
+from amparo.lib.sampling import weighted_pick as _pick
+
 URBAN = "15"
 ALL_DEPARTMENTS = tuple(f"{i:02d}" for i in range(1, 26))
 REMOTE = ("16", "05", "17", "25", "03", "09", "01", "21", "10", "19", "22", "24", "02", "12", "06")
@@ -25,15 +27,6 @@ PLACES = (("street", 45), ("venue", 14), ("hotel", 12), ("home", 9), ("police_st
 RIGHTS = {"arbitrary_detention": "liberty", "raid": "liberty", "extortion": "integrity", "physical_assault": "integrity", "threat": "integrity",
           "robbery": "property", "health_discrimination": "health", "sexual_violence": "integrity", "killing": "life", "attempted_killing": "life",
           "denial_of_justice": "justice", "eviction": "housing", "verbal_abuse": "dignity", "online_harassment": "dignity", "outing": "privacy"}
-
-
-def _pick(rng: random.Random, weighted: tuple) -> Any:  # type: ignore[type-arg]
-    r = rng.random() * sum(w for _, w in weighted)
-    for value, w in weighted:
-        r -= w
-        if r < 0:
-            return value
-    return weighted[-1][0]
 
 
 def _months(first: date, n: int) -> list[date]:

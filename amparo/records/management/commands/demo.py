@@ -35,6 +35,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from amparo.accounts.models import Organisation, Role, User
 from amparo.accounts.services import membership_create, organisation_create
 from amparo.audit import services as audit
+from amparo.lib.sampling import weighted_pick as _pick
 from amparo.lib.urls import absolute_url
 from amparo.places.models import District
 from amparo.records.models import (
@@ -419,15 +420,6 @@ CODE_WORDS = (
     "Mariposa", "Colibrí", "Orquídea", "Luna", "Estrella", "Gaviota", "Jazmín", "Violeta", "Cometa", "Brisa",
     "Perla", "Aurora", "Canela", "Gardenia", "Lucero", "Paloma", "Retama", "Totora", "Quinua", "Garúa",
 )
-
-
-def _pick(rng: random.Random, weighted: tuple[tuple[Any, float], ...]) -> Any:
-    r = rng.random() * sum(w for _, w in weighted)
-    for value, w in weighted:
-        r -= w
-        if r < 0:
-            return value
-    return weighted[-1][0]
 
 
 @dataclass
