@@ -101,6 +101,28 @@ def _load_one(rng: random.Random, today: date, coordinator: Membership, facilita
             rows.append(Activity(**base, programme=community, kind=ActivityKind.ADVOCACY_MEETING, held_on=day + timedelta(days=10),
                                  district=districts[0], institution_kind=rng.choice([InstitutionKind.MUNICIPALITY, InstitutionKind.COMMITTEE]),
                                  institution="Mesa multisectorial (ejemplo)", participants_officials=rng.randint(3, 9)))
+    # Peer outreach at the venues every week or so; information sessions (mpox) in one season;
+    # a health-staff training each quarter under the campaign.
+    for offset in range(0, (today - start).days + 1, 7):
+        venue = rng.choice(venues)
+        day = start + timedelta(days=offset + rng.randint(0, 6))
+        if day > today:
+            continue
+        reached = rng.randint(4, 18)
+        rows.append(Activity(**base, programme=campaign, kind=ActivityKind.PEER_OUTREACH, held_on=day, district_id=venue.district_id,
+                             venue=venue, participants_sex_workers=reached // 2, participants_trans_women=reached - reached // 2,
+                             condoms=reached * rng.randint(5, 12), lubricants=reached * rng.randint(1, 4), leaflets=reached))
+        if 90 <= offset < 150:
+            rows.append(Activity(**base, kind=ActivityKind.INFORMATION_SESSION, held_on=day, district_id=venue.district_id, venue=venue,
+                                 participants_sex_workers=rng.randint(3, 10), participants_trans_women=rng.randint(2, 8),
+                                 leaflets=rng.randint(15, 40), notes="Información sobre mpox y dónde vacunarse (ejemplo)"))
+    for quarter in range(4):
+        day = start + timedelta(days=91 * quarter + rng.randint(5, 60))
+        if day <= today:
+            rows.append(Activity(**base, programme=campaign, kind=ActivityKind.HEALTH_STAFF_TRAINING, held_on=day, district=districts[0],
+                                 institution_kind=InstitutionKind.HEALTH_SERVICE, institution="Centro de salud (ejemplo)",
+                                 participants_health_staff=rng.randint(8, 20), scored_participants=8,
+                                 pre_score_average=rng.randint(40, 60), post_score_average=rng.randint(70, 92)))
     # Testing days: every venue about twice a month.
     for offset in range(0, (today - start).days + 1, 15):
         for venue in venues:
