@@ -81,6 +81,14 @@ def activity_get_for(*, membership: Membership, activity_id: int) -> Activity:
     return found
 
 
+def activity_milestones_for(*, membership: Membership, activity: Activity) -> list[Any]:
+    """The milestones in the statistics that came from this activity (planners only)."""
+    from amparo.insights.models import Milestone
+
+    _require(membership, PLANNERS)
+    return list(Milestone.objects.for_member(membership).filter(activity=activity))
+
+
 # ---- indicators ---------------------------------------------------------------------------------
 
 _FIELDS_OF = {
