@@ -267,13 +267,16 @@ def require_dashboard(membership: Membership) -> None:
 
 
 def milestones_for(organisation_ids: list[int], *, public_only: bool) -> list[dict]:
+    """Milestones as summaries carry them; those for public pages (`public_only`) leave out the
+    activity they came from, an internal record."""
     qs = Milestone.objects.filter(organisation_id__in=organisation_ids)
     if public_only:
         qs = qs.filter(is_public=True)
     return [
         {
             "id": m.pk, "date": m.happened_on.isoformat(), "kind": m.kind, "title": m.title, "public": m.is_public,
-            "violation": m.violation, "perpetrator": m.perpetrator, "place": m.place, "activity": m.activity_id,
+            "violation": m.violation, "perpetrator": m.perpetrator, "place": m.place,
+            **({} if public_only else {"activity": m.activity_id}),
         }
         for m in qs.order_by("happened_on", "pk")
     ]

@@ -89,7 +89,7 @@ def test_the_milestone_join_counts_only_the_police_in_the_trained_district(perso
     # What the public page and the funder report say: protected, the small quarter suppressed.
     story = stats.milestone_story(organisation_id=personas.org.pk)
     (m,) = story["milestones"]
-    assert m["comparison"]["counts"] == [28, 20]
+    assert m["comparison"]["counts"] == [28, 20] and m["activity"] == training.pk
     protected = {q["key"]: q["cell"] for q in story["concerns"][CONCERN]["quarters"]}
     assert protected["2023-Q4"]["value"] is None and protected["2023-Q4"]["display"] == "<5"
     assert protected["2024-Q2"]["value"] == 7 and protected["2026-Q1"]["value"] == 5
@@ -98,7 +98,7 @@ def test_the_milestone_join_counts_only_the_police_in_the_trained_district(perso
     insights.aggregates_refresh(organisation_id=personas.org.pk)
     published = stats.published_summary(stats.org_scope(personas.org.pk))
     (m,) = published["milestones"]
-    assert m["comparison"]["counts"] == [28, 20]
+    assert m["comparison"]["counts"] == [28, 20] and m["place"] == MIRAFLORES and "activity" not in m
     assert published["concerns"][CONCERN]["quarters"] == story["concerns"][CONCERN]["quarters"]
     page = client.get("/estadisticas/publico/lima/?lang=es")
     ((_m, sentence),) = page.context["comparisons"]
@@ -236,3 +236,24 @@ def test_bad_input_is_refused_with_a_translated_400_and_nothing_saved(personas, 
     }[case] in body
     assert Milestone.objects.count() == before
     assert not AuditEvent.objects.filter(action="activity.marked_milestone").exclude(target_id=str(activity.pk) if case == "twice" else "").exists()
+
+
+def test_a_milestone_made_on_the_statistics_page_can_concern_a_region(personas, login_as):
+    client = login_as(personas.carla)
+    client.cookies.load({"amparo_lang": "es"})
+    data = {"happened_on": "2024-03-01", "kind": "directive", "title": "la directiva regional", "perpetrator": "pnp_officer", "place": "15"}
+    assert client.post("/estadisticas/hitos/", data).status_code == 302
+    assert Milestone.objects.get().place == "15"
+    assert "sobre reportes de incidentes por policía (PNP) en el departamento de Lima" in client.get("/estadisticas/hitos/").content.decode()
+    assert client.post("/estadisticas/hitos/", {**data, "place": "99"}).status_code == 400
+    assert Milestone.objects.count() == 1
+
+
+@pytest.mark.parametrize("place", ["99", "1599", "159999", "15a", "1501011"])
+def test_the_insights_service_refuses_a_place_that_does_not_exist(personas, place):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        insights.milestone_create(organisation=personas.org, acting_user=personas.carla, happened_on=TRAINED_ON, title="x", place=place)
+    assert "place" in refused.value.message_dict
+    assert not Milestone.objects.exists()
