@@ -33,6 +33,7 @@ def activity_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
         "facilitators": activity.facilitators.select_related("user"),
         "planner": planner,
         "milestones": milestones,
+        "sentences": selectors.activity_milestone_sentences(membership=membership, activity=activity) if milestones else [],
         "milestone_form": forms.ActivityMilestoneForm() if markable else None,
         "is_training": activity.kind == ActivityKind.POLICE_TRAINING,
     })

@@ -22,6 +22,7 @@ from amparo.insights.presentation import milestone_sentence
 from amparo.insights.tests.conftest import seed
 from amparo.programmes import services
 from amparo.programmes.tests.factories import MIRAFLORES, make_activity
+from conftest import login
 
 pytestmark = pytest.mark.django_db
 
@@ -107,6 +108,11 @@ def test_the_milestone_join_counts_only_the_police_in_the_trained_district(perso
         "en el distrito de Miraflores"
     )
     assert "2,3 a 1,7 al mes" in sentence and sentence in page.content.decode()
+
+    # The training's own page says the same.
+    client.cookies.load({"amparo_lang": "es"})
+    login(client, personas.carla)
+    assert sentence in client.get(f"/programas/actividades/{training.pk}/").content.decode()
     with translation.override("en"):
         assert "reports of incidents by police officer (PNP) in the district of Miraflores went from 2.3 to 1.7 a month" in milestone_sentence(m)
 
