@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from amparo.insights.models import MilestoneKind, SharingLevel
 from amparo.lib import inputs
+from amparo.places.models import Department
 
 
 class MilestoneForm(forms.Form):
@@ -16,6 +17,8 @@ class MilestoneForm(forms.Form):
     title = inputs.TextField(label=_("Title"), max_length=120, help_text=_("As it would read after “Since”, e.g. “the regional directive”."))
     violation = forms.ChoiceField(label=_("Violation it concerns"), required=False)
     perpetrator = forms.ChoiceField(label=_("Perpetrator it concerns"), required=False)
+    # A region here; a district or a province comes from a programme activity's page.
+    place = forms.ChoiceField(label=_("Region it concerns"), required=False)
     is_public = forms.BooleanField(label=_("Show on the public page"), required=False)
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
@@ -27,6 +30,9 @@ class MilestoneForm(forms.Form):
             field = self.fields[name]
             assert isinstance(field, forms.ChoiceField)
             field.choices = [("", _("All incidents"))] + [(t.code, t.label) for t in terms]
+        place = self.fields["place"]
+        assert isinstance(place, forms.ChoiceField)
+        place.choices = [("", _("Everywhere"))] + list(Department.objects.order_by("name").values_list("code", "name"))
 
 
 class SharingForm(forms.Form):

@@ -39,6 +39,8 @@ class MilestoneKind(models.TextChoices):
     TRAINING = "training", _("Training of officers")
     AUTHORITY = "authority", _("New local authority")
     CAMPAIGN = "campaign", _("Campaign")
+    AGREEMENT = "agreement", _("Agreement signed")
+    ORDINANCE = "ordinance", _("Ordinance or local regulation")
     OTHER = "other", _("Other")
 
 
@@ -53,6 +55,14 @@ class Milestone(models.Model):
     # directive on arbitrary detention by the police names both.
     violation = models.CharField(_("violation it concerns"), max_length=48, blank=True)
     perpetrator = models.CharField(_("perpetrator it concerns"), max_length=48, blank=True)
+    # Where it applies ("" = everywhere): an INEI ubigeo of 2, 4 or 6 digits, i.e. a department,
+    # a province or a district; the before/after then counts only incidents there.
+    place = models.CharField(_("place it concerns"), max_length=6, blank=True, default="")
+    # The programme activity it came from (a training, an agreement), when it did. The milestone
+    # is evidence of its own: it outlives the activity's record.
+    activity = models.ForeignKey(
+        "programmes.Activity", verbose_name=_("activity"), null=True, blank=True, on_delete=models.SET_NULL, related_name="milestones",
+    )
     is_public = models.BooleanField(_("show on the public page"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -60,6 +70,7 @@ class Milestone(models.Model):
     plain_text = {
         "violation": (Plain.CODED, "vocabulary term code"),
         "perpetrator": (Plain.CODED, "vocabulary term code"),
+        "place": (Plain.CODED, "INEI ubigeo prefix"),
     }
 
     objects = OrganisationManager()

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from amparo.insights.lib.charts import Chart, Milestone, Point, bar_chart, line_chart
 from amparo.insights.lib.geo import choropleth
-from amparo.places.models import Department, Province
+from amparo.places.models import Department, District, Province
 from amparo.vocab.models import RightGroup, Term
 
 GRANULARITIES = ("month", "quarter", "year")
@@ -25,16 +25,19 @@ class Labels:
     terms: dict[tuple[str, str], str] = field(default_factory=dict)
     departments: dict[str, str] = field(default_factory=dict)
     provinces: dict[str, str] = field(default_factory=dict)
+    districts: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, summary: dict[str, Any]) -> Labels:
-        codes = {d["code"] for d in summary.get("departments", [])}
-        provinces = {p["code"] for d in summary.get("departments", []) for p in d["provinces"]}
+        places = {m.get("place") or "" for m in summary.get("milestones", [])}
+        codes = {d["code"] for d in summary.get("departments", [])} | {p for p in places if len(p) == 2}
+        provinces = {p["code"] for d in summary.get("departments", []) for p in d["provinces"]} | {p for p in places if len(p) == 4}
         terms = {(t.vocabulary, t.code): t.label for t in Term.objects.all()}
         return cls(
             terms=terms,
             departments=dict(Department.objects.filter(code__in=codes).values_list("code", "name")),
             provinces=dict(Province.objects.filter(code__in=provinces).values_list("code", "name")),
+            districts=dict(District.objects.filter(code__in=[p for p in places if len(p) == 6]).values_list("code", "name")),
         )
 
     def term(self, vocabulary: str, code: str) -> str:
@@ -47,6 +50,14 @@ class Labels:
 
     def province(self, code: str) -> str:
         return self.provinces.get(code, code) if code else _("Province not recorded")
+
+    def place(self, code: str) -> str:
+        """Where a milestone applies, as the end of "reports of … in …"."""
+        if len(code) == 2:
+            return _("the department of %(name)s") % {"name": self.departments.get(code, code)}
+        if len(code) == 4:
+            return _("the province of %(name)s") % {"name": self.provinces.get(code, code)}
+        return _("the district of %(name)s") % {"name": self.districts.get(code, code)}
 
 
 def hidden_note(summary: dict[str, Any]) -> str:
@@ -200,19 +211,23 @@ def _lower_first(text: str) -> str:
 
 def concern_words(m: dict[str, Any], labels: Labels | None) -> str:
     """What a milestone is about, as the object of "reports of …"."""
-    violation, perpetrator = m.get("violation") or "", m.get("perpetrator") or ""
+    violation, perpetrator, place = m.get("violation") or "", m.get("perpetrator") or "", m.get("place") or ""
     if labels is None:
-        labels = Labels(terms={(t.vocabulary, t.code): t.label for t in Term.objects.filter(code__in=[violation, perpetrator])})
+        labels = Labels.load({"milestones": [m]})
     if violation and perpetrator:
-        return _("%(violation)s by %(perpetrator)s") % {
+        what = _("%(violation)s by %(perpetrator)s") % {
             "violation": _lower_first(labels.term("violation", violation)),
             "perpetrator": _lower_first(labels.term("perpetrator", perpetrator)),
         }
-    if violation:
-        return _lower_first(labels.term("violation", violation))
-    if perpetrator:
-        return _("incidents by %(perpetrator)s") % {"perpetrator": _lower_first(labels.term("perpetrator", perpetrator))}
-    return _("incidents")
+    elif violation:
+        what = _lower_first(labels.term("violation", violation))
+    elif perpetrator:
+        what = _("incidents by %(perpetrator)s") % {"perpetrator": _lower_first(labels.term("perpetrator", perpetrator))}
+    else:
+        what = _("incidents")
+    if place:
+        return _("%(what)s in %(place)s") % {"what": what, "place": labels.place(place)}
+    return what
 
 
 def _month_words(iso: str) -> str:

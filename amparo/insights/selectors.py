@@ -25,7 +25,16 @@ from amparo.insights.models import (
     SharingAgreement,
     SharingLevel,
 )
-from amparo.insights.summary import CellFact, Facts, TermFact, build_perturbed, build_summary
+from amparo.insights.summary import (
+    CellFact,
+    Concern,
+    Facts,
+    TermFact,
+    build_perturbed,
+    build_summary,
+    concern_of,
+    needs_series,
+)
 from amparo.records.models import (
     GenderIdentity,
     Incident,
@@ -258,13 +267,16 @@ def require_dashboard(membership: Membership) -> None:
 
 
 def milestones_for(organisation_ids: list[int], *, public_only: bool) -> list[dict]:
+    """Milestones as summaries carry them; those for public pages (`public_only`) leave out the
+    activity they came from, an internal record."""
     qs = Milestone.objects.filter(organisation_id__in=organisation_ids)
     if public_only:
         qs = qs.filter(is_public=True)
     return [
         {
             "id": m.pk, "date": m.happened_on.isoformat(), "kind": m.kind, "title": m.title, "public": m.is_public,
-            "violation": m.violation, "perpetrator": m.perpetrator,
+            "violation": m.violation, "perpetrator": m.perpetrator, "place": m.place,
+            **({} if public_only else {"activity": m.activity_id}),
         }
         for m in qs.order_by("happened_on", "pk")
     ]
@@ -283,17 +295,38 @@ def milestone_story(*, organisation_id: int) -> dict[str, Any]:
     return build_summary(facts, protected=True, milestones=milestones)
 
 
-def concern_series(organisation_ids: list[int], milestones: list[dict]) -> dict[tuple[str, str], dict[date, int]]:
-    """Monthly counts (records with consent only) of the incidents with both the violation and
-    the perpetrator a milestone names: the aggregate tables count each vocabulary on its own."""
-    out: dict[tuple[str, str], dict[date, int]] = {}
-    for violation, perpetrator in sorted({(m["violation"], m["perpetrator"]) for m in milestones if m["violation"] and m["perpetrator"]}):
+# Which incident column a place code of each length matches (INEI ubigeo: DD, DDPP, DDPPdd).
+PLACE_COLUMNS = {2: "department_id", 4: "province_id", 6: "district_id"}
+
+
+def place_exists(code: str) -> bool:
+    """Whether `code` is a department, province or district (INEI ubigeo of 2, 4 or 6 digits)."""
+    from amparo.places.models import Department, District, Province
+
+    if not code.isdigit():
+        return False
+    if len(code) == 2:
+        return Department.objects.filter(code=code).exists()
+    if len(code) == 4:
+        return Province.objects.filter(code=code).exists()
+    return len(code) == 6 and District.objects.filter(code=code).exists()
+
+
+def concern_series(organisation_ids: list[int], milestones: list[dict]) -> dict[Concern, dict[date, int]]:
+    """Monthly counts (records with consent only) of the incidents a milestone is about, where
+    the aggregate tables cannot answer (`summary.needs_series`): both the violation and the
+    perpetrator it names, and only in its place (district, province or department) if it names one."""
+    out: dict[Concern, dict[date, int]] = {}
+    for concern in sorted({c for c in map(concern_of, milestones) if needs_series(c)}):
+        violation, perpetrator, place = concern
         qs = filtered_incidents(
             Incident.objects.filter(organisation_id__in=organisation_ids, consent_share_stats=True),
             StatsFilters(violation=violation, perpetrator=perpetrator),
         )
+        if place:
+            qs = qs.filter(**{PLACE_COLUMNS[len(place)]: place})
         rows = qs.annotate(m=TruncMonth("occurred_on")).values("m").annotate(n=Count("id")).order_by()
-        out[(violation, perpetrator)] = {_as_date(r["m"]): r["n"] for r in rows}
+        out[concern] = {_as_date(r["m"]): r["n"] for r in rows}
     return out
 
 
@@ -343,6 +376,7 @@ def dashboard_for(*, membership: Membership, filters: StatsFilters, version: str
         else:
             facts = facts_from_incidents(filtered_incidents(Incident.objects.filter(organisation_id=org_id), filters))
         milestones = milestones_for([org_id], public_only=False)
+        facts.series = concern_series([org_id], milestones)
         # Analysts filter at will: their views are perturbed (cell key method), not suppressed,
         # so that two filtered views cannot be subtracted to reveal a small number.
         summary = build_perturbed(facts, milestones=milestones) if protected else build_summary(facts, protected=False, milestones=milestones)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -35,9 +35,13 @@ from amparo.insights.selectors import (
     milestones_for,
     network_organisations,
     org_scope,
+    place_exists,
 )
-from amparo.insights.summary import Facts, build_summary, combine_parts, concern_key
+from amparo.insights.summary import Facts, build_summary, combine_parts, concern_key, concern_of
 from amparo.records.models import Incident
+
+if TYPE_CHECKING:
+    from amparo.programmes.models import Activity
 
 # Stored summaries carry the version of the protection that built them; an older one is never
 # reused as a part of the network page.
@@ -64,8 +68,11 @@ def sharing_update(*, organisation: Organisation, acting_user: User, level: str,
 @transaction.atomic
 def milestone_create(
     *, organisation: Organisation, acting_user: User, happened_on: date, title: str, kind: str = MilestoneKind.OTHER, is_public: bool = False,
-    violation: str = "", perpetrator: str = "",
+    violation: str = "", perpetrator: str = "", place: str = "", activity: Activity | None = None,
 ) -> Milestone:
+    """`place` is an INEI ubigeo of 2, 4 or 6 digits (department, province, district) or "" for
+    everywhere; `activity` the programme activity the milestone came from, if any (same
+    organisation: the caller's scoping already checked it, this is the last line)."""
     from amparo.vocab.models import Term, Vocabulary
 
     title = (title or "").strip()
@@ -79,15 +86,20 @@ def milestone_create(
             errors[name] = _("Unknown choice.")
     if happened_on and happened_on > timezone.localdate():
         errors["happened_on"] = _("The date cannot be in the future.")
+    place = place or ""
+    if place and not place_exists(place):
+        errors["place"] = _("Unknown place.")
+    if activity is not None and activity.organisation_id != organisation.pk:
+        raise PermissionDenied
     if errors:
         raise ValidationError(errors)
     milestone = Milestone.objects.create(
         organisation=organisation, happened_on=happened_on, title=title[:120], kind=kind, is_public=is_public, created_by=acting_user,
-        violation=violation or "", perpetrator=perpetrator or "",
+        violation=violation or "", perpetrator=perpetrator or "", place=place, activity=activity,
     )
     audit.record(
         actor=acting_user, action="insights.milestone_created", target=milestone, organisation=organisation,
-        fields=["title", "kind", "happened_on", "is_public", "violation", "perpetrator"],
+        fields=["title", "kind", "happened_on", "is_public", "violation", "perpetrator", "place", "activity"],
     )
     transaction.on_commit(lambda: enqueue_refresh(organisation.pk))
     return milestone
@@ -207,7 +219,7 @@ def summaries_publish(*, changed: int | None = None) -> None:
     public_ids = set(Organisation.objects.filter(sharing__public_page=True).values_list("pk", flat=True))
     milestones = {o: milestones_for([o], public_only=True) for o in set(network_ids) | public_ids}
     network_milestones = milestones_for(network_ids, public_only=True)
-    concerns = {(m["violation"], m["perpetrator"]) for m in network_milestones}
+    concerns = {concern_of(m) for m in network_milestones}
     totals = dict(
         AggregateCell.objects.filter(organisation_id__in=network_ids, shareable=True)
         .values("organisation_id").annotate(n=Sum("incidents")).order_by().values_list("organisation_id", "n")

@@ -28,6 +28,10 @@ from amparo.insights.lib.disclosure import (
 )
 from amparo.insights.lib.rates import rate_ratio
 
+# What a milestone is about: (violation code, perpetrator code, ubigeo prefix), "" where it
+# names none; ("", "", "") is every incident.
+Concern = tuple[str, str, str]
+
 
 @dataclass(frozen=True)
 class CellFact:
@@ -57,9 +61,10 @@ class Facts:
     terms: list[TermFact] = field(default_factory=list)
     left_out: int = 0  # records without consent to share in statistics
     left_out_key: int = 0
-    # Monthly counts of incidents with a given (violation, perpetrator), for milestones about
-    # both at once (the aggregate tables count each vocabulary on its own).
-    series: dict[tuple[str, str], dict[date, int]] = field(default_factory=dict)
+    # Monthly counts of the incidents of one concern (violation, perpetrator, place), for
+    # milestones the aggregate tables cannot answer: both vocabularies at once (they count each
+    # on its own) or one place (a district, a province or a department).
+    series: dict[Concern, dict[date, int]] = field(default_factory=dict)
 
 
 def _published(value: int) -> dict[str, Any]:
@@ -190,16 +195,31 @@ def _time_table(values: dict[tuple, int], *, protected: bool, threshold: int) ->
     return table
 
 
-def concern_key(violation: str = "", perpetrator: str = "") -> str:
-    """The key of a milestone's concern ("" for all incidents)."""
+def concern_key(violation: str = "", perpetrator: str = "", place: str = "") -> str:
+    """The key of a milestone's concern ("" for all incidents everywhere)."""
+    if place:
+        return f"{violation}|{perpetrator}|{place}"
     return f"{violation}|{perpetrator}" if violation or perpetrator else ""
 
 
-def _concern_months(facts: Facts, violation: str, perpetrator: str) -> dict[date, int] | None:
+def concern_of(m: dict) -> Concern:
+    """What a milestone is about: (violation, perpetrator, place), "" where it names none."""
+    return (m.get("violation", "") or "", m.get("perpetrator", "") or "", m.get("place", "") or "")
+
+
+def needs_series(concern: Concern) -> bool:
+    """Whether a concern must be counted from the incidents (`selectors.concern_series`): the
+    aggregate tables count one vocabulary at a time and no place finer than the summary's."""
+    violation, perpetrator, place = concern
+    return bool(place or (violation and perpetrator))
+
+
+def _concern_months(facts: Facts, concern: Concern) -> dict[date, int] | None:
     """Monthly counts of the incidents a milestone is about, if the facts hold them."""
-    if (violation, perpetrator) in facts.series:
-        return dict(facts.series[(violation, perpetrator)])
-    if violation and perpetrator:
+    if concern in facts.series:
+        return dict(facts.series[concern])
+    violation, perpetrator, _place = concern
+    if needs_series(concern):
         return None
     vocabulary, code = ("violation", violation) if violation else ("perpetrator", perpetrator)
     out: dict[date, int] = defaultdict(int)
@@ -235,11 +255,11 @@ def build_summary(
     threshold: int | None = None,
     milestones: Sequence[dict] = (),
     today: date | None = None,
-    concerns: Iterable[tuple[str, str]] = (),
+    concerns: Iterable[Concern] = (),
 ) -> dict[str, Any]:
     """One scope's statistics, every table protected on its own (`protected=True`).
 
-    `concerns` adds the quarterly series of more (violation, perpetrator) pairs than this
+    `concerns` adds the quarterly series of more (violation, perpetrator, place) concerns than this
     scope's own milestones need (the network's milestones, so that its page can be summed from
     its organisations' pages)."""
     t = threshold_default() if threshold is None else threshold
@@ -350,16 +370,18 @@ def build_summary(
     doc["people_by_year"] = [{"key": str(y), "cell": pe.cell(y)} for y in years]
 
     # What milestones are about: each concern's quarters, protected as their own table.
-    wanted = {(m.get("violation", "") or "", m.get("perpetrator", "") or "") for m in milestones} | set(concerns)
-    for violation, perpetrator in sorted(wanted):
-        key = concern_key(violation, perpetrator)
+    wanted = {concern_of(m) for m in milestones} | set(concerns)
+    for concern in sorted(wanted):
+        key = concern_key(*concern)
         if not key:
             continue
-        series = _concern_months(facts, violation, perpetrator)
+        series = _concern_months(facts, concern)
         if series is None:
             continue
+        # A view filtered to a period counts only that period's months.
+        series = {m: n for m, n in series.items() if months[0] <= m <= months[-1]}
         doc["concerns"][key] = {
-            "violation": violation, "perpetrator": perpetrator,
+            "violation": concern[0], "perpetrator": concern[1], "place": concern[2],
             **_concern_table(series, months, protected=protected, threshold=t),
         }
     _compare_milestones(doc, milestones, today=today)
@@ -405,7 +427,7 @@ def _state_agent_share(doc: dict[str, Any]) -> None:
 def _compare_milestones(doc: dict[str, Any], milestones: Sequence[dict], *, today: date) -> None:
     out = []
     for m in milestones:
-        key = concern_key(m.get("violation", "") or "", m.get("perpetrator", "") or "")
+        key = concern_key(*concern_of(m))
         if key and key not in doc["concerns"]:
             comparison = None
         else:
@@ -616,7 +638,7 @@ def build_joint(
     if not members:
         return build_summary(Facts(), protected=True, threshold=t, today=today), {}
     public = {o for o in shown if o in members}
-    concerns = {(m.get("violation", "") or "", m.get("perpetrator", "") or "") for m in network_milestones}
+    concerns = {concern_of(m) for m in network_milestones}
     orgs = {
         o: build_summary(members[o], protected=True, threshold=t, milestones=milestones_by_org.get(o, []), today=today, concerns=concerns)
         for o in public

@@ -25,6 +25,7 @@ from amparo.insights.presentation import (
     Labels,
     build_charts,
     comparison_texts,
+    concern_words,
     coverage_note,
     default_granularity,
     department_rows,
@@ -195,7 +196,9 @@ def milestones(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             for field, errs in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errs)
-    items = Milestone.objects.for_member(request.membership)  # type: ignore[attr-defined]
+    milestones = list(Milestone.objects.for_member(request.membership))  # type: ignore[attr-defined]
+    labels = Labels.load({"milestones": [{"place": m.place} for m in milestones]})
+    items = [(m, concern_words({"violation": m.violation, "perpetrator": m.perpetrator, "place": m.place}, labels)) for m in milestones]
     status = 400 if request.method == "POST" else 200
     return render(request, "insights/milestones.html", {"form": form, "items": items}, status=status)
 

@@ -13,6 +13,7 @@ from amparo.programmes.models import (
     ActivityKind,
     InstitutionKind,
     Measure,
+    MilestoneScope,
     Programme,
     ProgrammeKind,
     Venue,
@@ -122,3 +123,21 @@ class ActivityForm(forms.Form):
         elif "district" not in self.errors:
             self.add_error("district", _("Choose the district, or a venue."))
         return data
+
+
+class ActivityMilestoneForm(forms.Form):
+    """Mark an activity as a milestone in the statistics (the kind only for agreements and advocacy)."""
+
+    title = inputs.TextField(label=_("Title"), max_length=120,
+                             help_text=_("As it would read after “Since”, e.g. “the training of the Miraflores police station”."))
+    kind = forms.ChoiceField(label=_("What was won"), required=False)
+    scope = forms.ChoiceField(label=_("Where it applies"), choices=MilestoneScope.choices, initial=MilestoneScope.DISTRICT)
+    is_public = forms.BooleanField(label=_("Show on the public page"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from amparo.insights.models import MilestoneKind
+        from amparo.programmes.services import OUTCOME_KINDS
+
+        super().__init__(*args, **kwargs)
+        kinds = dict(MilestoneKind.choices)
+        self.fields["kind"].choices = [("", "—")] + [(k, kinds[k]) for k in OUTCOME_KINDS]  # type: ignore[attr-defined]

@@ -107,6 +107,31 @@ class InstitutionKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# The perpetrator term (vocabulary "perpetrator") of the incidents a training or an agreement
+# with this kind of institution may change: the join between programmes and the evidence.
+PERPETRATOR_OF_INSTITUTION = {
+    InstitutionKind.PNP_COMISARIA: "pnp_officer",
+    InstitutionKind.PNP_OTHER_UNIT: "pnp_officer",
+    InstitutionKind.SERENAZGO: "serenazgo",
+}
+
+
+class MilestoneScope(models.TextChoices):
+    """Where a milestone from an activity applies: around the activity's district, or everywhere."""
+
+    DISTRICT = "district", _("The activity's district")
+    PROVINCE = "province", _("The activity's province")
+    DEPARTMENT = "department", _("The activity's department (region)")
+    EVERYWHERE = "everywhere", _("Everywhere")
+
+
+# How many digits of the district's ubigeo each scope keeps (DDPPdd).
+SCOPE_DIGITS = {MilestoneScope.DISTRICT: 6, MilestoneScope.PROVINCE: 4, MilestoneScope.DEPARTMENT: 2, MilestoneScope.EVERYWHERE: 0}
+
+# Activities that can become a milestone in the statistics, and the milestone kinds each may be.
+MILESTONE_ACTIVITY_KINDS = (ActivityKind.POLICE_TRAINING, ActivityKind.AGREEMENT_SIGNED, ActivityKind.ADVOCACY_MEETING)
+
+
 # Participants are counted by category, never named.
 PARTICIPANT_FIELDS = (
     "participants_sex_workers", "participants_trans_women", "participants_police",

@@ -81,6 +81,25 @@ def activity_get_for(*, membership: Membership, activity_id: int) -> Activity:
     return found
 
 
+def activity_milestones_for(*, membership: Membership, activity: Activity) -> list[Any]:
+    """The milestones in the statistics that came from this activity (planners only)."""
+    from amparo.insights.models import Milestone
+
+    _require(membership, PLANNERS)
+    return list(Milestone.objects.for_member(membership).filter(activity=activity))
+
+
+def activity_milestone_sentences(*, membership: Membership, activity: Activity) -> list[str]:
+    """What the statistics say happened after this activity's milestones: the public page's and
+    the funder report's sentences (protected numbers, all the organisation's records)."""
+    from amparo.insights.presentation import comparison_texts
+    from amparo.insights.selectors import milestone_story
+
+    _require(membership, PLANNERS)
+    story = milestone_story(organisation_id=membership.organisation_id)
+    return [text for m, text in comparison_texts(story) if m.get("activity") == activity.pk]
+
+
 # ---- indicators ---------------------------------------------------------------------------------
 
 _FIELDS_OF = {

@@ -13,10 +13,22 @@ from django.utils.translation import gettext as _
 from amparo.accounts.models import Membership, Role
 from amparo.audit import services as audit
 from amparo.lib.scoping import require_same_organisation
-from amparo.programmes.models import COUNT_FIELDS, Activity, Indicator, Programme, Venue
+from amparo.programmes.models import (
+    COUNT_FIELDS,
+    MILESTONE_ACTIVITY_KINDS,
+    PERPETRATOR_OF_INSTITUTION,
+    SCOPE_DIGITS,
+    Activity,
+    ActivityKind,
+    Indicator,
+    MilestoneScope,
+    Programme,
+    Venue,
+)
 
 if TYPE_CHECKING:
     from amparo.accounts.models import User
+    from amparo.insights.models import Milestone
     from amparo.places.models import District
 
 # Who plans programmes and keeps the venue list; who records activities.
@@ -130,6 +142,55 @@ def activity_record(*, membership: Membership, acting_user: User, kind: str, hel
         activity.facilitators.set(facilitators)
     audit.record(actor=acting_user, action="activity.recorded", target=activity, detail={"kind": kind})
     return activity
+
+
+# What an agreement or an advocacy meeting may have won; a police training is always a training.
+OUTCOME_KINDS = ("directive", "ordinance", "agreement", "other")
+
+
+@transaction.atomic
+def activity_mark_milestone(*, membership: Membership, acting_user: User, activity: Activity, title: str, is_public: bool = False,
+                            kind: str = "", scope: str = MilestoneScope.DISTRICT) -> Milestone:
+    """Make an activity a milestone in the statistics, so the pages say what happened after it.
+
+    A police or serenazgo training concerns the incidents by that perpetrator around the
+    activity's district; an agreement or an advocacy meeting with an outcome (a directive, an
+    ordinance…) concerns every incident there, or the trained institution's if it was the police
+    or the serenazgo. One milestone per activity. Nothing is saved unless everything is valid.
+    """
+    from amparo.insights.models import Milestone, MilestoneKind
+    from amparo.insights.services import milestone_create
+
+    _require(membership, PLANNERS)
+    require_same_organisation(membership, activity)
+    errors: dict[str, str] = {}
+    if activity.kind not in MILESTONE_ACTIVITY_KINDS:
+        raise ValidationError(_("Only police or serenazgo trainings, agreements and advocacy meetings can become milestones."))
+    # The activity's row is locked so that two clicks make one milestone.
+    Activity.objects.select_for_update().filter(pk=activity.pk).first()
+    if Milestone.objects.filter(activity=activity).exists():
+        raise ValidationError(_("This activity is already a milestone."))
+    perpetrator = PERPETRATOR_OF_INSTITUTION.get(activity.institution_kind, "")  # type: ignore[call-overload]
+    if activity.kind == ActivityKind.POLICE_TRAINING:
+        if not perpetrator:
+            raise ValidationError(_("Record which police or serenazgo unit was trained before marking the training as a milestone."))
+        if kind and kind != MilestoneKind.TRAINING:
+            errors["kind"] = _("A training is a milestone of the kind “training”.")
+        kind = MilestoneKind.TRAINING
+    else:
+        kind = kind or (MilestoneKind.AGREEMENT if activity.kind == ActivityKind.AGREEMENT_SIGNED else MilestoneKind.OTHER)
+        if kind not in OUTCOME_KINDS:
+            errors["kind"] = _("Unknown choice.")
+    if scope not in MilestoneScope.values:
+        errors["scope"] = _("Unknown choice.")
+    if errors:
+        raise ValidationError(errors)
+    milestone = milestone_create(
+        organisation=membership.organisation, acting_user=acting_user, happened_on=activity.held_on, title=title, kind=kind,
+        is_public=is_public, perpetrator=perpetrator, place=activity.district_id[: SCOPE_DIGITS[MilestoneScope(scope)]], activity=activity,
+    )
+    audit.record(actor=acting_user, action="activity.marked_milestone", target=activity, detail={"milestone": milestone.pk, "kind": kind, "scope": scope})
+    return milestone
 
 
 def programme_report_recorded(*, membership: Membership, acting_user: User, programme: Programme, fmt: str) -> None:

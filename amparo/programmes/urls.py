@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from amparo.programmes import views
+from amparo.programmes import activity_views, views
 
 app_name = "programmes"
 
@@ -17,4 +17,6 @@ urlpatterns = [
     path("lugares/", views.venue_list, name="venue_list"),
     path("lugares/nuevo/", views.venue_create, name="venue_create"),
     path("lugares/<int:venue_id>/", views.venue_edit, name="venue_edit"),
+    path("actividades/<int:activity_id>/", activity_views.activity_detail, name="activity_detail"),
+    path("actividades/<int:activity_id>/hito/", activity_views.activity_mark_milestone, name="activity_mark_milestone"),
 ]

@@ -53,7 +53,7 @@ def _series(before: int, after: int, *, milestone: date, start: date, end: date)
             TermFact(month, "15", "violation", "extortion", 12),
             TermFact(month, "15", "place_type", "street", n + 12),
         ]
-        facts.series.setdefault(("arbitrary_detention", "pnp_officer"), {})[month] = n
+        facts.series.setdefault(("arbitrary_detention", "pnp_officer", ""), {})[month] = n
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return facts
 
@@ -96,9 +96,9 @@ def test_the_sentence_uses_only_published_quarters():
     # Two detentions a month: every quarter of the concern is 6, published; one quarter with a
     # single detention is "<5", and a window that needs it is not compared.
     facts = _series(2, 2, milestone=date(2024, 3, 12), start=date(2023, 1, 1), end=date(2025, 6, 1))
-    facts.series[("arbitrary_detention", "pnp_officer")][date(2023, 10, 1)] = 0
-    facts.series[("arbitrary_detention", "pnp_officer")][date(2023, 11, 1)] = 0
-    facts.series[("arbitrary_detention", "pnp_officer")][date(2023, 12, 1)] = 1
+    facts.series[("arbitrary_detention", "pnp_officer", "")][date(2023, 10, 1)] = 0
+    facts.series[("arbitrary_detention", "pnp_officer", "")][date(2023, 11, 1)] = 0
+    facts.series[("arbitrary_detention", "pnp_officer", "")][date(2023, 12, 1)] = 1
     summary = build_summary(facts, protected=True, milestones=[DIRECTIVE], today=TODAY)
     quarters = {q["key"]: q["cell"]["display"] for q in summary["concerns"]["arbitrary_detention|pnp_officer"]["quarters"]}
     assert quarters["2023-Q4"] == "<5"
