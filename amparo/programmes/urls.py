@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from amparo.programmes import views
+from amparo.programmes import activity_views, views
 
 app_name = "programmes"
 
@@ -17,4 +17,9 @@ urlpatterns = [
     path("lugares/", views.venue_list, name="venue_list"),
     path("lugares/nuevo/", views.venue_create, name="venue_create"),
     path("lugares/<int:venue_id>/", views.venue_edit, name="venue_edit"),
+    path("actividades/<int:activity_id>/", activity_views.activity_detail, name="activity_detail"),
+    path("actividades/<int:activity_id>/derivar/", activity_views.activity_referral_create, name="activity_referral_create"),
+    path("actividades/<int:activity_id>/tratamiento/", activity_views.care_linkage_create, name="care_linkage_create"),
+    path("tratamiento/", activity_views.care_linkage_list, name="care_linkage_list"),
+    path("tratamiento/<int:linkage_id>/", activity_views.care_linkage_update, name="care_linkage_update"),
 ]
