@@ -54,6 +54,7 @@ def test_a_person_met_at_an_outreach_session_is_referred_to_a_lawyer_through_the
     assert (referral.consent_given, referral.consent_method, referral.created_by) == (True, "verbal", personas.dora)
     page = client.get(f"/programas/actividades/{activity.pk}/").content.decode()
     assert 'id="activity-referrals"' in page and f"/respuesta/derivaciones/{referral.pk}/" in page
+    assert f'href="/programas/actividades/{activity.pk}/"' in client.get(f"/respuesta/derivaciones/{referral.pk}/").content.decode()
     # It reached the lawyer like any referral: in her tasks.
     tasks_page = login_as(personas.lucia).get("/respuesta/tareas/").content.decode()
     assert f"/respuesta/derivaciones/{referral.pk}/" in tasks_page
@@ -106,7 +107,7 @@ def _refer_to_lucia(personas, activity, *, send=True):
 
 
 def test_a_lawyer_sees_only_a_summary_of_an_activity_a_referral_to_her_came_from(personas, login_as):
-    activity = outreach(personas, tests_done=31, tests_reactive=2, notes="Nota interna del equipo")
+    activity = outreach(personas, participants_sex_workers=947, notes="Nota interna del equipo")
     other = make_activity(personas, personas.dora, kind="testing_day", tests_done=50)
     client = login_as(personas.lucia)
     draft = _refer_to_lucia(personas, activity, send=False)
@@ -117,7 +118,7 @@ def test_a_lawyer_sees_only_a_summary_of_an_activity_a_referral_to_her_came_from
     assert response.status_code == 200
     page = response.content.decode()
     assert "Hotel Luna" in page and "Miraflores" in page and f"/respuesta/derivaciones/{draft.pk}/" in page
-    assert "31" not in page and "Nota interna" not in page and 'id="activity-referrals"' not in page
+    assert "947" not in page and "Nota interna" not in page and 'id="activity-referrals"' not in page
     assert client.get(f"/programas/actividades/{other.pk}/").status_code == 404
     assert client.get("/programas/actividades/").status_code == 403
 

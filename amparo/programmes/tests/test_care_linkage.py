@@ -84,7 +84,7 @@ def test_the_form_without_consent_answers_400_and_saves_nothing(personas, login_
     assert client.get(url).status_code == 200
     response = client.post(url, post_form(consent_given=None))
     assert response.status_code == 400
-    assert "count her in the testing day" in response.content.decode() or "cuéntala" in response.content.decode()
+    assert "Sin su consentimiento no se le hace seguimiento individual" in response.content.decode()
     response = client.post(url, post_form(consent_method=""))
     assert response.status_code == 400
     assert not CareLinkage.objects.exists() and not Person.objects.filter(code_name="Colibrí").exists()
