@@ -188,3 +188,13 @@ def test_a_commitment_reminder_names_no_activity_another_member_may_not_see(pers
     Reminder.objects.filter(pk=reminder.pk).update(user=personas.diana)  # as if it were hers
     page = login_as(personas.diana).get("/respuesta/tareas/").content.decode()
     assert f"/programas/actividades/{activity.pk}/" not in page
+
+
+def test_the_activity_page_and_its_sections_read_in_english_too(personas, login_as):
+    activity = make_activity(personas, personas.dora, kind="testing_day", tests_done=20, tests_reactive=1)
+    _refer_to_lucia(personas, activity)
+    client = login_as(personas.dora)
+    english = client.get(f"/programas/actividades/{activity.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "1 referral made from this activity." in english and "Accompany a person to treatment" in english
+    spanish = client.get(f"/programas/actividades/{activity.pk}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "1 derivación hecha desde esta actividad." in spanish and "Acompañar a una persona a tratamiento" in spanish

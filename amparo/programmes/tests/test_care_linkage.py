@@ -329,3 +329,12 @@ def test_hiv_information_stays_out_of_lists_and_the_report(personas, login_as, s
 
     cells = [str(c.value) for ws in load_workbook(BytesIO(body)).worksheets for row in ws.iter_rows() for c in row]
     assert "Colibrí" not in " ".join(cells) and "<5" in cells
+
+
+def test_the_list_says_the_days_to_treatment_in_both_languages(personas, login_as):
+    link(personas, a_testing_day(personas), confirmed_on=CONFIRMED, treatment_started_on=STARTED)
+    client = login_as(personas.dora)
+    english = client.get("/programas/tratamiento/?todas=1", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "treatment started 16 days after the reactive result" in english
+    spanish = client.get("/programas/tratamiento/?todas=1", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "inició tratamiento 16 días después del resultado reactivo" in spanish
