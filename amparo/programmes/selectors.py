@@ -23,6 +23,7 @@ from amparo.programmes.models import (
     HEALTH_MEASURES,
     PARTICIPANT_FIELDS,
     Activity,
+    ActivityKind,
     CareLinkage,
     Indicator,
     Measure,
@@ -100,7 +101,6 @@ class ActivityReferrals:
     """The referrals an activity made: how many, and those the member may open."""
 
     count: int
-    display: str
     visible: list[Any]
 
 
@@ -112,7 +112,7 @@ def activity_referrals(*, membership: Membership, activity: Activity) -> Activit
         referral_scope(membership=membership).filter(activity=activity).select_related("service", "lawyer", "person")
         .defer(*REFERRAL_LIST_DEFER).order_by("-created_at", "-pk")
     )
-    return ActivityReferrals(count=count, display=str(count), visible=visible)
+    return ActivityReferrals(count=count, visible=visible)
 
 
 def programme_referral_count(*, programme: Programme) -> str:
@@ -143,7 +143,7 @@ def _linkage_scope(membership: Membership) -> QuerySet[CareLinkage]:
     _require(membership, RECORDERS)
     linkages = CareLinkage.objects.for_member(membership).select_related("activity", "activity__venue")
     if membership.role == Role.DOCUMENTER:
-        linkages = linkages.filter(activity__recorded_by_id=membership.user_id, activity__kind="testing_day")
+        linkages = linkages.filter(activity__recorded_by_id=membership.user_id, activity__kind=ActivityKind.TESTING_DAY)
     return linkages
 
 
