@@ -19,6 +19,8 @@ from amparo.programmes.models import (
     Venue,
     VenueKind,
 )
+from amparo.response.forms import ReferralForm
+from amparo.response.models import ConsentMethod
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -141,3 +143,72 @@ class ActivityMilestoneForm(forms.Form):
         super().__init__(*args, **kwargs)
         kinds = dict(MilestoneKind.choices)
         self.fields["kind"].choices = [("", "—")] + [(k, kinds[k]) for k in OUTCOME_KINDS]  # type: ignore[attr-defined]
+
+
+def _person_choices(membership: Membership) -> list[tuple[str, str]]:
+    from amparo.records.selectors import person_list_for
+
+    return [("", "—")] + [(str(p.pk), p.code_name) for p in person_list_for(membership=membership)[:500]]
+
+
+NEW_CODE_NAME_HELP = _("If she is not in Amparo yet: a code name for daily use, nothing that identifies her.")
+
+
+class ActivityReferralForm(ReferralForm):
+    """The referral form of an incident, for a person met at an activity (chosen, or new by code name)."""
+
+    new_code_name = inputs.TextField(label=_("Or a new person, by code name"), max_length=60, required=False, help_text=NEW_CODE_NAME_HELP)
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        from amparo.records.selectors import person_list_for
+
+        super().__init__(*args, membership=membership, persons=list(person_list_for(membership=membership)[:500]), **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("person") and not (data.get("new_code_name") or "").strip() and "person" not in self.errors:
+            self.add_error("person", _("Choose the person, or give a new code name."))
+        return data
+
+    def activity_kwargs(self) -> dict[str, Any]:
+        return {**self.service_kwargs(), "new_code_name": self.cleaned_data.get("new_code_name") or ""}
+
+
+class CareLinkageForm(forms.Form):
+    consent_given = forms.BooleanField(
+        label=_("She agrees to be accompanied to treatment and to Amparo keeping these dates (encrypted)"), required=False,
+    )
+    consent_method = forms.ChoiceField(label=_("How she agreed"), required=False, choices=[("", "—"), *ConsentMethod.choices])
+    person = forms.ChoiceField(label=_("Person"), required=False)
+    new_code_name = inputs.TextField(label=_("Or a new person, by code name"), max_length=60, required=False, help_text=NEW_CODE_NAME_HELP)
+    reactive_on = inputs.DateField(label=_("Date of the reactive result"), widget=DATE_INPUT)
+    confirmed_on = inputs.DateField(label=_("Date of the confirmation"), widget=DATE_INPUT, required=False)
+    treatment_started_on = inputs.DateField(label=_("Date treatment (ART) started"), widget=DATE_INPUT, required=False)
+    health_service = inputs.TextField(label=_("Health service (kept encrypted)"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].choices = _person_choices(membership)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("consent_given"):
+            self.add_error("consent_given", _("Without her consent she is not followed person by person: count her in the testing day's tallies."))
+        elif not data.get("consent_method"):
+            self.add_error("consent_method", _("Say how the person agreed."))
+        if not data.get("person") and not (data.get("new_code_name") or "").strip() and "person" not in self.errors:
+            self.add_error("person", _("Choose the person, or give a new code name."))
+        return data
+
+    def service_kwargs(self) -> dict[str, Any]:
+        from amparo.records.models import Person
+
+        data = dict(self.cleaned_data)
+        person_pk = data.pop("person")
+        data["person"] = Person.objects.get(pk=int(person_pk)) if person_pk and not data["new_code_name"].strip() else None
+        return data
+
+
+class CareLinkageUpdateForm(forms.Form):
+    confirmed_on = inputs.DateField(label=_("Date of the confirmation"), widget=DATE_INPUT, required=False)
+    treatment_started_on = inputs.DateField(label=_("Date treatment (ART) started"), widget=DATE_INPUT, required=False)

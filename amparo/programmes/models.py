@@ -9,6 +9,7 @@ is sealed; what lists and sums need is coded.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +18,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from amparo.lib.scoping import OrganisationManager
-from amparo.vault.fields import EncryptedTextField
+from amparo.response.models import ConsentMethod
+from amparo.vault.fields import EncryptedJSONField, EncryptedTextField
 from amparo.vault.plain import Plain
 
 
@@ -176,6 +178,8 @@ class Activity(models.Model):
                                              validators=[MinValueValidator(0), MaxValueValidator(100)])
     commitments = EncryptedTextField(_("commitments obtained"))
     follow_up_on = models.DateField(_("follow up on"), null=True, blank=True)
+    # The follow-up date a commitment reminder was last sent for: the reminder job claims it atomically.
+    reminded_for = models.DateField(null=True, blank=True)
     notes = EncryptedTextField(_("notes"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -247,3 +251,75 @@ class Indicator(models.Model):
     @property
     def standard(self) -> str:
         return STANDARD_INDICATORS.get(Measure(self.measure), "")
+
+
+class CareLinkage(models.Model):
+    """Following one person with a reactive result, from a testing day to treatment, with her consent.
+
+    The row itself is HIV information (someone at that testing day had a reactive result), so it
+    names nobody in clear: there is no foreign key to records.Person; the person's id, the dates
+    and the health service are sealed and resolved in Python. A raw dump of the database shows
+    only that some linkage exists for an activity whose reactive count is already recorded.
+
+    One source of truth for "linked to care": the activity's `linked_to_care` count, which every
+    indicator and report reads. A linkage never adds a second number; recording it keeps the
+    activity's counts at least as large as its linkages (services.care_linkage_*), since a tally
+    may also count people followed without a person-level record.
+    """
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
+    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="care_linkages")
+    # Sealed: the records.Person id, and {"reactive_on", "confirmed_on", "treatment_started_on"} as ISO dates.
+    person_ref = EncryptedTextField(_("person"))
+    dates: Any = EncryptedJSONField(_("dates"))
+    health_service = EncryptedTextField(_("health service"))
+    consent_given = models.BooleanField(_("the person consents to being accompanied to treatment"), default=False)
+    consent_method = models.CharField(_("how consent was given"), max_length=10, choices=ConsentMethod.choices, blank=True)
+    consent_recorded_at = models.DateTimeField(null=True, blank=True)
+    consent_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganisationManager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # No consent, no linkage: enforced by the database too.
+            models.CheckConstraint(
+                condition=models.Q(consent_given=True, consent_recorded_at__isnull=False, consent_recorded_by__isnull=False)
+                & ~models.Q(consent_method=""),
+                name="care_linkage_needs_consent",
+            ),
+        ]
+
+    def _date(self, key: str) -> date | None:
+        value = (self.dates or {}).get(key)
+        return date.fromisoformat(value) if value else None
+
+    @property
+    def person_pk(self) -> int | None:
+        return int(self.person_ref) if self.person_ref else None
+
+    @property
+    def reactive_on(self) -> date | None:
+        return self._date("reactive_on")
+
+    @property
+    def confirmed_on(self) -> date | None:
+        return self._date("confirmed_on")
+
+    @property
+    def treatment_started_on(self) -> date | None:
+        return self._date("treatment_started_on")
+
+    @property
+    def days_to_treatment(self) -> int | None:
+        return days_to_treatment(self.reactive_on, self.treatment_started_on)
+
+
+def days_to_treatment(reactive_on: date | None, treatment_started_on: date | None) -> int | None:
+    """Days from the reactive result to the start of antiretroviral treatment (0: the same day)."""
+    if reactive_on is None or treatment_started_on is None:
+        return None
+    return (treatment_started_on - reactive_on).days

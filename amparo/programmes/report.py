@@ -51,7 +51,7 @@ NOTE = gettext_lazy("Health results (reactive, confirmed, linked to care) below 
          "so that nobody can be recognised. People are counted, never named.")
 
 
-def to_xlsx(*, programme: Programme, progress: Sequence[Progress]) -> bytes:
+def to_xlsx(*, programme: Programme, progress: Sequence[Progress], people: Sequence[tuple[str, str]] = ()) -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -68,6 +68,10 @@ def to_xlsx(*, programme: Programme, progress: Sequence[Progress]) -> bytes:
     sites.append(headers)
     for row2 in rows2:
         sites.append(row2)
+    if people:
+        sheet = wb.create_sheet(_("People")[:31])
+        for label, value in people:
+            sheet.append([label, value])
     notes = wb.create_sheet(_("Notes")[:31])
     notes.append([str(NOTE)])
     buf = io.BytesIO()
@@ -75,11 +79,12 @@ def to_xlsx(*, programme: Programme, progress: Sequence[Progress]) -> bytes:
     return buf.getvalue()
 
 
-def to_pdf(*, programme: Programme, progress: Sequence[Progress]) -> bytes:
+def to_pdf(*, programme: Programme, progress: Sequence[Progress], people: Sequence[tuple[str, str]] = ()) -> bytes:
     figures = []
     for p in progress:
         value = f"{p.display} / {p.indicator.target}" + (f" ({p.percent} %)" if p.percent is not None else "")
         figures.append((p.indicator.name + (f" [{p.indicator.standard}]" if p.indicator.standard else ""), value))
+    figures += list(people)
     narrative = []
     for p in progress:
         lines = [f"{_('Period')}: {_period(p)}"]

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
 
 from amparo.accounts.models import Membership, Role
@@ -22,12 +23,14 @@ from amparo.programmes.models import (
     HEALTH_MEASURES,
     PARTICIPANT_FIELDS,
     Activity,
+    ActivityKind,
+    CareLinkage,
     Indicator,
     Measure,
     Programme,
     Venue,
 )
-from amparo.programmes.services import PLANNERS, PROGRESS_READERS, RECORDERS
+from amparo.programmes.services import PLANNERS, PROGRESS_READERS, RECORDERS, may_follow_to_care
 
 STREET = "street"
 
@@ -75,8 +78,6 @@ def activity_list_for(*, membership: Membership) -> QuerySet[Activity]:
 def activity_get_for(*, membership: Membership, activity_id: int) -> Activity:
     found = activity_list_for(membership=membership).filter(pk=activity_id).first()
     if found is None:
-        from django.http import Http404
-
         raise Http404
     return found
 
@@ -98,6 +99,132 @@ def activity_milestone_sentences(*, membership: Membership, activity: Activity) 
     _require(membership, PLANNERS)
     story = milestone_story(organisation_id=membership.organisation_id)
     return [text for m, text in comparison_texts(story) if m.get("activity") == activity.pk]
+
+
+def activity_referred_to_lawyer(*, membership: Membership, activity_id: int) -> Activity:
+    """A lawyer sees an activity only through a referral she received from it (a summary, never its
+    counts); any other activity is 404 for her."""
+    from amparo.response.selectors import referral_scope
+
+    if membership.role != Role.LAWYER:
+        raise PermissionDenied
+    if not referral_scope(membership=membership).filter(activity_id=activity_id).exists():
+        raise Http404
+    return Activity.objects.for_member(membership).select_related("district", "venue").only(
+        "organisation_id", "kind", "held_on", "district__name", "venue__code_name",
+    ).get(pk=activity_id)
+
+
+@dataclass
+class ActivityReferrals:
+    """The referrals an activity made: how many, and those the member may open."""
+
+    count: int
+    visible: list[Any]
+
+
+def activity_referrals(*, membership: Membership, activity: Activity) -> ActivityReferrals:
+    from amparo.response.selectors import REFERRAL_LIST_DEFER, referral_scope
+
+    count = activity.referrals.count()  # type: ignore[attr-defined]
+    visible = list(
+        referral_scope(membership=membership).filter(activity=activity).select_related("service", "lawyer", "person")
+        .defer(*REFERRAL_LIST_DEFER).order_by("-created_at", "-pk")
+    )
+    return ActivityReferrals(count=count, visible=visible)
+
+
+def programme_referral_count(*, programme: Programme) -> str:
+    """Referrals made from a programme's activities, as a published number (small counts suppressed)."""
+    from amparo.response.models import Referral
+
+    return disclosure.suppress_count(Referral.objects.filter(activity__programme=programme).count())
+
+
+# ---- linkage to care ----------------------------------------------------------------------------
+
+
+def care_activity_get_for(*, membership: Membership, activity_id: int) -> Activity:
+    """A testing day whose people the member may accompany to treatment; otherwise 404."""
+    activity = activity_get_for(membership=membership, activity_id=activity_id)
+    if not may_follow_to_care(membership, activity):
+        raise Http404
+    return activity
+
+
+@dataclass
+class LinkageLine:
+    linkage: CareLinkage
+    person: Any
+
+
+def _linkage_scope(membership: Membership) -> QuerySet[CareLinkage]:
+    _require(membership, RECORDERS)
+    linkages = CareLinkage.objects.for_member(membership).select_related("activity", "activity__venue")
+    if membership.role == Role.DOCUMENTER:
+        linkages = linkages.filter(activity__recorded_by_id=membership.user_id, activity__kind=ActivityKind.TESTING_DAY)
+    return linkages
+
+
+def _read(membership: Membership, linkages: list[CareLinkage]) -> list[LinkageLine]:
+    """Resolve the sealed person of each linkage among the people the member may see; write that
+    each one was read (which linkage, never whose or what it says)."""
+    from amparo.audit import services as audit
+    from amparo.records.models import Person
+    from amparo.records.selectors import person_scope
+
+    people = person_scope(membership=membership).filter(pk__in={x.person_pk for x in linkages}).defer(*Person.SENSITIVE_FIELDS)
+    by_pk = {p.pk: p for p in people}
+    lines = [LinkageLine(linkage=x, person=by_pk[x.person_pk]) for x in linkages if x.person_pk in by_pk]
+    for line in lines:
+        audit.record(actor=membership.user, action="care_linkage.viewed", target=line.linkage,
+                     fields=["person_ref", "dates", "health_service"])
+    return lines
+
+
+def care_linkages_for(*, membership: Membership, activity: Activity | None = None, open_only: bool = False) -> list[LinkageLine]:
+    """The linkages the member follows: planners every one of the organisation, a documenter those of
+    the testing days she recorded; open ones are those whose treatment start is not recorded yet."""
+    linkages = _linkage_scope(membership)
+    if activity is not None:
+        linkages = linkages.filter(activity=activity)
+    rows = [x for x in linkages if not (open_only and x.treatment_started_on is not None)]
+    return _read(membership, rows)
+
+
+def care_linkage_get_for(*, membership: Membership, linkage_id: int) -> LinkageLine:
+    found = _read(membership, list(_linkage_scope(membership).filter(pk=linkage_id)))
+    if not found:
+        raise Http404
+    return found[0]
+
+
+@dataclass
+class CareSummary:
+    """Linkage to care as published numbers: small counts shown as "<n", the median only over enough people."""
+
+    followed: str
+    started: str
+    median_days: str
+
+
+def care_summary(*, membership: Membership, programme: Programme | None = None) -> CareSummary:
+    """Aggregates over every linkage of the organisation (or of a programme): for planners and analysts."""
+    import statistics
+
+    _require(membership, PROGRESS_READERS)
+    linkages = CareLinkage.objects.for_member(membership).only("organisation_id", "dates")
+    if programme is not None:
+        linkages = linkages.filter(activity__programme=programme)
+    days = [d for d in (x.days_to_treatment for x in linkages) if d is not None]
+    followed = linkages.count()
+    # Followed = started + waiting: protected together, so no number is found by subtraction.
+    protected = disclosure.protect(disclosure.one_way({"started": len(days), "waiting": followed - len(days)}, total=followed))
+    enough = protected.value("started") is not None and len(days) >= disclosure.threshold_default()
+    return CareSummary(
+        followed=protected.display(disclosure.TOTAL), started=protected.display("started"),
+        median_days=str(round(statistics.median(days))) if enough else "",
+    )
 
 
 # ---- indicators ---------------------------------------------------------------------------------
@@ -214,3 +341,18 @@ def programme_progress(*, membership: Membership, programme: Programme, today: d
             sites=sites,
         ))
     return result
+
+
+def programme_people_figures(*, membership: Membership, programme: Programme) -> list[tuple[str, str]]:
+    """The programme's people-level work as published numbers: referrals made, linkage to care."""
+    from django.utils.translation import gettext as _
+
+    care = care_summary(membership=membership, programme=programme)
+    figures = [
+        (_("Referrals made from activities"), programme_referral_count(programme=programme)),
+        (_("People accompanied to treatment (with consent)"), care.followed),
+        (_("Of them, on treatment"), care.started),
+    ]
+    if care.median_days:
+        figures.append((_("Median days from the reactive result to the start of treatment"), care.median_days))
+    return figures

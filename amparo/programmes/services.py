@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Membership, Role
@@ -20,16 +21,20 @@ from amparo.programmes.models import (
     SCOPE_DIGITS,
     Activity,
     ActivityKind,
+    CareLinkage,
     Indicator,
     MilestoneScope,
     Programme,
     Venue,
 )
+from amparo.response.models import ConsentMethod
 
 if TYPE_CHECKING:
     from amparo.accounts.models import User
     from amparo.insights.models import Milestone
     from amparo.places.models import District
+    from amparo.records.models import Person
+    from amparo.response.models import Referral
 
 # Who plans programmes and keeps the venue list; who records activities.
 PLANNERS = {Role.ADMIN, Role.COORDINATOR}
@@ -198,3 +203,143 @@ def programme_report_recorded(*, membership: Membership, acting_user: User, prog
     _require(membership, PROGRESS_READERS)
     require_same_organisation(membership, programme)
     audit.record(actor=acting_user, action="programme.report_exported", target=programme, detail={"format": fmt})
+
+
+# ---- people met at an activity: referrals and linkage to care --------------------------------
+
+
+def _person_for(*, membership: Membership, acting_user: User, person: Person | None, new_code_name: str) -> Person:
+    """The person chosen among those the member may see, or a new one known only by a code name."""
+    from amparo.records import selectors as records_selectors
+    from amparo.records import services as records_services
+
+    if new_code_name.strip():
+        return records_services.person_create(organisation=membership.organisation, acting_user=acting_user, code_name=new_code_name)
+    if person is None:
+        raise ValidationError({"person": _("Choose the person, or give a new code name.")})
+    if not records_selectors.person_scope(membership=membership).filter(pk=person.pk).exists():
+        raise PermissionDenied
+    return person
+
+
+@transaction.atomic
+def activity_referral_create(*, membership: Membership, acting_user: User, activity: Activity, person: Person | None = None,
+                             new_code_name: str = "", **referral: Any) -> Referral:
+    """A person met at an outreach session or testing day wants testing or legal aid: the normal
+    referral (its consent rules, its sending, its reminders), remembering the activity it came from.
+    The caller fetched `activity` through the member's scope."""
+    from amparo.response import services as response_services
+
+    _require(membership, RECORDERS)
+    require_same_organisation(membership, activity)
+    subject = _person_for(membership=membership, acting_user=acting_user, person=person, new_code_name=new_code_name)
+    return response_services.referral_create(membership=membership, acting_user=acting_user, person=subject, activity=activity, **referral)
+
+
+def may_follow_to_care(membership: Membership, activity: Activity) -> bool:
+    """Planners, and the documenter who recorded the testing day, accompany its people to treatment."""
+    if activity.kind != ActivityKind.TESTING_DAY or activity.organisation_id != membership.organisation_id:
+        return False
+    return membership.role in PLANNERS or (membership.role == Role.DOCUMENTER and activity.recorded_by_id == membership.user_id)
+
+
+def _check_care_dates(*, activity: Activity, reactive_on: date, confirmed_on: date | None, treatment_started_on: date | None) -> None:
+    today = timezone.localdate()
+    errors = {}
+    if reactive_on < activity.held_on:
+        errors["reactive_on"] = _("The reactive result cannot be before the testing day.")
+    for name, value in (("reactive_on", reactive_on), ("confirmed_on", confirmed_on), ("treatment_started_on", treatment_started_on)):
+        if value is not None and value > today and name not in errors:
+            errors[name] = _("This date cannot be in the future.")
+    if confirmed_on is not None and confirmed_on < reactive_on and "confirmed_on" not in errors:
+        errors["confirmed_on"] = _("The confirmation cannot be before the reactive result.")
+    if treatment_started_on is not None and "treatment_started_on" not in errors:
+        if confirmed_on is None:
+            errors["treatment_started_on"] = _("Record the date of the confirmation first.")
+        elif treatment_started_on < reactive_on:
+            errors["treatment_started_on"] = _("Treatment cannot start before the reactive result.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _keep_counts_consistent(*, activity: Activity, acting_user: User) -> None:
+    """Keep the activity's tallies at least as large as its linkages: the tally stays the one number
+    indicators read, and the database's reactive ≥ confirmed ≥ linked checks keep holding."""
+    locked = Activity.objects.select_for_update().get(pk=activity.pk)
+    linkages = list(CareLinkage.objects.filter(activity_id=activity.pk).only("organisation_id", "dates"))
+    floors = {
+        "tests_reactive": len(linkages),
+        "tests_confirmed": sum(1 for x in linkages if x.confirmed_on is not None),
+        "linked_to_care": sum(1 for x in linkages if x.treatment_started_on is not None),
+    }
+    raised = {name: floor for name, floor in floors.items() if getattr(locked, name) < floor}
+    if raised.get("tests_reactive", locked.tests_reactive) > locked.tests_done:
+        raised["tests_done"] = raised["tests_reactive"]
+    if raised:
+        Activity.objects.filter(pk=activity.pk).update(**raised)
+        # Which tallies, never by how much: the change itself says nothing about a person.
+        audit.record(actor=acting_user, action="activity.counts_raised", target=activity, fields=sorted(raised))
+
+
+@transaction.atomic
+def care_linkage_record(*, membership: Membership, acting_user: User, activity: Activity, consent_given: bool, consent_method: str,
+                        reactive_on: date, person: Person | None = None, new_code_name: str = "", confirmed_on: date | None = None,
+                        treatment_started_on: date | None = None, health_service: str = "") -> CareLinkage:
+    """Start accompanying a person with a reactive result at a testing day to treatment.
+
+    Only with her recorded consent (checked here and by the database); everything about her
+    health is sealed, and the row keeps no plain reference to her.
+    """
+    _require(membership, RECORDERS)
+    require_same_organisation(membership, activity)
+    if not may_follow_to_care(membership, activity):
+        raise PermissionDenied
+    if not consent_given:
+        raise ValidationError(
+            {"consent_given": _("Without her consent she is not followed person by person: count her in the testing day's tallies.")},
+            code="consent",
+        )
+    if consent_method not in ConsentMethod.values:
+        raise ValidationError({"consent_method": _("Say how the person agreed.")})
+    _check_care_dates(activity=activity, reactive_on=reactive_on, confirmed_on=confirmed_on, treatment_started_on=treatment_started_on)
+    subject = _person_for(membership=membership, acting_user=acting_user, person=person, new_code_name=new_code_name)
+    if any(x.person_pk == subject.pk for x in CareLinkage.objects.filter(activity_id=activity.pk).only("organisation_id", "person_ref")):
+        raise ValidationError({"person": _("This person is already being accompanied from this testing day.")})
+    linkage = CareLinkage.objects.create(
+        organisation_id=membership.organisation_id, activity=activity, person_ref=str(subject.pk),
+        dates={"reactive_on": _iso(reactive_on), "confirmed_on": _iso(confirmed_on), "treatment_started_on": _iso(treatment_started_on)},
+        health_service=health_service, consent_given=True, consent_method=consent_method, consent_recorded_at=timezone.now(),
+        consent_recorded_by=acting_user, recorded_by=acting_user,
+    )
+    # Field names only: which person, and her dates, stay out of the audit trail too.
+    audit.record(actor=acting_user, action="care_linkage.recorded", target=linkage,
+                 fields=["person_ref", "dates", "health_service", "consent_given"], detail={"consent": consent_method})
+    _keep_counts_consistent(activity=activity, acting_user=acting_user)
+    return linkage
+
+
+@transaction.atomic
+def care_linkage_update(*, membership: Membership, acting_user: User, linkage: CareLinkage, confirmed_on: date | None,
+                        treatment_started_on: date | None, health_service: str | None = None) -> CareLinkage:
+    """Record the confirmation and the start of treatment (the caller fetched `linkage` through the member's scope)."""
+    _require(membership, RECORDERS)
+    require_same_organisation(membership, linkage)
+    activity = linkage.activity
+    if not may_follow_to_care(membership, activity):
+        raise PermissionDenied
+    reactive_on = linkage.reactive_on
+    assert reactive_on is not None  # every linkage is recorded with it
+    _check_care_dates(activity=activity, reactive_on=reactive_on, confirmed_on=confirmed_on, treatment_started_on=treatment_started_on)
+    linkage.dates = {**linkage.dates, "confirmed_on": _iso(confirmed_on), "treatment_started_on": _iso(treatment_started_on)}
+    changed = ["dates"]
+    if health_service is not None:
+        linkage.health_service = health_service
+        changed.append("health_service")
+    linkage.save(update_fields=changed)
+    audit.record(actor=acting_user, action="care_linkage.updated", target=linkage, fields=changed)
+    _keep_counts_consistent(activity=activity, acting_user=acting_user)
+    return linkage

@@ -19,4 +19,8 @@ urlpatterns = [
     path("lugares/<int:venue_id>/", views.venue_edit, name="venue_edit"),
     path("actividades/<int:activity_id>/", activity_views.activity_detail, name="activity_detail"),
     path("actividades/<int:activity_id>/hito/", activity_views.activity_mark_milestone, name="activity_mark_milestone"),
+    path("actividades/<int:activity_id>/derivar/", activity_views.activity_referral_create, name="activity_referral_create"),
+    path("actividades/<int:activity_id>/tratamiento/", activity_views.care_linkage_create, name="care_linkage_create"),
+    path("tratamiento/", activity_views.care_linkage_list, name="care_linkage_list"),
+    path("tratamiento/<int:linkage_id>/", activity_views.care_linkage_update, name="care_linkage_update"),
 ]

@@ -63,6 +63,7 @@ def _programme_page(request: HttpRequest, programme_id: int, indicator_form: for
         "planner": planner,
         "indicator_form": indicator_form or (forms.IndicatorForm(membership=membership) if planner else None),
         "activities": selectors.activity_list_for(membership=membership).filter(programme=programme)[:20] if planner else [],
+        "people": selectors.programme_people_figures(membership=membership, programme=programme),
     }
     return render(request, "programmes/programme_detail.html", context, status=status)
 
@@ -181,7 +182,7 @@ def programme_report(request: HttpRequest, programme_id: int, fmt: str) -> HttpR
     programme = selectors.programme_get_for(membership=membership, programme_id=programme_id)
     progress = selectors.programme_progress(membership=membership, programme=programme)
     build = report.to_xlsx if fmt == "xlsx" else report.to_pdf
-    body = build(programme=programme, progress=progress)
+    body = build(programme=programme, progress=progress, people=selectors.programme_people_figures(membership=membership, programme=programme))
     services.programme_report_recorded(membership=membership, acting_user=request.user, programme=programme, fmt=fmt)  # type: ignore[arg-type]
     response = HttpResponse(body, content_type=REPORT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="amparo-programa-{programme.pk}.{fmt}"'

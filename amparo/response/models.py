@@ -122,6 +122,10 @@ class Referral(models.Model):
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="referrals")
     incident = models.ForeignKey("records.Incident", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals")
     person = models.ForeignKey("records.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals")
+    # The outreach session or testing day the referral came from, if any (the person is the subject).
+    activity = models.ForeignKey(
+        "programmes.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="referrals"
+    )
     service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals")
     lawyer = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("allied lawyer"), null=True, blank=True, on_delete=models.PROTECT,
@@ -507,6 +511,7 @@ class ReminderKind(models.TextChoices):
     DEADLINE = "deadline", _("Deadline")
     HEARING = "hearing", _("Hearing")
     SECURITY_FOLLOW_UP = "security", _("Security follow-up")
+    COMMITMENT_FOLLOW_UP = "commitment", _("Commitment follow-up")
 
 
 class Reminder(models.Model):

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from amparo.accounts.models import Membership, Role
 from amparo.evidence.models import CustodyEvent, EvidenceFile
@@ -389,6 +390,18 @@ def case_people_codes(*, case_ids: list[int]) -> dict[int, list[str]]:
     return codes
 
 
+def _reminded_activities(membership: Membership, ids: list[int]) -> dict[int, Any]:
+    """The activities of commitment reminders that the member may still see (programmes sits above us)."""
+    if not ids:
+        return {}
+    from amparo.programmes.selectors import activity_list_for
+    from amparo.programmes.services import RECORDERS
+
+    if membership.role not in RECORDERS:
+        return {}
+    return {a.pk: a for a in activity_list_for(membership=membership).filter(pk__in=ids)}
+
+
 @dataclass
 class ReminderLine:
     """A reminder with what it is about: the legal case (reference and title) and the people's codes."""
@@ -427,6 +440,7 @@ def reminder_lines_for(*, membership: Membership, reminders: list[Reminder]) -> 
         .select_related("defender", "incident")
         .defer("assessment", *DEFENDER_JOIN_DEFER, *(f"incident__{f}" for f in Incident.SENSITIVE_FIELDS))
     }
+    activities = _reminded_activities(membership, by_kind.get(ReminderKind.COMMITMENT_FOLLOW_UP, []))
     case_ids = {d.case_id for d in deadlines.values()} | {h.case_id for h in hearings.values()}
     case_ids |= {r.legal_case_id for r in referrals.values() if r.legal_case_id}
     case_map = {c.pk: c for c in cases.filter(pk__in=case_ids)}
@@ -453,6 +467,11 @@ def reminder_lines_for(*, membership: Membership, reminders: list[Reminder]) -> 
             line.incident_reference = record.incident.reference
             line.people = [record.defender.code_name]
             line.url = reverse("response:security_detail", args=[record.pk])
+        elif reminder.kind == ReminderKind.COMMITMENT_FOLLOW_UP and reminder.object_id in activities:
+            activity = activities[reminder.object_id]
+            line.what = " · ".join(x for x in (activity.get_kind_display(), activity.venue.code_name if activity.venue else "") if x)
+            line.incident_reference = date_format(activity.held_on, "SHORT_DATE_FORMAT")
+            line.url = reverse("programmes:activity_detail", args=[activity.pk])
         if case_id is not None and case_id in case_map:
             line.case = case_map[case_id]
             line.people = line.people or people.get(case_id, [])

@@ -24,6 +24,7 @@ from amparo.evidence.models import CustodyAction, CustodyEvent, EvidenceFile
 from amparo.lib import inputs
 from amparo.lib.scoping import require_same_organisation
 from amparo.lib.urls import absolute_url
+from amparo.programmes.models import Activity
 from amparo.records.models import Incident, Person
 from amparo.response import conf
 from amparo.response.lib import bundle as bundle_format
@@ -239,6 +240,7 @@ def referral_create(
     acting_user: User,
     incident: Incident | None = None,
     person: Person | None = None,
+    activity: Activity | None = None,
     service: Service | None = None,
     lawyer: User | None = None,
     need: str = "",
@@ -252,9 +254,10 @@ def referral_create(
 ) -> Referral:
     """Record a referral, and with `send` send it at once (a lawyer with an account is told by
     e-mail and sees it in her tasks); without it, it stays a draft ("proposed") that reaches
-    nobody. Without the person's consent no identifying data may be shared."""
+    nobody. Without the person's consent no identifying data may be shared. `activity` is the
+    outreach session or testing day the referral came from (the caller checked she may see it)."""
     _require(membership, REFERRAL_WRITERS)
-    require_same_organisation(membership, incident, person)
+    require_same_organisation(membership, incident, person, activity)
     if incident is None and person is None:
         raise ValidationError({"incident": _("Refer from an incident or a person.")})
     if (service is None) == (lawyer is None):
@@ -281,6 +284,7 @@ def referral_create(
         organisation=membership.organisation,
         incident=incident,
         person=person,
+        activity=activity,
         service=service,
         lawyer=lawyer,
         need=_choice(need, Need.values, "need", blank=True),
@@ -1119,6 +1123,12 @@ def reminders_collect(*, now: datetime | None = None) -> list[tuple[str, int]]:
         .filter(Q(reminded_for__isnull=True) | ~Q(reminded_for=F("follow_up_on")))
         .values_list("pk", flat=True)
     ]
+    due += [
+        (ReminderKind.COMMITMENT_FOLLOW_UP, pk)
+        for pk in Activity.objects.filter(follow_up_on__lte=today)
+        .filter(Q(reminded_for__isnull=True) | ~Q(reminded_for=F("follow_up_on")))
+        .values_list("pk", flat=True)
+    ]
     return due
 
 
@@ -1152,6 +1162,17 @@ def _claim(kind: str, object_id: int, now: datetime) -> tuple[int, int, date] | 
             reminded_for=record.follow_up_on
         ).update(reminded_for=record.follow_up_on)
         return (record.organisation_id, record.assigned_to_id or record.created_by_id, record.follow_up_on) if won else None
+    if kind == ReminderKind.COMMITMENT_FOLLOW_UP:
+        # The commitments obtained at an activity: its recorder follows them up.
+        activity = Activity.objects.filter(pk=object_id, follow_up_on__lte=today).only(
+            "organisation_id", "recorded_by_id", "follow_up_on", "reminded_for"
+        ).first()
+        if activity is None or activity.follow_up_on is None:
+            return None
+        won = Activity.objects.filter(pk=object_id, follow_up_on=activity.follow_up_on).exclude(
+            reminded_for=activity.follow_up_on
+        ).update(reminded_for=activity.follow_up_on)
+        return (activity.organisation_id, activity.recorded_by_id, activity.follow_up_on) if won else None
     return None
 
 
@@ -1160,6 +1181,7 @@ REMINDER_SUBJECTS: dict[str, Any] = {
     ReminderKind.DEADLINE: gettext_lazy("Amparo: a case deadline is near"),
     ReminderKind.HEARING: gettext_lazy("Amparo: a hearing is coming up"),
     ReminderKind.SECURITY_FOLLOW_UP: gettext_lazy("Amparo: a security follow-up is due"),
+    ReminderKind.COMMITMENT_FOLLOW_UP: gettext_lazy("Amparo: commitments from an activity need follow-up"),
 }
 
 

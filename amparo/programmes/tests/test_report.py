@@ -62,7 +62,10 @@ def test_the_pdf_report_is_a_pdf_with_the_protected_figures(personas, login_as, 
     monkeypatch.setattr(report, "build_report_pdf", lambda spec: captured.setdefault("spec", spec) and real(spec))
     client.get(f"/programas/{campaign.pk}/informe.pdf", HTTP_ACCEPT_LANGUAGE="en")
     spec = captured["spec"]
-    assert spec.figures == [("Pruebas [PEPFAR MER HTS_TST]", "42 / 100 (42 %)"), ("Reactivos", "<5 / 10")]
+    assert spec.figures[:2] == [("Pruebas [PEPFAR MER HTS_TST]", "42 / 100 (42 %)"), ("Reactivos", "<5 / 10")]
+    # Then the people-level work, as published numbers (none here).
+    assert spec.figures[2:] == [("Referrals made from activities", "0"), ("People accompanied to treatment (with consent)", "0"),
+                                ("Of them, on treatment", "0")]
     assert "Sauna Azul: 30" in dict(spec.narrative)["Pruebas"]
     assert spec.labels["figures"] == "Indicators"
 

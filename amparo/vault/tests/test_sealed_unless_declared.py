@@ -76,8 +76,10 @@ def test_only_public_account_and_system_data_lives_in_models_without_an_organisa
 
 
 # Optional foreign keys a model's CHECK constraints require (a referral has a target and a subject).
-ALSO_FILL = {"response.Referral": {"lawyer", "incident"}, "alerts.DetainedPerson": {"incident"}}
-SET = {"response.Referral": {"consent_given": True}}
+ALSO_FILL = {"response.Referral": {"lawyer", "incident"}, "alerts.DetainedPerson": {"incident"},
+             "programmes.CareLinkage": {"consent_recorded_by"}}
+SET = {"response.Referral": {"consent_given": True},
+       "programmes.CareLinkage": {"consent_given": True, "consent_method": "verbal", "consent_recorded_at": timezone.now()}}
 
 
 class Builder:
