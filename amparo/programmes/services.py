@@ -130,10 +130,3 @@ def activity_record(*, membership: Membership, acting_user: User, kind: str, hel
         activity.facilitators.set(facilitators)
     audit.record(actor=acting_user, action="activity.recorded", target=activity, detail={"kind": kind})
     return activity
-
-
-def programme_report_recorded(*, membership: Membership, acting_user: User, programme: Programme, fmt: str) -> None:
-    """Every report leaves an audit row: who, which programme, which format (never values)."""
-    _require(membership, PROGRESS_READERS)
-    require_same_organisation(membership, programme)
-    audit.record(actor=acting_user, action="programme.report_exported", target=programme, detail={"format": fmt})
