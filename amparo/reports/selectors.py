@@ -130,13 +130,16 @@ def _indicators(programme: Programme, progress: Sequence[Progress]) -> tuple[Rep
          "" if p.percent is None else p.percent, "" if p.percent is None else p.projected, _met(p)]
         for p in progress
     ]
+    if not progress:
+        nothing = [_("This programme has no indicators yet.")]
+        return (ReportSection(title=_("Programme: indicators and targets"), paragraphs=nothing),
+                ReportSection(title=_("Programme: progress by site"), paragraphs=nothing))
     counted = [p for p in progress if p.percent is not None]
     figures = [(_("Targets met"), _("%(met)s of %(all)s indicators") % {"met": sum(p.met for p in counted), "all": len(progress)})]
     indicators = ReportSection(
         title=_("Programme: indicators and targets"), figures=figures,
         tables=[ReportTable(title=programme.name, headers=headers, rows=rows, widths=(4, 4, 3, 4, 2, 2, 3, 3, 2),
                             note=_("Health results below the suppression threshold are shown as “<n” or “*”, so that nobody can be recognised."))],
-        paragraphs=[] if progress else [_("This programme has no indicators yet.")],
     )
     site_rows: list[list[Any]] = [[p.indicator.name, _site(s.label), shown(s.display)] for p in progress for s in p.sites]
     sites = ReportSection(title=_("Programme: progress by site"),

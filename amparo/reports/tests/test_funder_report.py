@@ -247,3 +247,18 @@ def test_bad_input_is_a_400_with_nothing_exported(personas, login_as, campaign, 
 
 def test_a_bad_programme_in_the_address_is_a_400(personas, login_as, campaign):
     assert login_as(personas.carla).get("/informes/?programa=abc").status_code == 400
+
+
+def test_an_empty_programme_says_so_and_written_text_is_never_a_formula(personas, login_as):
+    programme = make_programme(personas, name="Fondo de Mujeres 2026")
+    client = _confirmed(login_as(personas.carla))
+    response = client.post(EXPORT, {**FORM, "programme": programme.pk, "language": "en", "format": "xlsx",
+                                    "context": '=HYPERLINK("http://example.org","x")'})
+    assert response.status_code == 200
+    wb = load_workbook(io.BytesIO(response.content))
+    assert wb.sheetnames[0] == "Report"
+    context = wb["Report"]["B5"]
+    assert context.value == '=HYPERLINK("http://example.org","x")' and context.data_type == "s"
+    assert ("This programme has no indicators yet.",) in wb["Programme indicators and target"].iter_rows(values_only=True)
+    assert ("No activities of this programme in this period.",) in wb["Programme activities and reach"].iter_rows(values_only=True)
+    assert wb["Documentation incidents"]["B3"].value == 0  # published: nobody is in it
