@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "amparo.alerts",
     "amparo.insights",
     "amparo.programmes",
+    "amparo.reports",
     "amparo.openrosa",
     "amparo.backup",
 ]

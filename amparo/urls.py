@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("amparo.alerts.public_urls")),
     path("estadisticas/", include("amparo.insights.urls")),
     path("programas/", include("amparo.programmes.urls")),
+    path("informes/", include("amparo.reports.urls")),
     path("odk/", include("amparo.openrosa.urls")),
     path("", include("amparo.intake.urls")),
     path("", include("amparo.web.urls")),

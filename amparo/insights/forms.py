@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
-
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from amparo.insights.models import MilestoneKind, SharingLevel
@@ -38,24 +35,3 @@ class MilestoneForm(forms.Form):
 class SharingForm(forms.Form):
     level = forms.ChoiceField(label=_("What we share with the network"), choices=SharingLevel.choices, widget=forms.RadioSelect)
     public_page = forms.BooleanField(label=_("Publish a public statistics page (protected numbers only)"), required=False)
-
-
-class ReportForm(forms.Form):
-    date_from = inputs.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = inputs.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
-    context = inputs.TextField(label=_("Context"), widget=forms.Textarea, max_length=4000, required=False)
-    achievements = inputs.TextField(label=_("What we achieved"), widget=forms.Textarea, max_length=4000, required=False)
-    challenges = inputs.TextField(label=_("Challenges and next steps"), widget=forms.Textarea, max_length=4000, required=False)
-
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        today = timezone.localdate()
-        self.fields["date_from"].initial = date(today.year - 1, 1, 1)
-        self.fields["date_to"].initial = today
-
-    def clean(self) -> dict:
-        data = super().clean() or {}
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end of the period is before its start."))
-        return data

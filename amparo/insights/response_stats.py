@@ -4,6 +4,7 @@ and outcome, and how long things take. Staff dashboards only; protected for anal
 from __future__ import annotations
 
 import statistics
+from datetime import date
 from typing import Any
 
 from django.db.models import Count
@@ -38,15 +39,23 @@ def _median_days(pairs: list[tuple[Any, Any]], *, protected: bool, t: int) -> st
     return _("%(days)s days (median of %(n)s)") % {"days": f"{statistics.median(days):.1f}", "n": len(days)}
 
 
-def response_summary(*, membership: Membership, protected: bool, threshold: int | None = None) -> dict[str, Any]:
+def response_summary(
+    *, membership: Membership, protected: bool, threshold: int | None = None, date_from: date | None = None, date_to: date | None = None,
+) -> dict[str, Any]:
+    """With a period: the referrals made and the legal cases opened in it (a report on that period)."""
     t = threshold_default() if threshold is None else threshold
     referrals = Referral.objects.for_member(membership)
-    by_status = dict(referrals.values_list("status").annotate(n=Count("id")).order_by())
     cases = LegalCase.objects.for_member(membership)
+    routes = CaseRoute.objects.for_member(membership)
+    if date_from is not None:
+        referrals, cases = referrals.filter(created_at__date__gte=date_from), cases.filter(created_at__date__gte=date_from)
+        routes = routes.filter(case__created_at__date__gte=date_from)
+    if date_to is not None:
+        referrals, cases = referrals.filter(created_at__date__lte=date_to), cases.filter(created_at__date__lte=date_to)
+        routes = routes.filter(case__created_at__date__lte=date_to)
+    by_status = dict(referrals.values_list("status").annotate(n=Count("id")).order_by())
     case_outcomes = dict(cases.filter(status="closed").values_list("outcome").annotate(n=Count("id")).order_by())
-    stages = dict(
-        CaseRoute.objects.for_member(membership).values_list("stage").annotate(n=Count("id")).order_by()
-    )
+    stages = dict(routes.values_list("stage").annotate(n=Count("id")).order_by())
     tables = []
     if by_status:
         tables.append(_table(_("Referrals by status"), by_status, dict(ReferralStatus.choices), protected=protected, t=t))
@@ -56,9 +65,7 @@ def response_summary(*, membership: Membership, protected: bool, threshold: int 
         tables.append(_table(_("Closed legal cases by outcome"), case_outcomes, dict(Outcome.choices), protected=protected, t=t))
     answered = list(referrals.exclude(answered_at=None).values_list("sent_at", "answered_at"))
     completed = list(referrals.exclude(completed_at=None).values_list("sent_at", "completed_at"))
-    measures = list(
-        CaseRoute.objects.for_member(membership).exclude(decided_at=None).values_list("requested_at", "decided_at")
-    )
+    measures = list(routes.exclude(decided_at=None).values_list("requested_at", "decided_at"))
     times = [
         (_("From sending a referral to the service's answer"), _median_days(answered, protected=protected, t=t)),
         (_("From sending a referral to its completion"), _median_days(completed, protected=protected, t=t)),

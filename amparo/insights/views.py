@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -16,8 +16,7 @@ from amparo.accounts.decorators import role_required
 from amparo.accounts.models import Role
 from amparo.accounts.sudo import sudo_required
 from amparo.insights import exports, selectors, services
-from amparo.insights.forms import MilestoneForm, ReportForm, SharingForm
-from amparo.insights.lib.pdf import ReportSpec, build_report_pdf
+from amparo.insights.forms import MilestoneForm, SharingForm
 from amparo.insights.models import Milestone
 from amparo.insights.presentation import (
     CHART_NAMES,
@@ -233,7 +232,7 @@ def exports_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "insights/exports.html",
-        {"form": ReportForm(), "network_records": selectors.can_see_network(request.membership, request.user)},  # type: ignore[attr-defined]
+        {"network_records": selectors.can_see_network(request.membership, request.user)},  # type: ignore[attr-defined]
     )
 
 
@@ -265,7 +264,7 @@ def export_records(request: HttpRequest, fmt: str) -> HttpResponse:
     try:
         filters, qs = _filtered_for_export(request)
     except ValidationError as exc:
-        return _bad_filters(request, "insights/exports.html", exc, {"form": ReportForm()})
+        return _bad_filters(request, "insights/exports.html", exc)
     export = exports.record_export(qs)
     services.export_recorded(
         acting_user=request.user, organisation=request.organisation, kind="records", fmt=fmt,  # type: ignore[arg-type, attr-defined]
@@ -281,7 +280,7 @@ def export_observatory(request: HttpRequest, fmt: str) -> HttpResponse:
     try:
         filters, qs = _filtered_for_export(request)
     except ValidationError as exc:
-        return _bad_filters(request, "insights/exports.html", exc, {"form": ReportForm()})
+        return _bad_filters(request, "insights/exports.html", exc)
     # Analysts filter exports as they filter the dashboard: their tables are perturbed too.
     export = exports.observatory_export(qs, perturbed=request.membership.role == Role.ANALYST)  # type: ignore[attr-defined]
     services.export_recorded(
@@ -309,51 +308,15 @@ def export_network_records(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 @role_required(*DASHBOARD)
-@sudo_required(fallback="insights:exports")
 @require_POST
 def funder_report(request: HttpRequest) -> HttpResponse:
-    form = ReportForm(request.POST)
-    if not form.is_valid():
-        return render(request, "insights/exports.html", {"form": form}, status=400)
-    data = form.cleaned_data
-    filters = selectors.StatsFilters(date_from=data["date_from"], date_to=data["date_to"])
-    # A report leaves the organisation: it is always protected, whoever asks.
-    qs = selectors.filtered_incidents(Incident.objects.for_member(request.membership), filters)  # type: ignore[attr-defined]
-    from amparo.insights.selectors import facts_from_incidents, milestones_for
-    from amparo.insights.summary import build_summary
+    """The old address of the monitoring report: the report is built in one place (reports),
+    and a 308 keeps the method and the form."""
+    from django.http import HttpResponsePermanentRedirect
+    from django.urls import reverse
 
-    summary = build_summary(
-        facts_from_incidents(qs), protected=True, milestones=milestones_for([request.organisation.pk], public_only=False)  # type: ignore[attr-defined]
-    )
-    summary["scope"] = {"kind": "organisation", "organisations": [request.organisation.name]}  # type: ignore[attr-defined]
-    labels = Labels.load(summary)
-    charts = build_charts(summary, labels, granularity="month" if (data["date_to"] - data["date_from"]).days < 800 else "quarter")
-    figures = [(_("Incidents reported"), summary["total"]["display"])]
-    if summary.get("people"):
-        figures.append((_("People affected"), summary["people"]["display"]))
-    if summary.get("state_agent"):
-        share = summary["state_agent"]["share"]
-        figures.append((_("Involving state agents"), f"{summary['state_agent']['yes']['display']}" + (f" ({share}%)" if share is not None else "")))
-    spec = ReportSpec(
-        title=_("Monitoring report"),
-        subtitle=f"{request.organisation.name} · {data['date_from']:%Y-%m-%d} – {data['date_to']:%Y-%m-%d}",  # type: ignore[attr-defined]
-        generated=_("Generated on %(date)s with Amparo") % {"date": timezone.localdate().isoformat()},
-        figures=figures,
-        charts=[charts[n] for n in ("trend", "map", "violations", "perpetrators") if n in charts],
-        milestones=[(m["date"], m["title"]) for m in summary["milestones"]],
-        # The same sentences as the public page: from all the organisation's records, protected alone.
-        comparisons=[text for _m, text in comparison_texts(selectors.milestone_story(organisation_id=request.organisation.pk), labels)],  # type: ignore[attr-defined]
-        narrative=[(_("Context"), data["context"]), (_("What we achieved"), data["achievements"]), (_("Challenges and next steps"), data["challenges"])],
-        notes=coverage_note(summary, labels),
-        labels={"figures": _("Key figures"), "milestones": _("Milestones and before/after"), "notes": _("About these figures")},
-    )
-    pdf = build_report_pdf(spec)
-    services.export_recorded(
-        acting_user=request.user, organisation=request.organisation, kind="report", fmt="pdf",  # type: ignore[arg-type, attr-defined]
-        filters=filters.as_query(), rows=0,
-    )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = 'attachment; filename="amparo-informe.pdf"'
+    response = HttpResponsePermanentRedirect(reverse("reports:funder_report_export"))
+    response.status_code = 308
     return response
 
 

@@ -247,11 +247,12 @@ def _measure_expression(measure: str) -> Any:
     return Coalesce(Sum(total), 0)
 
 
-def indicator_activities(indicator: Indicator) -> QuerySet[Activity]:
-    """The activities an indicator counts: its programme's, in its period, of its kind, at its site."""
+def indicator_activities(indicator: Indicator, *, until: date | None = None) -> QuerySet[Activity]:
+    """The activities an indicator counts: its programme's, in its period (up to `until`, for a
+    report on a period that ends earlier), of its kind, at its site."""
     activities = Activity.objects.filter(
         organisation_id=indicator.organisation_id, programme_id=indicator.programme_id,
-        held_on__gte=indicator.starts_on, held_on__lte=indicator.ends_on,
+        held_on__gte=indicator.starts_on, held_on__lte=min(indicator.ends_on, until) if until else indicator.ends_on,
     )
     if indicator.activity_kind:
         activities = activities.filter(kind=indicator.activity_kind)
@@ -301,8 +302,10 @@ class Progress:
         return self.value >= self.indicator.target
 
 
-def programme_progress(*, membership: Membership, programme: Programme, today: date | None = None) -> list[Progress]:
-    """Each indicator's value, per site and projected at the current pace.
+def programme_progress(*, membership: Membership, programme: Programme, today: date | None = None,
+                       until: date | None = None) -> list[Progress]:
+    """Each indicator's value, per site and projected at the current pace; with `until`, as it
+    stood at the end of that day (a report on an earlier period).
 
     Health results (reactive, confirmed, linked to care) pass small-cell suppression whoever
     looks: a small count at one venue could name a person's HIV status.
@@ -311,13 +314,15 @@ def programme_progress(*, membership: Membership, programme: Programme, today: d
     if programme.organisation_id != membership.organisation_id:
         raise PermissionDenied
     today = today or timezone.localdate()
+    if until is not None:
+        today = min(today, until)
     venues = dict(Venue.objects.for_member(membership).values_list("pk", "code_name"))
     result = []
     for indicator in programme.indicators.select_related("venue").all():
         expression = _measure_expression(indicator.measure)
         per_venue = {
             row["venue_id"]: int(row["v"] or 0)
-            for row in indicator_activities(indicator).values("venue_id").annotate(v=expression).order_by()
+            for row in indicator_activities(indicator, until=until).values("venue_id").annotate(v=expression).order_by()
         }
         value = sum(per_venue.values())
         projected = projection(value=value, starts_on=indicator.starts_on, ends_on=indicator.ends_on, today=today)

@@ -198,12 +198,6 @@ def activity_mark_milestone(*, membership: Membership, acting_user: User, activi
     return milestone
 
 
-def programme_report_recorded(*, membership: Membership, acting_user: User, programme: Programme, fmt: str) -> None:
-    """Every report leaves an audit row: who, which programme, which format (never values)."""
-    _require(membership, PROGRESS_READERS)
-    require_same_organisation(membership, programme)
-    audit.record(actor=acting_user, action="programme.report_exported", target=programme, detail={"format": fmt})
-
 
 # ---- people met at an activity: referrals and linkage to care --------------------------------
 

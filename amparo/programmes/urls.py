@@ -10,7 +10,6 @@ urlpatterns = [
     path("", views.programme_list, name="programme_list"),
     path("nuevo/", views.programme_create, name="programme_create"),
     path("<int:programme_id>/", views.programme_detail, name="programme_detail"),
-    path("<int:programme_id>/informe.<str:fmt>", views.programme_report, name="programme_report"),
     path("<int:programme_id>/indicadores/", views.indicator_add, name="indicator_add"),
     path("actividades/", views.activity_list, name="activity_list"),
     path("actividades/nueva/", views.activity_create, name="activity_create"),

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from amparo.accounts.decorators import role_required
 from amparo.accounts.models import Membership
-from amparo.accounts.sudo import sudo_required
 from amparo.lib.forms import errors_into
-from amparo.programmes import forms, report, selectors, services
+from amparo.programmes import forms, selectors, services
 from amparo.programmes.models import COUNT_FIELDS, ActivityKind
 
 PLANNERS = tuple(services.PLANNERS)
@@ -167,23 +166,3 @@ def venue_edit(request: HttpRequest, venue_id: int) -> HttpResponse:
                 return _see_other(reverse("programmes:venue_list"))
         return render(request, "programmes/venue_form.html", {"form": form, "venue": venue}, status=400)
     return render(request, "programmes/venue_form.html", {"form": form, "venue": venue})
-
-
-REPORT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
-
-
-@role_required(*PROGRESS_READERS)
-@sudo_required(fallback="programmes:programme_list")
-@require_GET
-def programme_report(request: HttpRequest, programme_id: int, fmt: str) -> HttpResponse:
-    if fmt not in REPORT_TYPES:
-        raise Http404
-    membership = _membership(request)
-    programme = selectors.programme_get_for(membership=membership, programme_id=programme_id)
-    progress = selectors.programme_progress(membership=membership, programme=programme)
-    build = report.to_xlsx if fmt == "xlsx" else report.to_pdf
-    body = build(programme=programme, progress=progress, people=selectors.programme_people_figures(membership=membership, programme=programme))
-    services.programme_report_recorded(membership=membership, acting_user=request.user, programme=programme, fmt=fmt)  # type: ignore[arg-type]
-    response = HttpResponse(body, content_type=REPORT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="amparo-programa-{programme.pk}.{fmt}"'
-    return response

@@ -16,12 +16,33 @@ from amparo.insights.lib.charts import FONT_DIR, Chart
 
 
 @dataclass
+class ReportTable:
+    title: str
+    headers: Sequence[str]
+    rows: Sequence[Sequence[object]]  # numbers or display strings ("<5", "*")
+    note: str = ""
+    widths: Sequence[int] = ()  # relative column widths; by default the first column is 3 times wider
+
+
+@dataclass
+class ReportSection:
+    """A titled part of a report: figures, then charts, tables and paragraphs."""
+
+    title: str
+    figures: Sequence[tuple[str, str]] = ()
+    charts: Sequence[Chart] = ()
+    tables: Sequence[ReportTable] = ()
+    paragraphs: Sequence[str] = ()
+
+
+@dataclass
 class ReportSpec:
     title: str
     subtitle: str
     generated: str
     figures: Sequence[tuple[str, str]] = ()
     charts: Sequence[Chart] = ()
+    sections: Sequence[ReportSection] = ()
     milestones: Sequence[tuple[str, str]] = ()  # (date, label)
     comparisons: Sequence[str] = ()
     narrative: Sequence[tuple[str, str]] = ()  # (heading, text the organisation wrote)
@@ -66,16 +87,25 @@ def build_report_pdf(spec: ReportSpec) -> bytes:
         pdf.multi_cell(width, 7, text)
         pdf.set_font("DejaVu", size=10)
 
-    if spec.figures:
-        heading(label("figures", "Key figures"))
-        for name, value in spec.figures:
+    def figures(items: Sequence[tuple[str, str]]) -> None:
+        for name, value in items:
             pdf.set_font("DejaVu", size=10)
             pdf.cell(width * 0.7, 6, name, border="B")
             pdf.set_font("DejaVu", "B", 10)
             pdf.cell(width * 0.3, 6, value, border="B", align="R", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("DejaVu", size=10)
 
-    for chart in spec.charts:
+    def table(headers: Sequence[str], rows: Sequence[Sequence[object]], widths: Sequence[int] = ()) -> None:
+        pdf.set_font("DejaVu", size=7 if len(headers) > 6 else 8 if len(headers) > 4 else 9)
+        with pdf.table(
+            col_widths=tuple(widths) or (3, *[1] * (len(headers) - 1)), text_align=["LEFT"] + ["RIGHT"] * (len(headers) - 1)
+        ) as t:
+            t.row([str(h) for h in headers])
+            for row in rows:
+                t.row(["" if v is None else str(v) for v in row])
+        pdf.set_font("DejaVu", size=10)
+
+    def chart_block(chart: Chart) -> None:
         heading(chart.title)
         png = io.BytesIO(chart.to_png(scale=4))
         img_w = min(width, chart.width * 0.35)
@@ -89,13 +119,37 @@ def build_report_pdf(spec: ReportSpec) -> bytes:
             pdf.multi_cell(width, 4, note)
         pdf.set_text_color(0, 0, 0)
         if chart.rows and len(chart.rows) <= 30:
-            with pdf.table(
-                col_widths=[3] + [1] * (len(chart.headers) - 1), text_align=["LEFT"] + ["RIGHT"] * (len(chart.headers) - 1)
-            ) as table:
-                table.row(chart.headers)
-                for row in chart.rows:
-                    table.row(row)
+            table(chart.headers, chart.rows)
         pdf.set_font("DejaVu", size=10)
+
+    if spec.figures:
+        heading(label("figures", "Key figures"))
+        figures(spec.figures)
+
+    for chart in spec.charts:
+        chart_block(chart)
+
+    for section in spec.sections:
+        pdf.ln(2)
+        pdf.set_font("DejaVu", "B", 14)
+        pdf.multi_cell(width, 8, section.title)
+        pdf.set_font("DejaVu", size=10)
+        figures(section.figures)
+        for chart in section.charts:
+            chart_block(chart)
+        for t in section.tables:
+            heading(t.title)
+            if t.rows:
+                table(t.headers, t.rows, t.widths)
+            if t.note:
+                pdf.set_font("DejaVu", size=8)
+                pdf.set_text_color(90, 90, 90)
+                pdf.multi_cell(width, 4, t.note)
+                pdf.set_text_color(0, 0, 0)
+                pdf.set_font("DejaVu", size=10)
+        for text in section.paragraphs:
+            pdf.ln(1)
+            pdf.multi_cell(width, 5, text)
 
     if spec.milestones or spec.comparisons:
         heading(label("milestones", "Milestones and before/after"))

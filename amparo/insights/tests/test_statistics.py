@@ -409,13 +409,16 @@ def test_funder_report_is_a_pdf_with_protected_numbers(lima_data, client):
 
     login(client, lima_data.carla)
     client.post("/cuenta/confirmar/", {"password": "correct horse battery staple"})
+    # The old address forwards the form (308) to the one report builder (amparo/reports).
     r = client.post(
         "/estadisticas/exportar/informe.pdf",
         {"date_from": "2023-01-01", "date_to": "2024-12-31", "context": "Operativos en Lima", "achievements": "", "challenges": ""},
+        follow=True,
     )
+    assert r.redirect_chain == [("/informes/exportar/", 308)]
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
     assert AuditEvent.objects.filter(action="insights.export_report").count() == 1
-    r = client.post("/estadisticas/exportar/informe.pdf", {"date_from": "2024-12-31", "date_to": "2023-01-01"})
+    r = client.post("/estadisticas/exportar/informe.pdf", {"date_from": "2024-12-31", "date_to": "2023-01-01"}, follow=True)
     assert r.status_code == 400
 
 

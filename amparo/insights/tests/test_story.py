@@ -110,9 +110,10 @@ def test_the_sentence_uses_only_published_quarters():
 
 @pytest.mark.django_db
 def test_the_funder_report_carries_the_public_pages_sentence(personas, client, monkeypatch):
-    from amparo.insights import services, views
+    from amparo.insights import services
     from amparo.insights.models import SharingLevel
     from amparo.insights.tests.conftest import seed
+    from amparo.reports import views
     from conftest import login
 
     seed(personas.org, personas.carla, 80, start=date(2022, 1, 5))
@@ -132,6 +133,7 @@ def test_the_funder_report_carries_the_public_pages_sentence(personas, client, m
     client.cookies.load({"amparo_lang": "es"})
     login(client, personas.carla)
     client.post("/cuenta/confirmar/", {"password": "correct horse battery staple"})
-    r = client.post("/estadisticas/exportar/informe.pdf", {"date_from": "2023-01-01", "date_to": "2023-12-31", "context": "", "achievements": "", "challenges": ""})
+    r = client.post("/informes/exportar/", {"date_from": "2023-01-01", "date_to": "2023-12-31", "language": "es", "format": "pdf",
+                                             "context": "", "achievements": "", "challenges": ""})
     assert r.status_code == 200
     assert list(captured["spec"].comparisons) == [sentence]
