@@ -14,10 +14,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
 
 from amparo.accounts.models import Membership, Role
 from amparo.insights.lib import disclosure
+from amparo.places.models import District
 from amparo.programmes.models import (
     HEALTH_MEASURES,
     PARTICIPANT_FIELDS,
@@ -64,6 +66,16 @@ def venue_get_for(*, membership: Membership, venue_id: int) -> Venue:
     return Venue.objects.get_for_member(membership, pk=venue_id)
 
 
+def indicator_get_for(*, membership: Membership, indicator_id: int) -> Indicator:
+    _require(membership, PLANNERS)
+    return Indicator.objects.select_related("programme", "venue").get_for_member(membership, pk=indicator_id)
+
+
+def district_choices_for(*, membership: Membership) -> QuerySet[District]:
+    """The districts an activity or a venue may be in: the organisation's region."""
+    return District.objects.filter(department_id=membership.organisation.department_code).select_related("province").order_by("name")
+
+
 def activity_list_for(*, membership: Membership) -> QuerySet[Activity]:
     _require(membership, RECORDERS)
     activities = Activity.objects.for_member(membership).select_related("venue", "district", "programme")
@@ -75,8 +87,6 @@ def activity_list_for(*, membership: Membership) -> QuerySet[Activity]:
 def activity_get_for(*, membership: Membership, activity_id: int) -> Activity:
     found = activity_list_for(membership=membership).filter(pk=activity_id).first()
     if found is None:
-        from django.http import Http404
-
         raise Http404
     return found
 
