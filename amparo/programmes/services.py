@@ -148,8 +148,10 @@ def activity_record(*, membership: Membership, acting_user: User, kind: str, hel
     return activity
 
 
-def _require_own_activity(membership: Membership, activity: Activity) -> None:
-    """Planners change any activity of their organisation; documenters only the ones they recorded."""
+def require_own_activity(membership: Membership, activity: Activity) -> None:
+    """PermissionDenied unless the member may change or delete the activity.
+
+    Planners change any activity of their organisation; documenters only the ones they recorded."""
     _require(membership, RECORDERS)
     require_same_organisation(membership, activity)
     if membership.role not in PLANNERS and activity.recorded_by_id != membership.user_id:
@@ -160,7 +162,7 @@ def _require_own_activity(membership: Membership, activity: Activity) -> None:
 def activity_update(*, activity: Activity, membership: Membership, acting_user: User,
                     facilitators: list[Membership] | tuple[Membership, ...] | None = None, **fields: Any) -> Activity:
     """Change some fields of an activity; the whole activity is checked as when it was recorded."""
-    _require_own_activity(membership, activity)
+    require_own_activity(membership, activity)
     unknown = set(fields) - set(ACTIVITY_FIELDS) - set(COUNT_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
@@ -182,7 +184,7 @@ def activity_update(*, activity: Activity, membership: Membership, acting_user: 
 
 @transaction.atomic
 def activity_delete(*, activity: Activity, membership: Membership, acting_user: User) -> None:
-    _require_own_activity(membership, activity)
+    require_own_activity(membership, activity)
     audit.record(actor=acting_user, action="activity.deleted", target=activity, detail={"kind": activity.kind})
     activity.facilitators.clear()
     activity.delete()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from amparo.programmes import views
+from amparo.programmes import edit_views, views
 
 app_name = "programmes"
 
@@ -17,4 +17,10 @@ urlpatterns = [
     path("lugares/", views.venue_list, name="venue_list"),
     path("lugares/nuevo/", views.venue_create, name="venue_create"),
     path("lugares/<int:venue_id>/", views.venue_edit, name="venue_edit"),
+    path("<int:programme_id>/editar/", edit_views.programme_edit, name="programme_edit"),
+    path("<int:programme_id>/eliminar/", edit_views.programme_delete, name="programme_delete"),
+    path("indicadores/<int:indicator_id>/editar/", edit_views.indicator_edit, name="indicator_edit"),
+    path("indicadores/<int:indicator_id>/eliminar/", edit_views.indicator_delete, name="indicator_delete"),
+    path("actividades/<int:activity_id>/editar/", edit_views.activity_edit, name="activity_edit"),
+    path("actividades/<int:activity_id>/eliminar/", edit_views.activity_delete, name="activity_delete"),
 ]
