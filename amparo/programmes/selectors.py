@@ -101,27 +101,29 @@ _FIELDS_OF = {
 }
 
 
-def _measure_expression(measure: str) -> Any:
+def _measure_expression(measure: str, *, only: Q | None = None) -> Any:
     if measure == Measure.ACTIVITIES:
-        return Count("id")
+        return Count("id", filter=only)
     fields = _FIELDS_OF.get(Measure(measure), (measure,))
     total: Any = F(fields[0])
     for name in fields[1:]:
         total = total + F(name)
-    return Coalesce(Sum(total), 0)
+    return Coalesce(Sum(total, filter=only), 0)
+
+
+def _indicator_q(indicator: Indicator) -> Q:
+    """Which of its programme's activities an indicator counts: in its period, of its kind, at its site."""
+    q = Q(held_on__gte=indicator.starts_on, held_on__lte=indicator.ends_on)
+    if indicator.activity_kind:
+        q &= Q(kind=indicator.activity_kind)
+    if indicator.venue_id:
+        q &= Q(venue_id=indicator.venue_id)
+    return q
 
 
 def indicator_activities(indicator: Indicator) -> QuerySet[Activity]:
     """The activities an indicator counts: its programme's, in its period, of its kind, at its site."""
-    activities = Activity.objects.filter(
-        organisation_id=indicator.organisation_id, programme_id=indicator.programme_id,
-        held_on__gte=indicator.starts_on, held_on__lte=indicator.ends_on,
-    )
-    if indicator.activity_kind:
-        activities = activities.filter(kind=indicator.activity_kind)
-    if indicator.venue_id:
-        activities = activities.filter(venue_id=indicator.venue_id)
-    return activities
+    return Activity.objects.filter(_indicator_q(indicator), organisation_id=indicator.organisation_id, programme_id=indicator.programme_id)
 
 
 def indicator_value(indicator: Indicator) -> int:
@@ -165,6 +167,30 @@ class Progress:
         return self.value >= self.indicator.target
 
 
+def _values_by_venue(programme: Programme, indicators: list[Indicator]) -> dict[int, dict[int | None, int]]:
+    """Every indicator's value at every site, in one grouped query over the programme's activities.
+
+    One column per indicator (its measure summed over the activities it counts) and one
+    count, so a site appears under an indicator only if the indicator counts an activity there.
+    """
+    result: dict[int, dict[int | None, int]] = {i.pk: {} for i in indicators}
+    if not indicators:
+        return result
+    columns: dict[str, Any] = {}
+    for i in indicators:
+        only = _indicator_q(i)
+        columns[f"v{i.pk}"] = _measure_expression(i.measure, only=only)
+        columns[f"n{i.pk}"] = Count("id", filter=only)
+    rows = (Activity.objects.filter(organisation_id=programme.organisation_id, programme_id=programme.pk,
+                                    held_on__gte=min(i.starts_on for i in indicators), held_on__lte=max(i.ends_on for i in indicators))
+            .values("venue_id").annotate(**columns).order_by())
+    for row in rows:
+        for i in indicators:
+            if row[f"n{i.pk}"]:
+                result[i.pk][row["venue_id"]] = int(row[f"v{i.pk}"] or 0)
+    return result
+
+
 def programme_progress(*, membership: Membership, programme: Programme, today: date | None = None) -> list[Progress]:
     """Each indicator's value, per site and projected at the current pace.
 
@@ -176,13 +202,11 @@ def programme_progress(*, membership: Membership, programme: Programme, today: d
         raise PermissionDenied
     today = today or timezone.localdate()
     venues = dict(Venue.objects.for_member(membership).values_list("pk", "code_name"))
+    indicators = list(programme.indicators.select_related("venue"))
+    per_indicator = _values_by_venue(programme, indicators)
     result = []
-    for indicator in programme.indicators.select_related("venue").all():
-        expression = _measure_expression(indicator.measure)
-        per_venue = {
-            row["venue_id"]: int(row["v"] or 0)
-            for row in indicator_activities(indicator).values("venue_id").annotate(v=expression).order_by()
-        }
+    for indicator in indicators:
+        per_venue = per_indicator[indicator.pk]
         value = sum(per_venue.values())
         projected = projection(value=value, starts_on=indicator.starts_on, ends_on=indicator.ends_on, today=today)
         keys = {venue_id if venue_id is not None else STREET: count for venue_id, count in per_venue.items()}
