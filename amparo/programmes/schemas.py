@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import Field, StrictInt
+from pydantic import Field, StrictInt, WithJsonSchema
 
 from amparo.lib.inputs import StrictIn
 from amparo.programmes.models import (
@@ -25,7 +25,9 @@ from amparo.programmes.models import (
 
 Id = Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
 Count = Annotated[StrictInt, Field(ge=0, le=1_000_000)]
-Score = Annotated[Decimal, Field(ge=0, le=100, max_digits=4, decimal_places=1)]
+# A number in the schema (Decimal would also document a free string): 0–100, one decimal at most.
+Score = Annotated[Decimal, Field(ge=0, le=100, max_digits=4, decimal_places=1),
+                  WithJsonSchema({"type": "number", "minimum": 0, "maximum": 100, "description": "0–100, one decimal at most"})]
 DistrictCode = Annotated[str, Field(pattern=r"^\d{6}$")]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 

@@ -278,3 +278,14 @@ def test_the_openapi_schema_documents_the_programme_routes():
     assert set(paths["/api/v1/activities/{activity_id}"]) == {"get", "patch", "delete"}
     assert set(paths["/api/v1/programmes/{programme_id}"]) == {"get", "patch", "delete"}
     assert "422" in paths["/api/v1/activities"]["post"]["responses"]
+
+
+def test_test_scores_take_one_decimal_at_most(personas, api_as):
+    client = api_as(personas.carla)
+    base = {"kind": "police_training", "held_on": "2026-03-10", "district": MIRAFLORES, "scored_participants": 12}
+    response = _send(client, "POST", "/activities", {**base, "pre_score_average": 41.5, "post_score_average": 78})
+    assert response.status_code == 201 and response.json()["pre_score_average"] == 41.5
+    for bad in (41.55, 101, -1):
+        response = _send(client, "POST", "/activities", {**base, "pre_score_average": bad})
+        assert response.status_code == 422 and "pre_score_average" in response.json()["error"]["fields"], bad
+    assert Activity.objects.count() == 1
