@@ -186,7 +186,6 @@ def activity_update(*, activity: Activity, membership: Membership, acting_user: 
 def activity_delete(*, activity: Activity, membership: Membership, acting_user: User) -> None:
     require_own_activity(membership, activity)
     audit.record(actor=acting_user, action="activity.deleted", target=activity, detail={"kind": activity.kind})
-    activity.facilitators.clear()
     activity.delete()
 
 
