@@ -248,6 +248,7 @@ def _register_routers() -> None:
     from amparo.intake.api import router as intake_router
     from amparo.openrosa.api import router as openrosa_router
     from amparo.places.api import router as places_router
+    from amparo.programmes.api import router as programmes_router
     from amparo.records.api import router as records_router
     from amparo.response.api import router as response_router
     from amparo.vocab.api import router as vocab_router
@@ -260,6 +261,7 @@ def _register_routers() -> None:
     api.add_router("/", alerts_router, tags=["alerts"])
     api.add_router("/", insights_router, tags=["insights"])
     api.add_router("/", openrosa_router, tags=["openrosa"])
+    api.add_router("/", programmes_router, tags=["programmes"])
 
 
 _register_routers()

@@ -26,7 +26,7 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _district_choices(membership: Membership) -> list[tuple[str, str]]:
-    districts = District.objects.filter(department_id=membership.organisation.department_code).select_related("province").order_by("name")
+    districts = selectors.district_choices_for(membership=membership)
     return [("", "—")] + [(d.code, f"{d.name} ({d.province.name})") for d in districts]
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from amparo.accounts.models import Membership, Role
 from amparo.insights.lib import disclosure
+from amparo.places.models import District
 from amparo.programmes.models import (
     HEALTH_MEASURES,
     PARTICIPANT_FIELDS,
@@ -65,6 +66,16 @@ def venue_get_for(*, membership: Membership, venue_id: int) -> Venue:
     """A venue with its sealed address and contact: planners only."""
     _require(membership, PLANNERS)
     return Venue.objects.get_for_member(membership, pk=venue_id)
+
+
+def indicator_get_for(*, membership: Membership, indicator_id: int) -> Indicator:
+    _require(membership, PLANNERS)
+    return Indicator.objects.select_related("programme", "venue").get_for_member(membership, pk=indicator_id)
+
+
+def district_choices_for(*, membership: Membership) -> QuerySet[District]:
+    """The districts an activity or a venue may be in: the organisation's region."""
+    return District.objects.filter(department_id=membership.organisation.department_code).select_related("province").order_by("name")
 
 
 def activity_list_for(*, membership: Membership) -> QuerySet[Activity]:
@@ -237,28 +248,30 @@ _FIELDS_OF = {
 }
 
 
-def _measure_expression(measure: str) -> Any:
+def _measure_expression(measure: str, *, only: Q | None = None) -> Any:
     if measure == Measure.ACTIVITIES:
-        return Count("id")
+        return Count("id", filter=only)
     fields = _FIELDS_OF.get(Measure(measure), (measure,))
     total: Any = F(fields[0])
     for name in fields[1:]:
         total = total + F(name)
-    return Coalesce(Sum(total), 0)
+    return Coalesce(Sum(total, filter=only), 0)
+
+
+def _indicator_q(indicator: Indicator, *, until: date | None = None) -> Q:
+    """Which of its programme's activities an indicator counts: in its period (up to `until`, for a
+    report on a period that ends earlier), of its kind, at its site."""
+    q = Q(held_on__gte=indicator.starts_on, held_on__lte=min(indicator.ends_on, until) if until else indicator.ends_on)
+    if indicator.activity_kind:
+        q &= Q(kind=indicator.activity_kind)
+    if indicator.venue_id:
+        q &= Q(venue_id=indicator.venue_id)
+    return q
 
 
 def indicator_activities(indicator: Indicator, *, until: date | None = None) -> QuerySet[Activity]:
-    """The activities an indicator counts: its programme's, in its period (up to `until`, for a
-    report on a period that ends earlier), of its kind, at its site."""
-    activities = Activity.objects.filter(
-        organisation_id=indicator.organisation_id, programme_id=indicator.programme_id,
-        held_on__gte=indicator.starts_on, held_on__lte=min(indicator.ends_on, until) if until else indicator.ends_on,
-    )
-    if indicator.activity_kind:
-        activities = activities.filter(kind=indicator.activity_kind)
-    if indicator.venue_id:
-        activities = activities.filter(venue_id=indicator.venue_id)
-    return activities
+    """The activities an indicator counts: its programme's, in its period, of its kind, at its site."""
+    return Activity.objects.filter(_indicator_q(indicator, until=until), organisation_id=indicator.organisation_id, programme_id=indicator.programme_id)
 
 
 def indicator_value(indicator: Indicator) -> int:
@@ -302,6 +315,30 @@ class Progress:
         return self.value >= self.indicator.target
 
 
+def _values_by_venue(programme: Programme, indicators: list[Indicator], *, until: date | None = None) -> dict[int, dict[int | None, int]]:
+    """Every indicator's value at every site, in one grouped query over the programme's activities.
+
+    One column per indicator (its measure summed over the activities it counts) and one
+    count, so a site appears under an indicator only if the indicator counts an activity there.
+    """
+    result: dict[int, dict[int | None, int]] = {i.pk: {} for i in indicators}
+    if not indicators:
+        return result
+    columns: dict[str, Any] = {}
+    for i in indicators:
+        only = _indicator_q(i, until=until)
+        columns[f"v{i.pk}"] = _measure_expression(i.measure, only=only)
+        columns[f"n{i.pk}"] = Count("id", filter=only)
+    rows = (Activity.objects.filter(organisation_id=programme.organisation_id, programme_id=programme.pk,
+                                    held_on__gte=min(i.starts_on for i in indicators), held_on__lte=max(i.ends_on for i in indicators))
+            .values("venue_id").annotate(**columns).order_by())
+    for row in rows:
+        for i in indicators:
+            if row[f"n{i.pk}"]:
+                result[i.pk][row["venue_id"]] = int(row[f"v{i.pk}"] or 0)
+    return result
+
+
 def programme_progress(*, membership: Membership, programme: Programme, today: date | None = None,
                        until: date | None = None) -> list[Progress]:
     """Each indicator's value, per site and projected at the current pace; with `until`, as it
@@ -317,13 +354,11 @@ def programme_progress(*, membership: Membership, programme: Programme, today: d
     if until is not None:
         today = min(today, until)
     venues = dict(Venue.objects.for_member(membership).values_list("pk", "code_name"))
+    indicators = list(programme.indicators.select_related("venue"))
+    per_indicator = _values_by_venue(programme, indicators)
     result = []
-    for indicator in programme.indicators.select_related("venue").all():
-        expression = _measure_expression(indicator.measure)
-        per_venue = {
-            row["venue_id"]: int(row["v"] or 0)
-            for row in indicator_activities(indicator, until=until).values("venue_id").annotate(v=expression).order_by()
-        }
+    for indicator in indicators:
+        per_venue = per_indicator[indicator.pk]
         value = sum(per_venue.values())
         projected = projection(value=value, starts_on=indicator.starts_on, ends_on=indicator.ends_on, today=today)
         keys = {venue_id if venue_id is not None else STREET: count for venue_id, count in per_venue.items()}

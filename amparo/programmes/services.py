@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Membership, Role
 from amparo.audit import services as audit
+from amparo.lib.errors import Conflict
 from amparo.lib.scoping import require_same_organisation
 from amparo.programmes.models import (
     COUNT_FIELDS,
@@ -119,6 +120,25 @@ def _check_counts(counts: dict[str, int]) -> None:
         raise ValidationError(errors)
 
 
+# What an activity carries besides its counts; what activity_update may change.
+ACTIVITY_FIELDS = (
+    "kind", "held_on", "district", "programme", "venue", "institution_kind", "institution", "scored_participants",
+    "pre_score_average", "post_score_average", "commitments", "follow_up_on", "notes",
+)
+
+
+def _check_activity(*, membership: Membership, values: dict[str, Any], facilitators: Any = ()) -> None:
+    """The one validation of an activity, new or edited: same organisation, counts that add up, dates in order."""
+    require_same_organisation(membership, values.get("programme"), values.get("venue"), *facilitators)
+    _check_counts(values)
+    follow_up_on, held_on = values.get("follow_up_on"), values["held_on"]
+    if follow_up_on is not None and follow_up_on < held_on:
+        raise ValidationError({"follow_up_on": _("The follow-up date must not be before the activity.")})
+    scored = values.get("pre_score_average") is not None or values.get("post_score_average") is not None
+    if scored and not values.get("scored_participants"):
+        raise ValidationError({"scored_participants": _("Say how many people took the pre and post test.")})
+
+
 @transaction.atomic
 def activity_record(*, membership: Membership, acting_user: User, kind: str, held_on: date, district: District,
                     programme: Programme | None = None, venue: Venue | None = None,
@@ -128,21 +148,17 @@ def activity_record(*, membership: Membership, acting_user: User, kind: str, hel
                     notes: str = "", **counts: int) -> Activity:
     """One activity, with its counts. Nothing is saved unless every count adds up."""
     _require(membership, RECORDERS)
-    require_same_organisation(membership, programme, venue, *facilitators)
     unknown = set(counts) - set(COUNT_FIELDS)
     if unknown:
         raise TypeError(f"unknown counts: {sorted(unknown)}")
-    _check_counts(counts)
-    if follow_up_on is not None and follow_up_on < held_on:
-        raise ValidationError({"follow_up_on": _("The follow-up date must not be before the activity.")})
-    if (pre_score_average is not None or post_score_average is not None) and not scored_participants:
-        raise ValidationError({"scored_participants": _("Say how many people took the pre and post test.")})
-    activity = Activity.objects.create(
-        organisation_id=membership.organisation_id, programme=programme, kind=kind, held_on=held_on, district=district, venue=venue,
-        institution_kind=institution_kind, institution=institution, scored_participants=scored_participants,
-        pre_score_average=pre_score_average, post_score_average=post_score_average, commitments=commitments,
-        follow_up_on=follow_up_on, notes=notes, recorded_by=acting_user, **counts,
-    )
+    values: dict[str, Any] = {
+        "kind": kind, "held_on": held_on, "district": district, "programme": programme, "venue": venue,
+        "institution_kind": institution_kind, "institution": institution, "scored_participants": scored_participants,
+        "pre_score_average": pre_score_average, "post_score_average": post_score_average, "commitments": commitments,
+        "follow_up_on": follow_up_on, "notes": notes, **counts,
+    }
+    _check_activity(membership=membership, values=values, facilitators=facilitators)
+    activity = Activity.objects.create(organisation_id=membership.organisation_id, recorded_by=acting_user, **values)
     if facilitators:
         activity.facilitators.set(facilitators)
     audit.record(actor=acting_user, action="activity.recorded", target=activity, detail={"kind": kind})
@@ -260,16 +276,21 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _keep_counts_consistent(*, activity: Activity, acting_user: User) -> None:
-    """Keep the activity's tallies at least as large as its linkages: the tally stays the one number
-    indicators read, and the database's reactive ≥ confirmed ≥ linked checks keep holding."""
-    locked = Activity.objects.select_for_update().get(pk=activity.pk)
+def linkage_floors(activity: Activity) -> dict[str, int]:
+    """The least each health tally of a testing day can be: the people accompanied from it."""
     linkages = list(CareLinkage.objects.filter(activity_id=activity.pk).only("organisation_id", "dates"))
-    floors = {
+    return {
         "tests_reactive": len(linkages),
         "tests_confirmed": sum(1 for x in linkages if x.confirmed_on is not None),
         "linked_to_care": sum(1 for x in linkages if x.treatment_started_on is not None),
     }
+
+
+def _keep_counts_consistent(*, activity: Activity, acting_user: User) -> None:
+    """Keep the activity's tallies at least as large as its linkages: the tally stays the one number
+    indicators read, and the database's reactive ≥ confirmed ≥ linked checks keep holding."""
+    locked = Activity.objects.select_for_update().get(pk=activity.pk)
+    floors = linkage_floors(activity)
     raised = {name: floor for name, floor in floors.items() if getattr(locked, name) < floor}
     if raised.get("tests_reactive", locked.tests_reactive) > locked.tests_done:
         raised["tests_done"] = raised["tests_reactive"]
@@ -337,3 +358,116 @@ def care_linkage_update(*, membership: Membership, acting_user: User, linkage: C
     audit.record(actor=acting_user, action="care_linkage.updated", target=linkage, fields=changed)
     _keep_counts_consistent(activity=activity, acting_user=acting_user)
     return linkage
+
+
+def require_own_activity(membership: Membership, activity: Activity) -> None:
+    """PermissionDenied unless the member may change or delete the activity.
+
+    Planners change any activity of their organisation; documenters only the ones they recorded."""
+    _require(membership, RECORDERS)
+    require_same_organisation(membership, activity)
+    if membership.role not in PLANNERS and activity.recorded_by_id != membership.user_id:
+        raise PermissionDenied
+
+
+@transaction.atomic
+def activity_update(*, activity: Activity, membership: Membership, acting_user: User,
+                    facilitators: list[Membership] | tuple[Membership, ...] | None = None, **fields: Any) -> Activity:
+    """Change some fields of an activity; the whole activity is checked as when it was recorded."""
+    require_own_activity(membership, activity)
+    unknown = set(fields) - set(ACTIVITY_FIELDS) - set(COUNT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    values = {name: getattr(activity, name) for name in (*ACTIVITY_FIELDS, *COUNT_FIELDS)}
+    values.update(fields)
+    _check_activity(membership=membership, values=values, facilitators=facilitators or ())
+    # A tally cannot go below the people accompanied to treatment from this activity.
+    below = {name: floor for name, floor in linkage_floors(activity).items() if values[name] < floor}
+    if below:
+        raise ValidationError({name: _("People are being accompanied to treatment from this activity: this count cannot be less "
+                                       "than %(n)s.") % {"n": floor} for name, floor in below.items()})
+    changed = [name for name, value in fields.items() if getattr(activity, name) != value]
+    for name in changed:
+        setattr(activity, name, fields[name])
+    if changed:
+        activity.save()
+    if facilitators is not None and {m.pk for m in facilitators} != set(activity.facilitators.values_list("pk", flat=True)):
+        activity.facilitators.set(facilitators)
+        changed.append("facilitators")
+    if changed:
+        audit.record(actor=acting_user, action="activity.updated", target=activity, fields=sorted(changed))
+    return activity
+
+
+@transaction.atomic
+def activity_delete(*, activity: Activity, membership: Membership, acting_user: User) -> None:
+    require_own_activity(membership, activity)
+    if activity.care_linkages.exists():  # type: ignore[attr-defined]
+        raise Conflict("in_use", _("This activity cannot be deleted while people are being accompanied to treatment from it."))
+    audit.record(actor=acting_user, action="activity.deleted", target=activity, detail={"kind": activity.kind})
+    activity.delete()
+
+
+@transaction.atomic
+def programme_update(*, programme: Programme, membership: Membership, acting_user: User, **fields: Any) -> Programme:
+    _require(membership, PLANNERS)
+    require_same_organisation(membership, programme)
+    unknown = set(fields) - {"kind", "name", "funder", "starts_on", "ends_on"}
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    _check_period(fields.get("starts_on", programme.starts_on), fields.get("ends_on", programme.ends_on))
+    changed = [name for name, value in fields.items() if getattr(programme, name) != value]
+    for name in changed:
+        setattr(programme, name, fields[name])
+    if changed:
+        programme.save()
+        audit.record(actor=acting_user, action="programme.updated", target=programme, fields=sorted(changed))
+    return programme
+
+
+@transaction.atomic
+def programme_delete(*, programme: Programme, membership: Membership, acting_user: User) -> None:
+    """Delete a programme and its indicators; refused while activities stand under it.
+
+    Activities are the record of work done (and already reported to funders): deleting a
+    programme must not take them along silently, nor leave them unattached without anyone
+    deciding it. They are deleted or moved to another programme first, one by one, on purpose.
+    """
+    _require(membership, PLANNERS)
+    require_same_organisation(membership, programme)
+    if programme.activities.exists():
+        raise Conflict("in_use", _("This programme cannot be deleted while activities are recorded under it: "
+                                   "delete them or move them to another programme first."))
+    audit.record(actor=acting_user, action="programme.deleted", target=programme, detail={"indicators": programme.indicators.count()})
+    programme.delete()
+
+
+@transaction.atomic
+def indicator_update(*, indicator: Indicator, membership: Membership, acting_user: User, **fields: Any) -> Indicator:
+    _require(membership, PLANNERS)
+    require_same_organisation(membership, indicator, fields.get("venue"))
+    unknown = set(fields) - {"name", "measure", "activity_kind", "target", "starts_on", "ends_on", "venue"}
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    # Blank dates mean the programme's, as when the indicator was created.
+    if "starts_on" in fields and fields["starts_on"] is None:
+        fields["starts_on"] = indicator.programme.starts_on
+    if "ends_on" in fields and fields["ends_on"] is None:
+        fields["ends_on"] = indicator.programme.ends_on
+    _check_period(fields.get("starts_on", indicator.starts_on), fields.get("ends_on", indicator.ends_on))
+    changed = [name for name, value in fields.items() if getattr(indicator, name) != value]
+    for name in changed:
+        setattr(indicator, name, fields[name])
+    if changed:
+        indicator.save()
+        audit.record(actor=acting_user, action="indicator.updated", target=indicator, fields=sorted(changed))
+    return indicator
+
+
+@transaction.atomic
+def indicator_delete(*, indicator: Indicator, membership: Membership, acting_user: User) -> None:
+    _require(membership, PLANNERS)
+    require_same_organisation(membership, indicator)
+    audit.record(actor=acting_user, action="indicator.deleted", target=indicator, detail={"measure": indicator.measure})
+    indicator.delete()
+

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from amparo.programmes import activity_views, views
+from amparo.programmes import activity_views, edit_views, views
 
 app_name = "programmes"
 
@@ -22,4 +22,10 @@ urlpatterns = [
     path("actividades/<int:activity_id>/tratamiento/", activity_views.care_linkage_create, name="care_linkage_create"),
     path("tratamiento/", activity_views.care_linkage_list, name="care_linkage_list"),
     path("tratamiento/<int:linkage_id>/", activity_views.care_linkage_update, name="care_linkage_update"),
+    path("<int:programme_id>/editar/", edit_views.programme_edit, name="programme_edit"),
+    path("<int:programme_id>/eliminar/", edit_views.programme_delete, name="programme_delete"),
+    path("indicadores/<int:indicator_id>/editar/", edit_views.indicator_edit, name="indicator_edit"),
+    path("indicadores/<int:indicator_id>/eliminar/", edit_views.indicator_delete, name="indicator_delete"),
+    path("actividades/<int:activity_id>/editar/", edit_views.activity_edit, name="activity_edit"),
+    path("actividades/<int:activity_id>/eliminar/", edit_views.activity_delete, name="activity_delete"),
 ]

@@ -180,10 +180,17 @@ def seed(*, client: Any, organisation_slug: str, region: str = "15", district: s
     alarm = post("/alerts/alarms", {"kind": "raid", "district": district, "place": "Av. Abancay"})
     detained = post(f"/alerts/alarms/{alarm['id']}/detained", {"code_name": "Luna", "since": "2026-05-04T02:00:00-05:00"})
     alert = post("/alerts/community", {"kind": "bad_date", "region": region, "report": "Un cliente violento en la zona."})
+    programme = post("/programmes", {"kind": "campaign", "name": "Campaña de pruebas", "starts_on": "2026-01-01", "ends_on": "2026-12-31"})
+    venue = post("/venues", {"code_name": "Sauna Azul", "kind": "sauna", "district": district, "address": "Calle 1"})
+    indicator = post(f"/programmes/{programme['id']}/indicators", {"name": "Pruebas", "measure": "tests_done", "target": 100,
+                                                                   "venue_id": venue["id"]})
+    activity = post("/activities", {"kind": "testing_day", "held_on": "2026-03-10", "programme_id": programme["id"],
+                                    "venue_id": venue["id"], "tests_done": 12, "tests_reactive": 1})
     return {
         "incident_id": [incident["id"]], "person_id": [person["id"]], "case_id": [case["id"]], "route_id": [route["id"]],
         "deadline_id": [deadline["id"]], "service_id": [service["id"]], "referral_id": [referral["id"]],
         "record_id": [security["id"]], "alarm_id": [alarm["id"]], "detained_id": [detained["id"]], "alert_id": [alert["id"]],
         "org_slug": [organisation_slug], "org": [organisation_slug], "slug": [organisation_slug], "region": [region],
-        "vocabulary": [Vocabulary.VIOLATION],
+        "vocabulary": [Vocabulary.VIOLATION], "programme_id": [programme["id"]], "venue_id": [venue["id"]],
+        "indicator_id": [indicator["id"]], "activity_id": [activity["id"]],
     }

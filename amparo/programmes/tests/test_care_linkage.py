@@ -338,3 +338,34 @@ def test_the_list_says_the_days_to_treatment_in_both_languages(personas, login_a
     assert "treatment started 16 days after the reactive result" in english
     spanish = client.get("/programas/tratamiento/?todas=1", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "inició tratamiento 16 días después del resultado reactivo" in spanish
+
+
+# ---- the seam with editing and deleting activities ----------------------------------------------
+
+
+def test_an_edit_cannot_take_the_tallies_below_the_people_accompanied(personas):
+    activity = a_testing_day(personas, tests_reactive=1)
+    link(personas, activity, confirmed_on=CONFIRMED, treatment_started_on=STARTED)
+    activity.refresh_from_db()
+    assert (activity.tests_reactive, activity.tests_confirmed, activity.linked_to_care) == (1, 1, 1)
+    with pytest.raises(ValidationError) as refused:
+        services.activity_update(activity=activity, membership=personas.membership(personas.dora), acting_user=personas.dora,
+                                 tests_reactive=0, tests_confirmed=0, linked_to_care=0)
+    assert set(refused.value.message_dict) == {"tests_reactive", "tests_confirmed", "linked_to_care"}
+    activity.refresh_from_db()
+    assert (activity.tests_reactive, activity.tests_confirmed, activity.linked_to_care) == (1, 1, 1)
+    # Raising the tallies is fine.
+    services.activity_update(activity=activity, membership=personas.membership(personas.dora), acting_user=personas.dora, tests_reactive=2)
+    assert Activity.objects.get(pk=activity.pk).tests_reactive == 2
+
+
+def test_an_activity_people_are_accompanied_from_is_not_deleted(personas, login_as):
+    from conftest import PASSWORD
+
+    activity = a_testing_day(personas)
+    link(personas, activity)
+    client = login_as(personas.dora)
+    assert client.post("/cuenta/confirmar/", {"password": PASSWORD}).status_code == 302
+    response = client.post(f"/programas/actividades/{activity.pk}/eliminar/", HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 409 and "acompañando" in response.content.decode()
+    assert Activity.objects.filter(pk=activity.pk).exists() and CareLinkage.objects.filter(activity=activity).exists()
