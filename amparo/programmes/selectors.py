@@ -355,7 +355,7 @@ def programme_progress(*, membership: Membership, programme: Programme, today: d
         today = min(today, until)
     venues = dict(Venue.objects.for_member(membership).values_list("pk", "code_name"))
     indicators = list(programme.indicators.select_related("venue"))
-    per_indicator = _values_by_venue(programme, indicators)
+    per_indicator = _values_by_venue(programme, indicators, until=until)
     result = []
     for indicator in indicators:
         per_venue = per_indicator[indicator.pk]

@@ -134,7 +134,8 @@ def test_the_workbook_cells_match_the_selectors_with_small_counts_protected(pers
     assert response.status_code == 200 and response["Content-Disposition"].endswith(f'programa-{campaign.pk}.xlsx"')
     wb = load_workbook(io.BytesIO(response.content))
     assert wb.sheetnames == ["Informe", "Documentación incidentes", "Respuestas y sus resultados", "Programa indicadores y metas",
-                             "Programa avance por lugar", "Programa actividades y alcance", "Hitos y antes después", "Sobre estas cifras"]
+                             "Programa avance por lugar", "Programa actividades y alcance", "Programa personas derivadas y a",
+                             "Hitos y antes después", "Sobre estas cifras"]
     carla = personas.membership(personas.carla)
     progress = selectors.programme_progress(membership=carla, programme=campaign, until=date(2026, 6, 30))
     header, *rows = _tables(wb, "Programa indicadores y metas")["Campaña de pruebas 2026"]
