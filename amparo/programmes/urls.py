@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from amparo.programmes import views
+from amparo.programmes import poster_views, views
 
 app_name = "programmes"
 
@@ -17,4 +17,7 @@ urlpatterns = [
     path("lugares/", views.venue_list, name="venue_list"),
     path("lugares/nuevo/", views.venue_create, name="venue_create"),
     path("lugares/<int:venue_id>/", views.venue_edit, name="venue_edit"),
+    path("lugares/<int:venue_id>/afiche.pdf", poster_views.venue_poster_pdf, name="venue_poster_pdf"),
+    path("lugares/<int:venue_id>/qr.<str:kind>", poster_views.venue_qr, name="venue_qr"),
+    path("lugares/<int:venue_id>/afiche/renovar/", poster_views.venue_poster_renew, name="venue_poster_renew"),
 ]
