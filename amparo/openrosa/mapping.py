@@ -286,9 +286,11 @@ def tally_to_activity(*, organisation: Any, acting_user: Any, answers: Answers) 
         if district is None:
             errors["district"] = _("Activities in the street need their district.")
     elif (venue_id := _by_prefix(place, VENUE_PREFIX)) is not None:
-        venue = Venue.objects.filter(organisation=organisation, pk=venue_id, is_active=True).select_related("district").first()
+        # A venue taken out of use since the phone's form was built still counts: the activity
+        # happened there, and a finished form cannot be moved onto a newer blank form.
+        venue = Venue.objects.filter(organisation=organisation, pk=venue_id).select_related("district").first()
         if venue is None:
-            errors["venue"] = _("This venue is not on the organisation's list (or no longer in use). Update the blank form.")
+            errors["venue"] = _("This venue is not on the organisation's list. Update the blank form.")
         else:
             district = venue.district
     else:

@@ -74,6 +74,16 @@ def test_a_tally_sent_from_the_phone_becomes_an_activity_and_moves_the_indicator
     assert indicator_value(indicator) == 25
 
 
+def test_the_coordinator_sees_which_activity_a_tally_became(personas, phone, campaign, login_as):
+    programme, _indicator, venue = campaign
+    plain_tally(personas.org)
+    xml, instance_id = fill_instance(phone.forms()["activity_tally"], answers_for(programme, venue))
+    assert phone.submit(xml).status_code == 201
+    submission = Submission.objects.get(instance_id=instance_id)
+    page = login_as(personas.carla).get(f"/odk/gestion/envios/{submission.pk}/").content.decode()
+    assert 'id="activity">Jornada de pruebas' in page
+
+
 def test_an_encrypted_tally_is_decrypted_and_recorded(personas, phone, campaign):
     programme, indicator, venue = campaign
     xform = phone.forms()["activity_tally"]
@@ -128,6 +138,12 @@ def test_the_form_offers_only_the_organisations_active_venues_and_changes_versio
     assert b"Sauna Azul" not in second
     versions = FormVersion.objects.filter(organisation=personas.org, form_id="activity_tally")
     assert versions.count() == 2 and versions.filter(is_current=True).count() == 1
+
+    # A tally finished on the older form, at the venue since taken out of use, is still recorded.
+    plain_tally(personas.org)
+    xml, instance_id = fill_instance(first, answers_for(_programme, venue))
+    assert phone.submit(xml).status_code == 201
+    assert Submission.objects.get(instance_id=instance_id).activity.venue == venue
 
 
 def _bad(programme, venue, other_venue, other_programme):
