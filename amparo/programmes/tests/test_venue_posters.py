@@ -71,6 +71,14 @@ def test_a_report_sent_from_a_venue_poster_records_the_venue(personas, login_as,
     assert 'id="poster-venue">Sauna Azul<' in page
 
 
+def test_switching_the_form_to_english_keeps_the_poster(personas, login_as, venue):
+    token = poster_token_of(login_as(personas.carla), venue)
+    page = Client().get("/r/lima/", {"p": token}).content.decode()
+    assert f'href="?lang=en&amp;p={token}"' in page
+    response = report_through(f"/r/lima/?lang=en&p={token}", lang="en")
+    assert response.status_code == 201 and Report.objects.get(organisation=personas.org).venue == venue
+
+
 def test_the_form_without_a_poster_token_records_no_venue(personas, venue):
     assert report_through("/r/lima/").status_code == 201
     assert Report.objects.get(organisation=personas.org).venue is None
