@@ -74,6 +74,9 @@ class Report(models.Model):
     consent_help = models.BooleanField(default=False)
     consent_legal_action = models.BooleanField(default=False)
 
+    # The venue whose poster's QR code the form was opened from (a coded link, never an address).
+    venue = models.ForeignKey("programmes.Venue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
     received_at = models.DateTimeField(default=timezone.now)
     reporter_activity_at = models.DateTimeField(default=timezone.now)
     # Wrong passphrases in a row, and until when further tries are refused.

@@ -17,17 +17,19 @@ from amparo.lib.urls import absolute_url
 SIZES = {"a4": (210, 297), "a5": (148, 210)}
 
 
-def public_url(organisation: Organisation) -> str:
-    return absolute_url(reverse("intake:report", args=[organisation.slug]))
+def public_url(organisation: Organisation, *, venue_token: str = "") -> str:
+    """The form's address; a venue's poster adds its opaque token (see amparo.programmes)."""
+    url = absolute_url(reverse("intake:report", args=[organisation.slug]))
+    return f"{url}?p={venue_token}" if venue_token else url
 
 
-def _qr(organisation: Organisation) -> segno.QRCode:
+def _qr(organisation: Organisation, venue_token: str = "") -> segno.QRCode:
     # Level M survives a crumpled or partly covered poster and keeps the code small.
-    return segno.make(public_url(organisation), error="m", micro=False)
+    return segno.make(public_url(organisation, venue_token=venue_token), error="m", micro=False)
 
 
-def qr(organisation: Organisation, kind: str) -> tuple[bytes, str]:
-    code = _qr(organisation)
+def qr(organisation: Organisation, kind: str, *, venue_token: str = "") -> tuple[bytes, str]:
+    code = _qr(organisation, venue_token)
     out = io.BytesIO()
     if kind == "svg":
         code.save(out, kind="svg", scale=10, border=2, xmldecl=True, svgns=True)
@@ -44,13 +46,13 @@ def _message(organisation: Organisation) -> str:
     )
 
 
-def context(organisation: Organisation, *, size: str) -> dict[str, Any]:
+def context(organisation: Organisation, *, size: str, venue_token: str = "") -> dict[str, Any]:
     return {
         "organisation": organisation,
         "size": size,
         "message": _message(organisation),
-        "url": public_url(organisation),
-        "qr_svg": _qr(organisation).svg_inline(scale=8, border=2),
+        "url": public_url(organisation, venue_token=venue_token),
+        "qr_svg": _qr(organisation, venue_token).svg_inline(scale=8, border=2),
     }
 
 
@@ -60,7 +62,7 @@ def _latin1(text: str) -> str:
     return "".join(replacements.get(c, c) for c in text).encode("latin-1", "replace").decode("latin-1")
 
 
-def pdf(organisation: Organisation, *, size: str) -> bytes:
+def pdf(organisation: Organisation, *, size: str, venue_token: str = "") -> bytes:
     from fpdf import FPDF
 
     width, height = SIZES[size]
@@ -79,14 +81,14 @@ def pdf(organisation: Organisation, *, size: str) -> bytes:
     doc.set_x(margin)
     doc.multi_cell(width - 2 * margin, 8 * scale, _latin1(_message(organisation)), align="C")
     png = io.BytesIO()
-    _qr(organisation).save(png, kind="png", scale=20, border=2)
+    _qr(organisation, venue_token).save(png, kind="png", scale=20, border=2)
     png.seek(0)
     side = 120 * scale
     top = max(doc.get_y() + 8 * scale, height * 0.36)
     doc.image(png, x=(width - side) / 2, y=top, w=side, h=side)
     doc.set_xy(margin, top + side + 6 * scale)
     doc.set_font("helvetica", style="B", size=14 * scale)
-    doc.multi_cell(width - 2 * margin, 7 * scale, _latin1(public_url(organisation)), align="C")
+    doc.multi_cell(width - 2 * margin, 7 * scale, _latin1(public_url(organisation, venue_token=venue_token)), align="C")
     doc.ln(4 * scale)
     doc.set_font("helvetica", size=11 * scale)
     doc.set_x(margin)

@@ -90,7 +90,22 @@ def validate_files(uploads: Sequence[UploadedFile]) -> list[str]:
     return errors
 
 
-def report_input(form: ReportForm, *, uploads: Sequence[UploadedFile], language: str) -> ReportInput:
+def poster_token(value: str) -> str:
+    """The venue poster's token as the QR code carried it, if it looks like one; echoed back in
+    the form whether or not it names a venue, so the page says nothing about it."""
+    from amparo.programmes.selectors import poster_token_well_formed
+
+    value = (value or "").strip()
+    return value if poster_token_well_formed(value) else ""
+
+
+def poster_venue(organisation: Any, token: str) -> Any:
+    from amparo.programmes.selectors import venue_for_poster_token
+
+    return venue_for_poster_token(organisation_id=organisation.pk, token=token)
+
+
+def report_input(form: ReportForm, *, uploads: Sequence[UploadedFile], language: str, venue: Any = None) -> ReportInput:
     data = form.cleaned_data
     department = data.get("department", "")
     withheld = department == NOT_SAID
@@ -111,6 +126,7 @@ def report_input(form: ReportForm, *, uploads: Sequence[UploadedFile], language:
         consent_legal_action=data.get("consent_legal_action", False),
         language=language,
         uploads=list(uploads),
+        venue=venue,
     )
 
 

@@ -46,6 +46,7 @@ class ReportInput:
     consent_legal_action: bool
     language: str = "es"
     uploads: Sequence[UploadedFile] = field(default_factory=list)
+    venue: Any = None  # from the poster's token (amparo.programmes.selectors.venue_for_poster_token)
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ def report_submit(*, organisation: Organisation, data: ReportInput, channel: str
             consent_share_stats=data.consent_share_stats,
             consent_help=data.consent_help,
             consent_legal_action=data.consent_legal_action,
+            venue=data.venue if data.venue is not None and data.venue.organisation_id == organisation.pk else None,
             received_at=now,
             reporter_activity_at=now,
         )

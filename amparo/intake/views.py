@@ -3,6 +3,7 @@ and the coordinators' triage queue, form settings, QR codes and posters."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -107,7 +108,7 @@ def _refused(request: HttpRequest, organisation: Organisation, lang: str, messag
 
 def _render_form(
     request: HttpRequest, organisation: Organisation, lang: str, form: Any, *, token: str = "",
-    refusal: str = "", file_errors: list[str] | None = None, status: int = 200,
+    refusal: str = "", file_errors: list[str] | None = None, status: int = 200, poster_token: str = "",
 ) -> HttpResponse:
     consents = [form[name] for name in ("consent_store", "consent_share_stats", "consent_help", "consent_legal_action")]
     options = publicform.choices()
@@ -119,7 +120,7 @@ def _render_form(
         perpetrator_boxes=publicform.checkboxes("perpetrators", options["perpetrators"], set(getlist("perpetrators"))),
         department_options=publicform.select_options(form.fields["department"].choices, str(bound.get("department", ""))),
         precision_options=publicform.select_options(form.fields["date_precision"].choices, str(bound.get("date_precision", "day"))), refusal=refusal, file_errors=file_errors or [],
-        token=token or abuse.form_token_for(organisation),
+        token=token or abuse.form_token_for(organisation), poster_token=poster_token,
         challenge=abuse.challenge_for(organisation).as_attribute(),
         action=reverse("intake:report", args=[organisation.slug]),
         districts_url=reverse("api:intake_public_districts", args=[organisation.slug]),
@@ -137,24 +138,27 @@ def report(request: HttpRequest, organisation: Organisation, lang: str) -> HttpR
     if not form_settings_for(organisation=organisation).is_open:
         return render(request, "intake/public/closed.html", _public_context(organisation, lang), status=200 if request.method == "GET" else 403)
     if request.method == "GET":
-        return _render_form(request, organisation, lang, publicform.report_form())
+        # ?p= is the token of a venue's poster; the page is the same with or without it.
+        return _render_form(request, organisation, lang, publicform.report_form(), poster_token=publicform.poster_token(request.GET.get("p", "")))
     if request.method != "POST":
         return HttpResponseNotAllowed(["GET", "POST"])
     form = publicform.report_form(request.POST)
     uploads = request.FILES.getlist("files")
     file_errors = publicform.validate_files(uploads)
     token = request.POST.get("token", "")
+    poster_token = publicform.poster_token(request.POST.get("poster", ""))
+    render_again = functools.partial(_render_form, request, organisation, lang, form, poster_token=poster_token)
     if not form.is_valid() or file_errors:
         if uploads and not file_errors:
             file_errors = [_("Please choose your files again.")]
-        return _render_form(request, organisation, lang, form, token=token, file_errors=file_errors, status=400)
+        return render_again(token=token, file_errors=file_errors, status=400)
     try:
         proof = abuse.check_proof(organisation=organisation, pow_payload=request.POST.get("pow", ""), form_token=token)
         abuse.check_unspent(proof)
         abuse.rate_hit(organisation=organisation, kind=proof.kind)
         receipt = services.report_submit(
             organisation=organisation,
-            data=publicform.report_input(form, uploads=uploads, language=lang),
+            data=publicform.report_input(form, uploads=uploads, language=lang, venue=publicform.poster_venue(organisation, poster_token)),
             channel=Report.Channel.WEB if proof.kind == abuse.Kind.REPORT_POW else Report.Channel.WEB_NOJS,
             proof=proof,
         )
@@ -165,12 +169,9 @@ def report(request: HttpRequest, organisation: Organisation, lang: str) -> HttpR
             return render(request, "intake/public/receipt.html", _public_context(organisation, lang, receipt=again))
         keep = refusal.code not in ("form_expired", "replayed")
         note = [_("Please choose your files again.")] if uploads else []
-        return _render_form(
-            request, organisation, lang, form, token=token if keep else "", refusal=refusal.message,
-            file_errors=note, status=refusal.status,
-        )
+        return render_again(token=token if keep else "", refusal=refusal.message, file_errors=note, status=refusal.status)
     except ValidationError as exc:
-        return _render_form(request, organisation, lang, form, token=token, file_errors=exc.messages, status=400)
+        return render_again(token=token, file_errors=exc.messages, status=400)
     return render(request, "intake/public/receipt.html", _public_context(organisation, lang, receipt=receipt), status=201)
 
 

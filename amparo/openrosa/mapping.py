@@ -78,7 +78,8 @@ class Answers:
 
 
 def consented(form_id: str, answers: Answers) -> bool:
-    return form_id == "follow_up_visit" or answers.yes("consent_store")
+    # A follow-up is about a consented incident; a tally holds counts, never a person.
+    return form_id in {"follow_up_visit", "activity_tally"} or answers.yes("consent_store")
 
 
 def interview_to_incident(*, organisation: Any, acting_user: Any, answers: Answers) -> Incident:
@@ -198,3 +199,129 @@ def follow_up_to_incident(*, organisation: Any, acting_user: Any, answers: Answe
     if change in {"yes_now", "no_longer"}:
         incident_update(incident=incident, acting_user=acting_user, consent_legal_action=change == "yes_now")
     return incident
+
+
+# -- activity tallies -------------------------------------------------------------------------
+
+TALLY_KINDS = ("peer_outreach", "testing_day", "information_session")
+TALLY_COUNTS = (
+    "participants_sex_workers", "participants_trans_women", "participants_other",
+    "condoms", "lubricants", "leaflets", "tests_done", "tests_reactive", "tests_confirmed",
+)
+TALLY_STREET = "street"
+# The phone-side lists name venues and programmes by these prefixes (see tally_choices).
+VENUE_PREFIX = "v"
+PROGRAMME_PREFIX = "p"
+MAX_COUNT = 1_000_000
+
+
+def tally_choices(*, organisation: Any, today: dt.date | None = None) -> dict[str, list[tuple[str, str, str]]]:
+    """The organisation's own lists for the tally form: its active venues by code name (a
+    pseudonym, safe on a phone) and its current programmes. A programme's name is sealed in
+    the database, so the phone gets only its type, period and number, never the name."""
+    from amparo.programmes.models import Programme, ProgrammeKind, Venue
+
+    today = today or timezone.localdate()
+    with translation.override("es"):
+        street_es = str(_("In the street or elsewhere"))
+        none_es = str(_("No programme"))
+    with translation.override("en"):
+        street_en = str(_("In the street or elsewhere"))
+        none_en = str(_("No programme"))
+    venues = [(TALLY_STREET, street_es, street_en)] + [
+        (f"{VENUE_PREFIX}{pk}", code_name, code_name)
+        for pk, code_name in Venue.objects.filter(organisation=organisation, is_active=True).order_by("code_name").values_list("pk", "code_name")
+    ]
+    programmes = [("none", none_es, none_en)]
+    current = Programme.objects.filter(organisation=organisation, ends_on__gte=today - dt.timedelta(days=90)).order_by("starts_on", "pk")
+    for pk, kind, starts_on, ends_on in current.values_list("pk", "kind", "starts_on", "ends_on"):
+        labels = []
+        for language in ("es", "en"):
+            with translation.override(language):
+                labels.append(_("%(kind)s %(start)s–%(end)s · no. %(number)d") % {
+                    "kind": ProgrammeKind(kind).label, "start": f"{starts_on:%m/%Y}", "end": f"{ends_on:%m/%Y}", "number": pk,
+                })
+        programmes.append((f"{PROGRAMME_PREFIX}{pk}", labels[0], labels[1]))
+    return {"venue": venues, "programme": programmes}
+
+
+def _by_prefix(value: str, prefix: str) -> int | None:
+    if value.startswith(prefix) and value[len(prefix):].isdigit():
+        return int(value[len(prefix):])
+    return None
+
+
+def tally_to_activity(*, organisation: Any, acting_user: Any, answers: Answers) -> Any:
+    """One programme activity from a tally, through the programmes app's one write path.
+
+    Everything the phone could have got wrong (an old form naming a venue since retired, a
+    count beyond what was done, a date in the future) is checked here too: the form's own
+    constraints only hold on phones that honour them."""
+    from amparo.accounts.models import Membership
+    from amparo.places.models import District
+    from amparo.programmes.models import Programme, Venue
+    from amparo.programmes.services import activity_record
+
+    errors: dict[str, str] = {}
+    kind = answers.get("kind")
+    if kind not in TALLY_KINDS:
+        errors["kind"] = _("Choose the type of activity.")
+    held_on = None
+    if not answers.get("held_on"):
+        errors["held_on"] = _("Give the date of the activity.")
+    else:
+        try:
+            held_on = answers.date("held_on")
+        except ValidationError:
+            errors["held_on"] = _("Not a date: %(value)s") % {"value": answers.get("held_on")[:20]}
+        else:
+            if held_on > timezone.localdate():
+                errors["held_on"] = _("The date cannot be in the future.")
+            elif held_on.year < 2000:
+                errors["held_on"] = _("The date is too far in the past.")
+    venue = district = None
+    place = answers.get("venue")
+    if place == TALLY_STREET:
+        district = District.objects.filter(pk=answers.get("district")).first() if answers.get("district") else None
+        if district is None:
+            errors["district"] = _("Activities in the street need their district.")
+    elif (venue_id := _by_prefix(place, VENUE_PREFIX)) is not None:
+        # A venue taken out of use since the phone's form was built still counts: the activity
+        # happened there, and a finished form cannot be moved onto a newer blank form.
+        venue = Venue.objects.filter(organisation=organisation, pk=venue_id).select_related("district").first()
+        if venue is None:
+            errors["venue"] = _("This venue is not on the organisation's list. Update the blank form.")
+        else:
+            district = venue.district
+    else:
+        errors["venue"] = _("Choose the venue, or say it was in the street.")
+    programme = None
+    chosen = answers.get("programme")
+    if chosen and chosen != "none":
+        programme_id = _by_prefix(chosen, PROGRAMME_PREFIX)
+        programme = Programme.objects.filter(organisation=organisation, pk=programme_id).first() if programme_id else None
+        if programme is None:
+            errors["programme"] = _("This programme is not the organisation's. Update the blank form.")
+    counts: dict[str, Any] = {}
+    for name in TALLY_COUNTS:
+        try:
+            value = answers.integer(name, 0)
+        except ValidationError:
+            errors[name] = _("Not a number: %(value)s") % {"value": answers.get(name)[:20]}
+            continue
+        if not 0 <= value <= MAX_COUNT:
+            errors[name] = _("Between 0 and %(max)d.") % {"max": MAX_COUNT}
+        counts[name] = value
+    notes = answers.get("notes")
+    if len(notes) > 2000:
+        errors["notes"] = _("At most 2000 characters.")
+    membership = Membership.objects.filter(user=acting_user, organisation=organisation, is_active=True).first()
+    if membership is None:
+        errors["collector"] = _("The phone's responsible member no longer belongs to the organisation.")
+    if errors:
+        raise ValidationError(errors)
+    assert held_on is not None and district is not None and membership is not None
+    return activity_record(
+        membership=membership, acting_user=acting_user, kind=kind, held_on=held_on, district=district,
+        programme=programme, venue=venue, facilitators=[membership], notes=notes, **counts,
+    )

@@ -86,6 +86,7 @@ class Route(models.TextChoices):
     INCIDENT = "incident", _("Directly as an incident")
     TRIAGE = "triage", _("Into the triage queue")
     FOLLOW_UP = "follow_up", _("Onto the existing incident it names")
+    ACTIVITY = "activity", _("As a programme activity")
 
 
 class FormSetting(models.Model):
@@ -195,6 +196,8 @@ class Submission(models.Model):
     xml = EncryptedTextField()  # the answers, decrypted when the form was encrypted
     manifest = EncryptedTextField()
     incident = models.ForeignKey("records.Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Set for activity tallies: the programme activity the answers became.
+    activity = models.ForeignKey("programmes.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # Set when the answers went to the anonymous-reporting triage queue (amparo.intake).
     triage_ref = models.CharField(max_length=64, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)

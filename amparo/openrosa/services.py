@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,6 +48,15 @@ DEFAULT_ROUTES = {
     "incident_interview": Route.INCIDENT,
     "raid_alarm": Route.TRIAGE,
     "follow_up_visit": Route.FOLLOW_UP,
+    "activity_tally": Route.ACTIVITY,
+}
+# Where each form's answers may go: a tally is never an incident, an interview never an activity.
+_RECORD_ROUTES = (Route.INCIDENT, Route.TRIAGE, Route.FOLLOW_UP)
+ROUTES = {
+    "incident_interview": _RECORD_ROUTES,
+    "raid_alarm": _RECORD_ROUTES,
+    "follow_up_visit": _RECORD_ROUTES,
+    "activity_tally": (Route.ACTIVITY,),
 }
 
 FLAG_TEXT = {
@@ -295,13 +304,30 @@ def _build_cached(form_id: str, version: str, *, choices: xlsform.ChoiceSet, pub
     return found
 
 
-_planned: dict[tuple[int, str, str], str] = {}
+_planned: dict[tuple[int, str, str, str], str] = {}
 _serials = itertools.count(1)
 
 
-def _planned_version(form_id: str, *, choices: xlsform.ChoiceSet, public_key: str) -> str:
-    # Keyed by the serial of the cached choice set, which is rebuilt at most once a minute.
-    key = (choices.serial, form_id, public_key)
+def form_choices(*, organisation: Organisation, form_id: str, base: xlsform.ChoiceSet | None = None) -> tuple[xlsform.ChoiceSet, str]:
+    """The choice lists one organisation's form is built with, and a key naming its own part.
+
+    Most forms use the network's reference lists only; the activity tally adds the
+    organisation's venues and programmes, so its built version differs per organisation."""
+    base = base or reference_choices()
+    if form_id != "activity_tally":
+        return base, ""
+    own = {
+        name: [xlsform.Choice(code, es, en) for code, es, en in items]
+        for name, items in mapping.tally_choices(organisation=organisation).items()
+    }
+    merged = xlsform.ChoiceSet(lists={**base.lists, **own}, media=base.media, serial=base.serial)
+    return merged, xlsform.ChoiceSet(lists=own).fingerprint()
+
+
+def _planned_version(form_id: str, *, choices: xlsform.ChoiceSet, public_key: str, variant: str = "") -> str:
+    # Keyed by the serial of the cached choice set, which is rebuilt at most once a minute,
+    # and by the fingerprint of an organisation's own lists when the form has some.
+    key = (choices.serial, form_id, public_key, variant)
     with _built_lock:
         found = _planned.get(key)
     if found is None:
@@ -318,7 +344,7 @@ def forms_publish(*, organisation: Organisation) -> list[FormVersion]:
     form. Reads only, when nothing changed (the version is computed without building)."""
     choices = reference_choices()
     settings_by_form = {fs.form_id: fs for fs in FormSetting.objects.filter(organisation=organisation)}
-    wanted: dict[str, tuple[str, FormKey | None]] = {}
+    wanted: dict[str, tuple[str, FormKey | None, xlsform.ChoiceSet]] = {}
     current_key: FormKey | None = None
     for form_id in xlsform.FORM_IDS:
         setting = settings_by_form.get(form_id) or FormSetting(organisation=organisation, form_id=form_id, route=DEFAULT_ROUTES[form_id])
@@ -326,18 +352,20 @@ def forms_publish(*, organisation: Organisation) -> list[FormVersion]:
             if setting.encrypted and current_key is None:
                 current_key = form_key_current(organisation=organisation)
             key = current_key if setting.encrypted else None
-            wanted[form_id] = (_planned_version(form_id, choices=choices, public_key=key.public_key if key else ""), key)
+            form_lists, variant = form_choices(organisation=organisation, form_id=form_id, base=choices)
+            version = _planned_version(form_id, choices=form_lists, public_key=key.public_key if key else "", variant=variant)
+            wanted[form_id] = (version, key, form_lists)
     current = {fv.form_id: fv for fv in FormVersion.objects.defer("xml").filter(organisation=organisation, is_current=True)}
-    if set(current) == set(wanted) and all(current[f].version == v for f, (v, _k) in wanted.items()):
+    if set(current) == set(wanted) and all(current[f].version == v for f, (v, _k, _c) in wanted.items()):
         return [current[f] for f in xlsform.FORM_IDS if f in current]
-    return _publish(organisation=organisation, wanted=wanted, choices=choices)
+    return _publish(organisation=organisation, wanted=wanted)
 
 
 @transaction.atomic
-def _publish(*, organisation: Organisation, wanted: dict[str, tuple[str, FormKey | None]], choices: xlsform.ChoiceSet) -> list[FormVersion]:
+def _publish(*, organisation: Organisation, wanted: dict[str, tuple[str, FormKey | None, xlsform.ChoiceSet]]) -> list[FormVersion]:
     FormVersion.objects.filter(organisation=organisation, is_current=True).exclude(form_id__in=list(wanted)).update(is_current=False)
     published: list[FormVersion] = []
-    for form_id, (version, key) in wanted.items():
+    for form_id, (version, key, choices) in wanted.items():
         existing = FormVersion.objects.defer("xml").filter(organisation=organisation, form_id=form_id, version=version).first()
         if existing is None:
             built = _build_cached(form_id, version, choices=choices, public_key=key.public_key if key else "")
@@ -362,7 +390,7 @@ def _publish(*, organisation: Organisation, wanted: dict[str, tuple[str, FormKey
 
 @transaction.atomic
 def form_setting_update(*, organisation: Organisation, form_id: str, acting_user: User, enabled: bool, encrypted: bool, route: str) -> FormSetting:
-    if form_id not in xlsform.FORM_IDS or route not in Route.values:
+    if form_id not in xlsform.FORM_IDS or route not in ROUTES[form_id]:
         raise ValidationError(_("Unknown form or destination."))
     setting, _created = FormSetting.objects.update_or_create(
         organisation=organisation, form_id=form_id, defaults={"enabled": enabled, "encrypted": encrypted, "route": route}
@@ -579,6 +607,10 @@ def _complete(*, submission: Submission, manifest: Any, stored: dict[str, Submis
         _keep_attachments(submission, stored, media, incident=None, collector=collector)
         return
 
+    if submission.form_id == "activity_tally":
+        _record_tally(submission=submission, answers=answers, collector=collector)
+        return
+
     submission.status = SubmissionStatus.MAPPED
     submission.save()
     incident = None
@@ -593,6 +625,22 @@ def _complete(*, submission: Submission, manifest: Any, stored: dict[str, Submis
     submission.incident = incident
     submission.save()
     _keep_attachments(submission, stored, media, incident=incident, collector=collector)
+
+
+def _record_tally(*, submission: Submission, answers: mapping.Answers, collector: Collector) -> None:
+    """A tally is counts only: kept whole and flagged would leave a half-recorded day that
+    nobody fixes, so a tally that does not add up is refused (4xx) and nothing is stored;
+    the peer worker corrects it on the phone and sends again."""
+    try:
+        with transaction.atomic():
+            activity = mapping.tally_to_activity(organisation=submission.organisation, acting_user=collector.owner, answers=answers)
+    except ValidationError as exc:
+        raise _refuse(400, "bad_tally", gettext_lazy("The tally was not recorded: %(reasons)s") % {"reasons": " ".join(exc.messages)[:400]})
+    except PermissionDenied:
+        raise _refuse(403, "not_a_recorder", gettext_lazy("The phone's responsible member may not record activities."))
+    submission.status = SubmissionStatus.MAPPED
+    submission.activity = activity
+    submission.save()
 
 
 def _describe(exc: Exception) -> str:

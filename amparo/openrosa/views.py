@@ -29,7 +29,7 @@ from amparo.openrosa import conf, selectors, services
 from amparo.openrosa.forms import CollectorForm, FormSettingForm
 from amparo.openrosa.lib import collect_settings, digest, protocol, xlsform
 from amparo.openrosa.lib.multipart import SubmissionRejected, read_submission
-from amparo.openrosa.models import FormMedia, Route, SubmissionStatus
+from amparo.openrosa.models import FormMedia, SubmissionStatus
 from amparo.web.responses import action_refused
 
 _nonce_store = services.DatabaseNonceCounterStore()
@@ -226,8 +226,11 @@ def phones(request: HttpRequest) -> HttpResponse:
             "form": form,
             "collectors": selectors.collector_list_for(membership=membership),
             "server_url": services.server_url_for(membership.organisation),
-            "forms": [(fid, services.form_setting(organisation=membership.organisation, form_id=fid)) for fid in xlsform.FORM_IDS],
-            "routes": Route.choices,
+            "forms": [
+                (fid, services.form_setting(organisation=membership.organisation, form_id=fid),
+                 [(route.value, route.label) for route in services.ROUTES[fid]])
+                for fid in xlsform.FORM_IDS
+            ],
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -273,7 +276,8 @@ def phone_revoke(request: HttpRequest, collector_id: int) -> HttpResponse:
 def form_xlsx(request: HttpRequest, form_id: str) -> HttpResponse:
     if form_id not in xlsform.FORM_IDS:
         raise Http404
-    built = xlsform.build(form_id, choices=services.reference_choices())
+    choices, _variant = services.form_choices(organisation=request.organisation, form_id=form_id)  # type: ignore[attr-defined]
+    built = xlsform.build(form_id, choices=choices)
     response = HttpResponse(built.xlsx, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{form_id}-{built.version}.xlsx"'
     return response
@@ -287,10 +291,13 @@ def form_settings(request: HttpRequest, form_id: str) -> HttpResponse:
         raise Http404
     if not form.is_valid():
         return action_refused(request, errors=[_("Choose where the answers of this form go.")], back=reverse("openrosa:phones"))
-    services.form_setting_update(
-        organisation=request.organisation, form_id=form_id, acting_user=_user(request),  # type: ignore[attr-defined]
-        enabled=form.cleaned_data["enabled"], encrypted=form.cleaned_data["encrypted"], route=form.cleaned_data["route"],
-    )
+    try:
+        services.form_setting_update(
+            organisation=request.organisation, form_id=form_id, acting_user=_user(request),  # type: ignore[attr-defined]
+            enabled=form.cleaned_data["enabled"], encrypted=form.cleaned_data["encrypted"], route=form.cleaned_data["route"],
+        )
+    except ValidationError:
+        return action_refused(request, errors=[_("Choose where the answers of this form go.")], back=reverse("openrosa:phones"))
     messages.success(request, _("Saved. Phones get the change at their next form update."))
     return redirect("openrosa:phones")
 

@@ -61,7 +61,10 @@ class VenueKind(models.TextChoices):
 class Venue(models.Model):
     """A place where outreach happens, known day to day by its code name."""
 
-    plain_text = {"code_name": (Plain.PSEUDONYM, "a name chosen so that it does not identify the place")}
+    plain_text = {
+        "code_name": (Plain.PSEUDONYM, "a name chosen so that it does not identify the place"),
+        "poster_token": (Plain.CODED, "random token made by Amparo, printed in the QR code of the venue's poster"),
+    }
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="venues")
     code_name = models.CharField(_("code name"), max_length=60)
@@ -70,6 +73,10 @@ class Venue(models.Model):
     address = EncryptedTextField(_("address"))
     contact = EncryptedTextField(_("contact"))
     is_active = models.BooleanField(_("in use"), default=True)
+    # In the QR code of the posters placed at the venue, so an anonymous report can say which
+    # poster it came from. Random (not the code name, not the id): a poster seen in the street
+    # tells nothing about the organisation's list. Renewed when posters are withdrawn.
+    poster_token = models.CharField(max_length=32, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OrganisationManager()

@@ -396,3 +396,46 @@ def programme_people_figures(*, membership: Membership, programme: Programme) ->
     if care.median_days:
         figures.append((_("Median days from the reactive result to the start of treatment"), care.median_days))
     return figures
+
+
+# ---- venue posters ------------------------------------------------------------------------------
+
+POSTER_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def poster_token_well_formed(token: str) -> bool:
+    return 8 <= len(token) <= 32 and set(token) <= POSTER_TOKEN_CHARS
+
+
+def venue_for_poster_token(*, organisation_id: int, token: str) -> Venue | None:
+    """The venue whose poster carried this token, for the anonymous form: only a venue of the
+    form's own organisation and still in use; anything else is no venue at all, silently."""
+    if not token or not poster_token_well_formed(token):
+        return None
+    return Venue.objects.filter(organisation_id=organisation_id, poster_token=token, is_active=True).first()
+
+
+@dataclass
+class PosterReports:
+    by_venue: dict[int, str]
+    total: str
+    threshold: int
+
+
+def poster_report_counts(*, membership: Membership) -> PosterReports:
+    """Anonymous reports sent through each venue's posters, for planners, every number through
+    small-cell suppression: a venue with one report could point at the person who sent it."""
+    from amparo.intake.models import Report
+
+    _require(membership, PLANNERS)
+    counts = {pk: 0 for pk in Venue.objects.for_member(membership).values_list("pk", flat=True)}
+    rows = (
+        Report.objects.filter(organisation_id=membership.organisation_id, venue__isnull=False)
+        .exclude(status__in=[Report.Status.SPAM, Report.Status.WITHDRAWN])
+        .values("venue_id").annotate(n=Count("id")).order_by()
+    )
+    for row in rows:
+        counts[row["venue_id"]] = row["n"]
+    protected = disclosure.protect(disclosure.one_way(counts, total=sum(counts.values())))
+    return PosterReports(by_venue={pk: protected.display(pk) for pk in counts}, total=protected.display(disclosure.TOTAL),
+                         threshold=protected.threshold)

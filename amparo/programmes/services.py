@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -87,7 +88,7 @@ def venue_create(*, membership: Membership, acting_user: User, code_name: str, k
     if Venue.objects.for_member(membership).filter(code_name__iexact=code_name).exists():
         raise ValidationError({"code_name": _("Another venue already has this code name.")})
     venue = Venue.objects.create(organisation_id=membership.organisation_id, code_name=code_name, kind=kind, district=district,
-                                 address=address, contact=contact)
+                                 address=address, contact=contact, poster_token=new_poster_token())
     audit.record(actor=acting_user, action="venue.created", target=venue, fields=["code_name", "address", "contact"])
     return venue
 
@@ -471,3 +472,37 @@ def indicator_delete(*, indicator: Indicator, membership: Membership, acting_use
     audit.record(actor=acting_user, action="indicator.deleted", target=indicator, detail={"measure": indicator.measure})
     indicator.delete()
 
+
+# ---- venue posters ------------------------------------------------------------------------------
+
+POSTER_TOKEN_BYTES = 12  # 16 URL-safe characters: short in the QR code, never guessed
+
+
+def new_poster_token() -> str:
+    return secrets.token_urlsafe(POSTER_TOKEN_BYTES)
+
+
+@transaction.atomic
+def venue_poster_token(*, venue: Venue, membership: Membership, acting_user: User) -> str:
+    """The token printed in the venue's posters; a venue created before posters gets one now."""
+    _require(membership, PLANNERS)
+    require_same_organisation(membership, venue)
+    if not venue.poster_token:
+        venue = Venue.objects.select_for_update().get(pk=venue.pk)
+        if not venue.poster_token:
+            venue.poster_token = new_poster_token()
+            venue.save(update_fields=["poster_token"])
+            audit.record(actor=acting_user, action="venue.poster_issued", target=venue, fields=["poster_token"])
+    return str(venue.poster_token)
+
+
+@transaction.atomic
+def venue_poster_renew(*, venue: Venue, membership: Membership, acting_user: User) -> Venue:
+    """Posters taken down or lost: their code keeps opening the form, but reports sent through
+    it no longer say this venue. New posters carry the new token."""
+    _require(membership, PLANNERS)
+    require_same_organisation(membership, venue)
+    venue.poster_token = new_poster_token()
+    venue.save(update_fields=["poster_token"])
+    audit.record(actor=acting_user, action="venue.poster_renewed", target=venue, fields=["poster_token"])
+    return venue

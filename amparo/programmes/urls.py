@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from amparo.programmes import activity_views, edit_views, views
+from amparo.programmes import activity_views, edit_views, poster_views, views
 
 app_name = "programmes"
 
@@ -28,4 +28,7 @@ urlpatterns = [
     path("indicadores/<int:indicator_id>/eliminar/", edit_views.indicator_delete, name="indicator_delete"),
     path("actividades/<int:activity_id>/editar/", edit_views.activity_edit, name="activity_edit"),
     path("actividades/<int:activity_id>/eliminar/", edit_views.activity_delete, name="activity_delete"),
+    path("lugares/<int:venue_id>/afiche.pdf", poster_views.venue_poster_pdf, name="venue_poster_pdf"),
+    path("lugares/<int:venue_id>/qr.<str:kind>", poster_views.venue_qr, name="venue_qr"),
+    path("lugares/<int:venue_id>/afiche/renovar/", poster_views.venue_poster_renew, name="venue_poster_renew"),
 ]

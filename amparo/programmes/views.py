@@ -124,8 +124,13 @@ def activity_create(request: HttpRequest) -> HttpResponse:
 @role_required(*RECORDERS)
 def venue_list(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
+    planner = membership.role in services.PLANNERS
+    venues = list(selectors.venue_list_for(membership=membership))
+    # Reports by poster: planners only, and only as the disclosure rule lets them be shown.
+    reports = selectors.poster_report_counts(membership=membership) if planner else None
     return render(request, "programmes/venue_list.html", {
-        "venues": selectors.venue_list_for(membership=membership), "planner": membership.role in services.PLANNERS,
+        "rows": [(v, reports.by_venue.get(v.pk, "") if reports else "") for v in venues], "venues": venues,
+        "planner": planner, "poster_reports": reports,
     })
 
 

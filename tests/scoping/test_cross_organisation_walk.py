@@ -75,9 +75,14 @@ def arequipa(personas) -> dict[str, list[Any]]:  # type: ignore[no-untyped-def]
     invitation, _raw = invitation_create(organisation=personas.other_org, email="nueva@example.org", role="documenter", acting_user=bruno)
     collector, _issued = collector_create(organisation=personas.other_org, label="Teléfono", owner=bruno, acting_user=bruno)
     report = Report.objects.create(organisation=personas.other_org, reporter="victim", narrative="x", channel="web")
+    from amparo.places.models import District
+    from amparo.programmes.services import venue_create
+
+    venue = venue_create(membership=membership, acting_user=bruno, code_name="Hotel Misti", kind="hotel", district=District.objects.get(pk="040101"))
     values.update({
         "membership_id": [Membership.objects.get(user=bruno).pk], "token_id": list(ApiToken.objects.values_list("pk", flat=True)),
         "invitation_id": [invitation.pk], "collector_id": [collector.pk], "report_id": [report.pk],
+        "venue_id": [venue.pk],
         "pk": sorted({*values["alarm_id"], *values["alert_id"], *values["detained_id"], 1}),
         "evidence_uid": ["00000000-0000-4000-8000-000000000000"],
     })

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SOURCE_DIR = Path(__file__).resolve().parent.parent / "xlsforms"
-FORM_IDS = ("incident_interview", "raid_alarm", "follow_up_visit")
+FORM_IDS = ("incident_interview", "raid_alarm", "follow_up_visit", "activity_tally")
 BINARY_TYPES = {"image", "audio", "video", "file", "background-audio"}
 LANG_ES = "Español (es)"
 LANG_EN = "English (en)"

@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from amparo.openrosa.lib.choices import choice_set
-from amparo.openrosa.lib.xlsform import ChoiceSet
+from amparo.openrosa.lib.xlsform import Choice, ChoiceSet
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -42,3 +42,14 @@ def reference_choices() -> ChoiceSet:
     provinces = sorted({(r["inei"][:4], r["provincia"].title(), r["inei"][:2]) for r in rows})
     districts = [(r["inei"], r["distrito"].title(), r["inei"][:4]) for r in rows]
     return choice_set(terms=terms, departments=departments, provinces=provinces, districts=districts, coded=CODED)
+
+
+@cache
+def organisation_choices() -> ChoiceSet:
+    """The reference lists plus an organisation's own (the tally's venues and programmes)."""
+    own = {
+        "venue": [Choice("street", "En la calle u otro lugar", "In the street or elsewhere"), Choice("v1", "Sauna Azul", "Sauna Azul")],
+        "programme": [Choice("none", "Sin programa", "No programme"), Choice("p1", "Campaña 01/2026–12/2026 · n.º 1", "Campaign 01/2026–12/2026 · no. 1")],
+    }
+    base = reference_choices()
+    return ChoiceSet(lists={**base.lists, **own}, media=base.media)

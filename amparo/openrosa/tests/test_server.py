@@ -215,11 +215,11 @@ def test_an_unknown_organisation_is_not_found(db):
 # -- forms --------------------------------------------------------------------------------
 
 
-def test_the_form_list_offers_the_three_forms_with_hashes_and_manifests(phone):
+def test_the_form_list_offers_the_four_forms_with_hashes_and_manifests(phone):
     listing = phone.get("/odk/lima/formList")
     root = fromstring(listing.content)
     ids = {x.find(f"{LIST_NS}formID").text for x in root.findall(f"{LIST_NS}xform")}
-    assert ids == {"incident_interview", "raid_alarm", "follow_up_visit"}
+    assert ids == {"incident_interview", "raid_alarm", "follow_up_visit", "activity_tally"}
     for xform in root.findall(f"{LIST_NS}xform"):
         form = phone.get(xform.find(f"{LIST_NS}downloadUrl").text.replace("http://testserver", ""))
         import hashlib
@@ -246,7 +246,7 @@ def test_publishing_twice_creates_no_new_version(personas):
     first = services.forms_publish(organisation=personas.org)
     second = services.forms_publish(organisation=personas.org)
     assert [f.pk for f in first] == [f.pk for f in second]
-    assert FormVersion.objects.filter(organisation=personas.org).count() == 3
+    assert FormVersion.objects.filter(organisation=personas.org).count() == 4
 
 
 # -- submissions ----------------------------------------------------------------------------
@@ -656,7 +656,7 @@ def test_an_admin_changes_where_a_form_goes_and_whether_it_is_encrypted(personas
     assert setting.route == Route.INCIDENT and not setting.encrypted
     client.post("/odk/gestion/formularios/follow_up_visit/", {"route": "follow_up"})
     ids = {x.find(f"{LIST_NS}formID").text for x in fromstring(phone.get("/odk/lima/formList").content).findall(f"{LIST_NS}xform")}
-    assert ids == {"incident_interview", "raid_alarm"}
+    assert ids == {"incident_interview", "raid_alarm", "activity_tally"}
     refused = client.post("/odk/gestion/formularios/raid_alarm/", {"route": "nowhere"})
     assert refused.status_code == 400 and "respuestas de este formulario" in refused.content.decode()
     assert FormSetting.objects.get(organisation=personas.org, form_id="raid_alarm").route == Route.INCIDENT

@@ -10,20 +10,22 @@ import pytest
 from openpyxl import load_workbook
 
 from amparo.openrosa.lib import odkcrypto, xlsform
-from amparo.openrosa.tests.support import reference_choices
+from amparo.openrosa.tests.support import organisation_choices, reference_choices
 
 XF = "{http://www.w3.org/2002/xforms}"
 
 
 @pytest.mark.parametrize("form_id", xlsform.FORM_IDS)
 def test_every_form_builds_to_an_xform(form_id):
-    built = xlsform.build(form_id, choices=reference_choices())
+    built = xlsform.build(form_id, choices=organisation_choices())
     root = fromstring(built.xml)
     instance = root.find(f".//{XF}instance")
     data = list(instance)[0]
     assert data.get("id") == form_id and data.get("version") == built.version
     assert built.version.startswith(built.schema_version + ".")
-    assert built.binary_fields and all(name.startswith("photo") for name in built.binary_fields)
+    # The incident forms take photos; a tally is counts only.
+    assert bool(built.binary_fields) == (form_id != "activity_tally")
+    assert all(name.startswith("photo") for name in built.binary_fields)
     assert not built.encrypted and b"base64RsaPublicKey" not in built.xml
 
 
@@ -81,8 +83,8 @@ def test_every_image_question_of_the_shipped_forms_limits_its_pixels():
     for form_id in xlsform.FORM_IDS:
         rows = xlsform.survey_rows(form_id)
         images = [row["name"] for row in rows if row["type"].strip() == "image"]
-        assert images, form_id
-        built = xlsform.build(form_id, choices=reference_choices())
+        assert bool(images) == (form_id != "activity_tally"), form_id
+        built = xlsform.build(form_id, choices=organisation_choices())
         for name in images:
             bind = re.search(rb'<bind nodeset="/%s/(?:[^"]*/)?%s"[^>]*>' % (form_id.encode(), name.encode()), built.xml)
             assert bind and re.search(rb'orx:max-pixels="(1024|2048)"', bind.group(0)), (form_id, name)
@@ -92,3 +94,15 @@ def test_the_forms_build_the_same_bytes_twice():
     first = xlsform.build("raid_alarm", choices=reference_choices())
     second = xlsform.build("raid_alarm", choices=reference_choices())
     assert (first.xlsx, first.xml, first.version) == (second.xlsx, second.xml, second.version)
+
+
+def test_the_tally_needs_the_organisations_venue_and_programme_lists():
+    with pytest.raises(xlsform.FormSourceError, match="programme|venue"):
+        xlsform.build("activity_tally", choices=reference_choices())
+    built = xlsform.build("activity_tally", choices=organisation_choices())
+    text = built.xml.decode()
+    assert "Sauna Azul" in text and "<name>street</name>" in text and "<name>none</name>" in text
+    # The form's own constraints: no more reactive results than tests, none confirmed beyond reactive.
+    assert 'constraint=". &gt;= 0 and . &lt;=  /activity_tally/tests_done "' in text
+    assert 'constraint=". &gt;= 0 and . &lt;=  /activity_tally/tests_reactive "' in text
+    assert 'constraint=". &lt;= today()"' in text
