@@ -430,7 +430,7 @@ def poster_report_counts(*, membership: Membership) -> PosterReports:
     _require(membership, PLANNERS)
     counts = {pk: 0 for pk in Venue.objects.for_member(membership).values_list("pk", flat=True)}
     rows = (
-        Report.objects.filter(organisation_id=membership.organisation_id, venue__isnull=False)
+        Report.objects.for_member(membership).filter(venue__isnull=False)
         .exclude(status__in=[Report.Status.SPAM, Report.Status.WITHDRAWN])
         .values("venue_id").annotate(n=Count("id")).order_by()
     )
