@@ -31,9 +31,13 @@ def _form(request: HttpRequest, data: object = None, initial: dict | None = None
 
 
 @role_required(*READERS)
+@sudo_required(fallback="reports:funder_report")
 @require_GET
 def funder_report(request: HttpRequest) -> HttpResponse:
-    """The form; `?programa=<id>` (from a programme's page) chooses the programme."""
+    """The form; `?programa=<id>` (from a programme's page) chooses the programme.
+
+    The password is asked before the form, not after it: a POST cannot be replayed after the
+    detour, and the narrative she wrote would be lost."""
     initial = {}
     chosen = request.GET.get("programa", "")
     if chosen:

@@ -4,7 +4,9 @@ Carla, the coordinator, has set up the Ministry's testing campaign: 100 HIV test
 where outreach happens. Dora, a peer documenter, has just finished a testing day at "Sauna Azul"
 and records it from her phone (360 px): how many tests, how many reactive, the condoms handed
 out; nobody named. Carla opens the campaign on her phone and sees the progress move, at the
-venue and in total, with the projection at the current pace.
+venue and in total, with the projection at the current pace. Then, still on her phone, she
+produces the report for the Ministry from the campaign's page: her password is asked again,
+the PDF says what the page said, and the audit trail records who exported which programme.
 """
 
 from __future__ import annotations
@@ -39,14 +41,16 @@ def fits_the_screen(page: Any) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
-def test_a_testing_day_recorded_from_a_phone_moves_the_campaigns_progress(personas, live_server):
+def test_a_testing_day_recorded_from_a_phone_moves_the_campaigns_progress_and_reaches_the_funder_report(personas, live_server, tmp_path):
     from django.utils import timezone
     from playwright.sync_api import sync_playwright
 
+    from amparo.audit.models import AuditEvent
     from amparo.lib.browser import launch, sign_in
     from amparo.programmes import selectors, services
     from amparo.programmes.models import Activity
     from amparo.programmes.tests.factories import make_programme, make_venue
+    from amparo.reports.tests.pdf_text import pdf_text
     from conftest import PASSWORD
 
     today = timezone.localdate()
@@ -82,5 +86,35 @@ def test_a_testing_day_recorded_from_a_phone_moves_the_campaigns_progress(person
         card.locator("summary").click()
         assert "Sauna Azul" in card.locator("table").inner_text()
         assert fits_the_screen(page)
+
+        # The funder report, from the campaign's page: it leaves the organisation, so her password
+        # is asked again first; then the form, with the campaign chosen.
+        with page.expect_navigation():
+            page.get_by_role("link", name="Informe para financiadores y aliados (PDF o XLSX)").click()
+        assert "/cuenta/confirmar/" in page.url
+        assert fits_the_screen(page)
+        page.fill("#sudo-password", PASSWORD)
+        with page.expect_navigation():
+            page.click("form.card button[type=submit]")
+        assert page.locator("#id_programme").input_value() == str(campaign.pk)
+        assert fits_the_screen(page)
+        page.fill("#id_date_from", (today - timedelta(days=30)).isoformat())
+        page.fill("#id_date_to", today.isoformat())
+        page.fill("#id_achievements", "Jornadas de prueba en los lugares de trabajo")
+        with page.expect_download() as download_info:
+            page.get_by_role("button", name="Generar el informe").click()
+        pdf = (tmp_path / "informe.pdf")
+        download_info.value.save_as(pdf)
+        assert download_info.value.suggested_filename == f"amparo-informe-programa-{campaign.pk}.pdf"
         phone.close()
         browser.close()
+
+    text = " ".join(pdf_text(pdf.read_bytes()).split())
+    assert text.startswith(f"Informe para financiadores y aliados {personas.org.name} · {campaign.name}")
+    # The indicator as the campaign's page showed it: 25 of 100 tests, 25 %, and the venue's 25.
+    assert "Pruebas de VIH Pruebas de VIH realizadas PEPFAR MER HTS_TST" in text and " 100 25 25 " in text
+    assert "Pruebas de VIH Sauna Azul 25" in text
+    assert "Jornadas de prueba en los lugares de trabajo" in text
+    export = AuditEvent.objects.get(action="insights.export_report")
+    assert export.actor_id == personas.carla.pk and export.detail["filters"]["programme"] == str(campaign.pk)
+    assert export.detail["format"] == "pdf"

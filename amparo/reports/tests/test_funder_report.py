@@ -196,7 +196,10 @@ def test_the_programme_page_links_to_the_report_with_its_programme_chosen(person
     client = login_as(personas.carla)
     page = client.get(f"/programas/{campaign.pk}/").content.decode()
     assert f'href="/informes/?programa={campaign.pk}"' in page
-    form = client.get(f"/informes/?programa={campaign.pk}")
+    # The password first, then the form with the programme chosen (what she writes is not lost).
+    asked = client.get(f"/informes/?programa={campaign.pk}")
+    assert asked.status_code == 302 and asked["Location"].startswith("/cuenta/confirmar/") and f"programa%3D{campaign.pk}" in asked["Location"]
+    form = _confirmed(client).get(f"/informes/?programa={campaign.pk}")
     assert form.status_code == 200
     assert f'<option value="{campaign.pk}" selected>Campaña de pruebas 2026</option>' in form.content.decode()
 
@@ -247,7 +250,7 @@ def test_bad_input_is_a_400_with_nothing_exported(personas, login_as, campaign, 
 
 
 def test_a_bad_programme_in_the_address_is_a_400(personas, login_as, campaign):
-    assert login_as(personas.carla).get("/informes/?programa=abc").status_code == 400
+    assert _confirmed(login_as(personas.carla)).get("/informes/?programa=abc").status_code == 400
 
 
 def test_an_empty_programme_says_so_and_written_text_is_never_a_formula(personas, login_as):
