@@ -17,7 +17,7 @@ bench/insights.py does; nothing leaves the machine), sequentially:
 - an empty Django view (the floor, measured in the same run);
 - the programme page for the coordinator (with the latest activities) and for the analyst;
 - the same programme through the JSON API;
-- the XLSX and the PDF report (sudo mode granted in the session beforehand).
+- the funder report of the programme's year, XLSX and PDF (sudo mode granted in the session beforehand).
 
 It prints the queries each page makes, p50 / p95 in milliseconds and the ratio to the empty
 view. Bounded in time: every measurement stops after --seconds even with fewer samples.
@@ -203,24 +203,28 @@ def _client_for(user: Any, *, sudo: bool = False) -> Any:
     return client
 
 
-def _queries(client: Any, url: str) -> int:
+def _fetch(client: Any, url: str, post: dict[str, Any] | None) -> Any:
+    return client.get(url) if post is None else client.post(url, post)
+
+
+def _queries(client: Any, url: str, post: dict[str, Any] | None = None) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as captured:
-        client.get(url)
+        _fetch(client, url, post)
     return len(captured)
 
 
-def _time(client: Any, url: str, samples: int, seconds: float) -> list[float]:
+def _time(client: Any, url: str, samples: int, seconds: float, post: dict[str, Any] | None = None) -> list[float]:
     for _ in range(2):
-        r = client.get(url)
+        r = _fetch(client, url, post)
         assert r.status_code == 200, (url, r.status_code, r.content[:300])
     out: list[float] = []
     deadline = time.perf_counter() + seconds
     while len(out) < samples and time.perf_counter() < deadline:
         t0 = time.perf_counter()
-        client.get(url)
+        _fetch(client, url, post)
         out.append((time.perf_counter() - t0) * 1000)
     return out
 
@@ -239,19 +243,24 @@ def _measure(world: dict[str, Any], *, samples: int, seconds: float) -> None:
     coordinator = _client_for(world["users"][Role.COORDINATOR], sudo=True)
     analyst = _client_for(world["users"][Role.ANALYST])
     api = Client(HTTP_AUTHORIZATION=f"Bearer {world['token']}")
-    rows = [
-        ("empty view", Client(), "/__empty__/", samples * 5),
-        ("programme page, coordinator", coordinator, f"/programas/{pk}/", samples),
-        ("programme page, analyst", analyst, f"/programas/{pk}/", samples),
-        ("programme, JSON API", api, f"/api/v1/programmes/{pk}", samples),
-        ("report XLSX", coordinator, f"/programas/{pk}/informe.xlsx", max(5, samples // 2)),
-        ("report PDF", coordinator, f"/programas/{pk}/informe.pdf", max(5, samples // 2)),
+    # The funder report of the programme's whole year: documentation, responses, the programme
+    # (indicators, sites, activities and reach, people) and the milestones.
+    programme = world["programme"]
+    report = {"programme": str(pk), "date_from": programme.starts_on.isoformat(), "date_to": programme.ends_on.isoformat(),
+              "language": "es", "context": "", "achievements": "", "challenges": ""}
+    rows: list[tuple[str, Any, str, int, dict[str, Any] | None]] = [
+        ("empty view", Client(), "/__empty__/", samples * 5, None),
+        ("programme page, coordinator", coordinator, f"/programas/{pk}/", samples, None),
+        ("programme page, analyst", analyst, f"/programas/{pk}/", samples, None),
+        ("programme, JSON API", api, f"/api/v1/programmes/{pk}", samples, None),
+        ("funder report XLSX", coordinator, "/informes/exportar/", max(5, samples // 2), {**report, "format": "xlsx"}),
+        ("funder report PDF", coordinator, "/informes/exportar/", max(5, samples // 2), {**report, "format": "pdf"}),
     ]
     floor = None
     print(f"  {'view':<30} {'queries':>7} {'n':>4} {'p50 ms':>9} {'p95 ms':>9} {'p50/empty':>10}")
-    for label, client, url, n in rows:
-        times = _time(client, url, n, seconds)
-        queries = _queries(client, url)
+    for label, client, url, n, post in rows:
+        times = _time(client, url, n, seconds, post)
+        queries = _queries(client, url, post)
         p50, p95 = _pct(times, 0.5), _pct(times, 0.95)
         floor = floor or p50
         print(f"  {label:<30} {queries:>7} {len(times):>4} {p50:>9.2f} {p95:>9.2f} {p50 / floor:>9.1f}x", flush=True)
