@@ -2,6 +2,8 @@
 
 Programmes, venues and indicators go through the real services; the year of activities is
 bulk-created (sealed columns are sealed by the same field code) with one audit row per load.
+The few people-level records on top (milestones, linkage to care, referrals from activities)
+go through the real services one by one, so their consent, sealing and audit are the real ones.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from amparo.accounts.models import Membership, Role
@@ -22,22 +25,32 @@ from amparo.programmes.models import (
     ActivityKind,
     InstitutionKind,
     Measure,
+    MilestoneScope,
     Programme,
     VenueKind,
 )
+from amparo.records.management.commands.demo import CODE_WORDS
 
 VENUE_NAMES = ["Sauna Azul", "Hotel Girasol", "Bar La Luna", "Esquina Norte", "Hotel Estrella", "Sauna Roble", "Discoteca Faro",
                "Esquina del Parque", "Hotel Colibrí", "Bar El Puente", "Hostal Lirio", "Esquina Sur", "Sauna Palmeras",
                "Local Comunitario", "Hotel Bahía", "Bar Las Flores"]
 VENUE_KINDS = [VenueKind.SAUNA, VenueKind.HOTEL, VenueKind.BAR, VenueKind.STREET_CORNER]
+# Commitment follow-ups left for the first reminder run.
+PENDING_COMMITMENTS = 2
+# People accompanied to treatment, and how far each got ("started" treatment, "confirmed", or
+# only "reactive"). The first organisation has enough people on treatment for its figures (and
+# the median days) to be published; the others so few that theirs show as "<5": small-cell
+# suppression at work, not an empty page. (A few people still waiting would hide the number
+# on treatment, and with it the median, as "*".)
+LINKAGE_PLANS = (("started",) * 6, ("started",) * 3)
 COMISARIAS = ["Comisaría Central (ejemplo)", "Comisaría de Familia (ejemplo)", "Comisaría Norte (ejemplo)", "Serenazgo municipal (ejemplo)"]
 
 
 def demo_programmes_load(*, organisations: list[Any], seed: int = 2026, today: date | None = None) -> dict[str, int]:
     rng = random.Random(seed)
     today = today or timezone.localdate()
-    counts = {"programmes": 0, "venues": 0, "activities": 0}
-    for organisation in organisations:
+    counts = {"programmes": 0, "venues": 0, "activities": 0, "milestones": 0, "linkages": 0, "referrals": 0}
+    for index, organisation in enumerate(organisations):
         members = list(Membership.objects.filter(organisation=organisation, is_active=True).select_related("user", "organisation"))
         coordinator = next((m for m in members if m.role == Role.COORDINATOR), None)
         if coordinator is None:
@@ -46,12 +59,13 @@ def demo_programmes_load(*, organisations: list[Any], seed: int = 2026, today: d
         if not districts:
             continue
         with transaction.atomic():
-            _load_one(rng, today, coordinator, [m for m in members if m.role in services.RECORDERS], districts, counts)
+            _load_one(rng, today, coordinator, [m for m in members if m.role in services.RECORDERS], districts, counts,
+                      LINKAGE_PLANS[min(index, len(LINKAGE_PLANS) - 1)])
     return counts
 
 
 def _load_one(rng: random.Random, today: date, coordinator: Membership, facilitators: list[Membership], districts: list[District],
-              counts: dict[str, int]) -> None:
+              counts: dict[str, int], linkage_plan: tuple[str, ...]) -> None:
     user = coordinator.user
     start = today - timedelta(days=365)
 
@@ -137,7 +151,8 @@ def _load_one(rng: random.Random, today: date, coordinator: Membership, facilita
                                  venue=venue, participants_sex_workers=done // 2, participants_trans_women=done - done // 2,
                                  tests_done=done, tests_reactive=reactive, tests_confirmed=confirmed, linked_to_care=linked,
                                  condoms=done * rng.randint(8, 15), lubricants=done * rng.randint(2, 5), leaflets=done))
-    rows.append(Activity(**base, programme=community, kind=ActivityKind.AGREEMENT_SIGNED, held_on=today - timedelta(days=40),
+    # Half a year ago, so its milestone has whole quarters after it to compare.
+    rows.append(Activity(**base, programme=community, kind=ActivityKind.AGREEMENT_SIGNED, held_on=today - timedelta(days=200),
                          district=districts[0], institution_kind=InstitutionKind.CIVIL_SOCIETY,
                          institution="Centro de derechos humanos (ejemplo)"))
     made = Activity.objects.bulk_create(rows, batch_size=500)
@@ -146,3 +161,91 @@ def _load_one(rng: random.Random, today: date, coordinator: Membership, facilita
         through.objects.bulk_create([through(activity_id=a.pk, membership_id=rng.choice(facilitators).pk) for a in made if a.pk], batch_size=1000)
     audit.record(actor=user, action="activity.demo_loaded", organisation_id=coordinator.organisation_id, detail={"activities": len(made)})
     counts["activities"] += len(made)
+    _commitments_reminded(coordinator, today)
+    counts["milestones"] += _milestones(coordinator, today)
+    counts["linkages"] += _linkages(rng, coordinator, today, linkage_plan)
+    counts["referrals"] += _referrals(rng, coordinator, today)
+
+
+def _commitments_reminded(coordinator: Membership, today: date) -> None:
+    """A year of trainings has many past follow-up dates: as in use, all but the latest two were
+    already reminded, so the first reminder run leaves a couple of tasks, not a flood."""
+    due = Activity.objects.filter(organisation_id=coordinator.organisation_id, follow_up_on__lte=today).order_by("-follow_up_on", "-pk")
+    pending = list(due.values_list("pk", flat=True)[:PENDING_COMMITMENTS])
+    due.exclude(pk__in=pending).update(reminded_for=F("follow_up_on"))
+
+
+def _milestones(coordinator: Membership, today: date) -> int:
+    """Two police trainings (one public) and the agreement become milestones, far enough in the
+    past for the statistics to compare whole quarters before and after. The trainings concern
+    their institution's incidents everywhere (the demo organisation works in one region, and its
+    incidents by one perpetrator in one region are too few for every quarter to be published);
+    the agreement concerns every incident in the region."""
+    org_id, user = coordinator.organisation_id, coordinator.user
+    trainings = Activity.objects.filter(organisation_id=org_id, kind=ActivityKind.POLICE_TRAINING, held_on__lte=today - timedelta(days=150))
+    chosen = [a for a in (trainings.filter(institution_kind=kind).order_by("held_on").first()
+                          for kind in (InstitutionKind.PNP_COMISARIA, InstitutionKind.SERENAZGO)) if a is not None]
+    made = 0
+    for i, activity in enumerate(chosen):
+        title = ("la capacitación a la comisaría (ejemplo)" if activity.institution_kind == InstitutionKind.PNP_COMISARIA
+                 else "la capacitación al serenazgo (ejemplo)")
+        services.activity_mark_milestone(membership=coordinator, acting_user=user, activity=activity, title=title, is_public=i == 0,
+                                         scope=MilestoneScope.EVERYWHERE)
+        made += 1
+    agreement = Activity.objects.filter(organisation_id=org_id, kind=ActivityKind.AGREEMENT_SIGNED).first()
+    if agreement is not None:
+        services.activity_mark_milestone(membership=coordinator, acting_user=user, activity=agreement, kind="agreement",
+                                         title="el convenio con el centro de derechos humanos (ejemplo)", scope=MilestoneScope.DEPARTMENT)
+        made += 1
+    return made
+
+
+def _linkages(rng: random.Random, coordinator: Membership, today: date, plan: tuple[str, ...]) -> int:
+    """A few people with a reactive result, accompanied to treatment with their consent, from
+    testing days spread over half a year whose tallies already count them (so no tally moves).
+    `plan` says how far each got: "started" treatment, "confirmed", or only "reactive"."""
+    candidates = list(
+        Activity.objects.filter(organisation_id=coordinator.organisation_id, kind=ActivityKind.TESTING_DAY, linked_to_care__gte=1,
+                                held_on__range=(today - timedelta(days=200), today - timedelta(days=45)))
+        .order_by("held_on", "pk")
+    )
+    if len(candidates) < len(plan):
+        return 0
+    step = (len(candidates) - 1) / max(len(plan) - 1, 1)
+    for i, reached in enumerate(plan):
+        activity = candidates[round(i * step)]
+        confirmed_on = activity.held_on + timedelta(days=rng.randint(3, 10)) if reached != "reactive" else None
+        started_on = confirmed_on + timedelta(days=rng.randint(0, 14)) if confirmed_on is not None and reached == "started" else None
+        services.care_linkage_record(
+            membership=coordinator, acting_user=coordinator.user, activity=activity, consent_given=True,
+            consent_method=rng.choice(["verbal", "written"]), new_code_name=f"{CODE_WORDS[i % len(CODE_WORDS)]} {100 + i}",
+            reactive_on=activity.held_on, confirmed_on=confirmed_on, treatment_started_on=started_on,
+            health_service="Centro de salud — consultorio de ITS (ejemplo)",
+        )
+    return len(plan)
+
+
+def _referrals(rng: random.Random, coordinator: Membership, today: date) -> int:
+    """People met at outreach or testing days who asked for legal aid or testing: referred, with
+    consent, to the national directory's public defence and HIV service."""
+    from amparo.response.models import Service
+
+    directory = {s.code: s for s in Service.objects.filter(organisation__isnull=True, code__in=["DPUB", "CERITS"])}
+    org_id = coordinator.organisation_id
+    plan = [
+        (ActivityKind.PEER_OUTREACH, "DPUB", "legal_aid"),
+        (ActivityKind.PEER_OUTREACH, "CERITS", "hiv_sti"),
+        (ActivityKind.TESTING_DAY, "DPUB", "legal_aid"),
+    ]
+    made = 0
+    for i, (kind, code, need) in enumerate(plan):
+        activity = Activity.objects.filter(organisation_id=org_id, kind=kind, held_on__lte=today).order_by("-held_on", "-pk")[i : i + 1].first()
+        if activity is None or code not in directory:
+            continue
+        services.activity_referral_create(
+            membership=coordinator, acting_user=coordinator.user, activity=activity, new_code_name=f"{CODE_WORDS[-1 - i]} {200 + i}",
+            service=directory[code], need=need, consent_given=True, consent_method=rng.choice(["verbal", "phone"]),
+            follow_up_on=max(today, timezone.localdate()) + timedelta(days=7 + i), send=True,
+        )
+        made += 1
+    return made

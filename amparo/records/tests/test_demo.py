@@ -16,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from amparo.accounts.models import Membership, Organisation, Role, User
 from amparo.audit import services as audit
 from amparo.audit.models import AuditEvent
+from amparo.programmes.models import CareLinkage
 from amparo.records import selectors
 from amparo.records.management.commands.demo import (
     DEMO_DEVICE_NAME,
@@ -27,6 +28,7 @@ from amparo.records.management.commands.demo import (
     demo_totp_key_hex,
 )
 from amparo.records.models import Incident, IncidentPerson, Person, ReferenceCounter
+from amparo.response.models import Referral
 from conftest import login, make_incident
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +69,10 @@ def test_every_demo_account_has_a_confirmed_device_with_the_printed_secret():
 def test_it_loads_the_asked_numbers_of_incidents_and_people():
     run_demo()
     assert Incident.objects.count() == 60
-    assert Person.objects.count() == 40
+    # The asked people, plus those the programmes demo met at activities (known by a code name only).
+    from_activities = CareLinkage.objects.count() + Referral.objects.filter(activity__isnull=False).count()
+    assert from_activities > 0
+    assert Person.objects.count() == 40 + from_activities
     assert set(Incident.objects.values_list("organisation__slug", flat=True)) <= {"lima", "arequipa"}
     # Raids link several people; links never cross organisations.
     assert IncidentPerson.objects.count() > 0

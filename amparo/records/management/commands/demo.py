@@ -903,7 +903,9 @@ class Command(BaseCommand):
                 f"{response['cases']} legal cases, {response['security']} security records."
             )
             self.stdout.write(
-                f"Programmes: {programmes['programmes']} programmes, {programmes['venues']} venues, {programmes['activities']} activities."
+                f"Programmes: {programmes['programmes']} programmes, {programmes['venues']} venues, {programmes['activities']} activities, "
+                f"{programmes['milestones']} milestones, {programmes['linkages']} people accompanied to treatment, "
+                f"{programmes['referrals']} referrals from activities."
             )
             self.stdout.write(f"Statistics: public pages at {', '.join(shared)} and /estadisticas/publico/red/.")
         if o["verbosity"] > 0:
