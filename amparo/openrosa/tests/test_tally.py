@@ -151,7 +151,7 @@ def _bad(programme, venue, other_venue, other_programme):
     return {
         "unknown venue": ({"venue": "v999999"}, "no está en la lista"),
         "another organisation's venue": ({"venue": f"v{other_venue.pk}"}, "no está en la lista"),
-        "not a venue at all": ({"venue": "sauna azul"}, "Elige el local"),
+        "not a venue at all": ({"venue": "sauna azul"}, "Elija el local"),
         "another organisation's programme": ({"programme": f"p{other_programme.pk}"}, "no es de la organización"),
         "more reactive than done": ({"tests_done": "3", "tests_reactive": "5", "tests_confirmed": "0"}, "más resultados reactivos"),
         "more confirmed than reactive": ({"tests_reactive": "1", "tests_confirmed": "2"}, "más resultados confirmados"),
