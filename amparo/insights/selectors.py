@@ -3,6 +3,7 @@ organisation agreed to publish)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -385,7 +386,9 @@ def dashboard_for(*, membership: Membership, filters: StatsFilters, version: str
 
     if version is None:
         return build()
-    key = f"insights:dash:{org_id}:{version}:{int(protected)}:{sorted(filters.as_query().items())}"
+    # The filters hashed: a key any cache backend accepts (no spaces or quotes, bounded length).
+    wanted = hashlib.sha256(repr(sorted(filters.as_query().items())).encode()).hexdigest()[:32]
+    key = f"insights:dash:{org_id}:{version}:{int(protected)}:{wanted}"
     summary = cache.get(key)
     if summary is None:
         summary = build()
