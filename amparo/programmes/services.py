@@ -55,6 +55,17 @@ def _check_period(starts_on: date, ends_on: date) -> None:
         raise ValidationError({"ends_on": _("The end date must not be before the start date.")})
 
 
+def _save_changes(instance: Any, fields: dict[str, Any], *, acting_user: User, action: str) -> list[str]:
+    """Set the fields that differ, save, and audit which ones changed (names only, never values)."""
+    changed = sorted(name for name, value in fields.items() if getattr(instance, name) != value)
+    for name in changed:
+        setattr(instance, name, fields[name])
+    if changed:
+        instance.save()
+        audit.record(actor=acting_user, action=action, target=instance, fields=changed)
+    return changed
+
+
 @transaction.atomic
 def programme_create(*, membership: Membership, acting_user: User, kind: str, name: str, funder: str = "",
                      starts_on: date, ends_on: date) -> Programme:
@@ -100,12 +111,7 @@ def venue_update(*, venue: Venue, membership: Membership, acting_user: User, **f
     code_name = fields.get("code_name", venue.code_name)
     if Venue.objects.for_member(membership).filter(code_name__iexact=code_name).exclude(pk=venue.pk).exists():
         raise ValidationError({"code_name": _("Another venue already has this code name.")})
-    changed = [k for k, v in fields.items() if getattr(venue, k) != v]
-    for key in changed:
-        setattr(venue, key, fields[key])
-    if changed:
-        venue.save()
-        audit.record(actor=acting_user, action="venue.updated", target=venue, fields=changed)
+    _save_changes(venue, fields, acting_user=acting_user, action="venue.updated")
     return venue
 
 
@@ -417,12 +423,7 @@ def programme_update(*, programme: Programme, membership: Membership, acting_use
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     _check_period(fields.get("starts_on", programme.starts_on), fields.get("ends_on", programme.ends_on))
-    changed = [name for name, value in fields.items() if getattr(programme, name) != value]
-    for name in changed:
-        setattr(programme, name, fields[name])
-    if changed:
-        programme.save()
-        audit.record(actor=acting_user, action="programme.updated", target=programme, fields=sorted(changed))
+    _save_changes(programme, fields, acting_user=acting_user, action="programme.updated")
     return programme
 
 
@@ -456,12 +457,7 @@ def indicator_update(*, indicator: Indicator, membership: Membership, acting_use
     if "ends_on" in fields and fields["ends_on"] is None:
         fields["ends_on"] = indicator.programme.ends_on
     _check_period(fields.get("starts_on", indicator.starts_on), fields.get("ends_on", indicator.ends_on))
-    changed = [name for name, value in fields.items() if getattr(indicator, name) != value]
-    for name in changed:
-        setattr(indicator, name, fields[name])
-    if changed:
-        indicator.save()
-        audit.record(actor=acting_user, action="indicator.updated", target=indicator, fields=sorted(changed))
+    _save_changes(indicator, fields, acting_user=acting_user, action="indicator.updated")
     return indicator
 
 
