@@ -254,9 +254,10 @@ def _by_prefix(value: str, prefix: str) -> int | None:
 def tally_to_activity(*, organisation: Any, acting_user: Any, answers: Answers) -> Any:
     """One programme activity from a tally, through the programmes app's one write path.
 
-    Everything the phone could have got wrong (an old form naming a venue since retired, a
-    count beyond what was done, a date in the future) is checked here too: the form's own
-    constraints only hold on phones that honour them."""
+    What only a tally can get wrong (unreadable answers, an old form naming a venue since
+    retired, a programme or district that is not the organisation's) is checked here; counts
+    that do not add up and dates in the future are refused by `activity_record`, as for the
+    page and the API. The form's own constraints only hold on phones that honour them."""
     from amparo.accounts.models import Membership
     from amparo.places.models import District
     from amparo.programmes.models import Programme, Venue
@@ -274,11 +275,6 @@ def tally_to_activity(*, organisation: Any, acting_user: Any, answers: Answers) 
             held_on = answers.date("held_on")
         except ValidationError:
             errors["held_on"] = _("Not a date: %(value)s") % {"value": answers.get("held_on")[:20]}
-        else:
-            if held_on > timezone.localdate():
-                errors["held_on"] = _("The date cannot be in the future.")
-            elif held_on.year < 2000:
-                errors["held_on"] = _("The date is too far in the past.")
     venue = district = None
     place = answers.get("venue")
     if place == TALLY_STREET:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from amparo.accounts.models import Membership, Role
 from amparo.audit import services as audit
+from amparo.lib import inputs
 from amparo.lib.errors import Conflict
 from amparo.lib.scoping import require_same_organisation
 from amparo.programmes.models import (
@@ -137,8 +138,15 @@ ACTIVITY_FIELDS = (
 def _check_activity(*, membership: Membership, values: dict[str, Any], facilitators: Any = ()) -> None:
     """The one validation of an activity, new or edited: same organisation, counts that add up, dates in order."""
     require_same_organisation(membership, values.get("programme"), values.get("venue"), *facilitators)
-    _check_counts(values)
     follow_up_on, held_on = values.get("follow_up_on"), values["held_on"]
+    # Whatever the way in (page, API, phone tally): an activity is recorded once it was held.
+    if held_on > timezone.localdate():
+        raise ValidationError({"held_on": _("The date cannot be in the future.")})
+    try:
+        inputs.check_year(held_on)
+    except ValidationError as exc:
+        raise ValidationError({"held_on": exc.messages}) from exc
+    _check_counts(values)
     if follow_up_on is not None and follow_up_on < held_on:
         raise ValidationError({"follow_up_on": _("The follow-up date must not be before the activity.")})
     scored = values.get("pre_score_average") is not None or values.get("post_score_average") is not None
@@ -219,7 +227,6 @@ def activity_mark_milestone(*, membership: Membership, acting_user: User, activi
     )
     audit.record(actor=acting_user, action="activity.marked_milestone", target=activity, detail={"milestone": milestone.pk, "kind": kind, "scope": scope})
     return milestone
-
 
 
 # ---- people met at an activity: referrals and linkage to care --------------------------------

@@ -289,3 +289,19 @@ def test_test_scores_take_one_decimal_at_most(personas, api_as):
         response = _send(client, "POST", "/activities", {**base, "pre_score_average": bad})
         assert response.status_code == 422 and "pre_score_average" in response.json()["error"]["fields"], bad
     assert Activity.objects.count() == 1
+
+
+def test_an_activity_in_the_future_is_refused_on_the_page_and_through_the_api(personas, api_as, login_as):
+    # One rule in activity_record: the page, the API and the phone tally all meet it.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    response = _send(api_as(personas.dora), "POST", "/activities", {"kind": "testing_day", "held_on": tomorrow, "district": MIRAFLORES})
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"]["held_on"] == ["La fecha no puede estar en el futuro."]
+    page = login_as(personas.dora).post("/programas/actividades/nueva/", {"kind": "testing_day", "held_on": tomorrow,
+                                                                         "district": MIRAFLORES}, HTTP_ACCEPT_LANGUAGE="es")
+    assert page.status_code == 400 and "La fecha no puede estar en el futuro." in page.content.decode()
+    assert Activity.objects.count() == 0
