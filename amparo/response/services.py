@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from typing import IO, Any
 
@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -1095,18 +1095,43 @@ def protective_measure_add(
 # --------------------------------------------------------------------------- reminders
 
 
+# What is followed up on a date (`follow_up_on`) and reminded once for each date (`reminded_for`):
+# which items are still open, and who is reminded.
+_FOLLOW_UPS: dict[str, tuple[Callable[[], QuerySet[Any]], Callable[[Any], int]]] = {
+    ReminderKind.REFERRAL_FOLLOW_UP: (
+        lambda: Referral.objects.filter(status__in=OPEN_STATUSES), lambda r: r.assigned_to_id or r.created_by_id,
+    ),
+    ReminderKind.SECURITY_FOLLOW_UP: (
+        lambda: SecurityRecord.objects.exclude(status=SecurityStatus.CLOSED), lambda r: r.assigned_to_id or r.created_by_id,
+    ),
+    # The commitments obtained at an activity: its recorder follows them up.
+    ReminderKind.COMMITMENT_FOLLOW_UP: (lambda: Activity.objects.all(), lambda a: a.recorded_by_id),
+}
+
+
+def _follow_ups_due(kind: str, today: date) -> list[tuple[str, int]]:
+    open_items, _who = _FOLLOW_UPS[kind]
+    due = open_items().filter(follow_up_on__lte=today).filter(Q(reminded_for__isnull=True) | ~Q(reminded_for=F("follow_up_on")))
+    return [(kind, pk) for pk in due.values_list("pk", flat=True)]
+
+
+def _claim_follow_up(kind: str, object_id: int, today: date) -> tuple[int, int, date] | None:
+    open_items, who = _FOLLOW_UPS[kind]
+    item = open_items().filter(pk=object_id, follow_up_on__lte=today).first()
+    if item is None or item.follow_up_on is None or item.reminded_for == item.follow_up_on:
+        return None
+    won = type(item).objects.filter(pk=object_id, follow_up_on=item.follow_up_on).exclude(
+        reminded_for=item.follow_up_on
+    ).update(reminded_for=item.follow_up_on)
+    return (item.organisation_id, who(item), item.follow_up_on) if won else None
+
+
 def reminders_collect(*, now: datetime | None = None) -> list[tuple[str, int]]:
     """What needs a reminder now, as (kind, id) pairs. Read-only: sending claims each one."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     ahead = now + timedelta(days=conf.REMINDER_DAYS_AHEAD)
-    due: list[tuple[str, int]] = []
-    due += [
-        (ReminderKind.REFERRAL_FOLLOW_UP, pk)
-        for pk in Referral.objects.filter(status__in=OPEN_STATUSES, follow_up_on__lte=today)
-        .filter(Q(reminded_for__isnull=True) | ~Q(reminded_for=F("follow_up_on")))
-        .values_list("pk", flat=True)
-    ]
+    due: list[tuple[str, int]] = _follow_ups_due(ReminderKind.REFERRAL_FOLLOW_UP, today)
     due += [
         (ReminderKind.DEADLINE, pk)
         for pk in Deadline.objects.filter(done_at__isnull=True, reminded_at__isnull=True, due_at__lte=ahead)
@@ -1117,32 +1142,15 @@ def reminders_collect(*, now: datetime | None = None) -> list[tuple[str, int]]:
         for pk in Hearing.objects.filter(held__isnull=True, reminded_at__isnull=True, scheduled_at__lte=ahead, scheduled_at__gte=now)
         .values_list("pk", flat=True)
     ]
-    due += [
-        (ReminderKind.SECURITY_FOLLOW_UP, pk)
-        for pk in SecurityRecord.objects.exclude(status=SecurityStatus.CLOSED).filter(follow_up_on__lte=today)
-        .filter(Q(reminded_for__isnull=True) | ~Q(reminded_for=F("follow_up_on")))
-        .values_list("pk", flat=True)
-    ]
-    due += [
-        (ReminderKind.COMMITMENT_FOLLOW_UP, pk)
-        for pk in Activity.objects.filter(follow_up_on__lte=today)
-        .filter(Q(reminded_for__isnull=True) | ~Q(reminded_for=F("follow_up_on")))
-        .values_list("pk", flat=True)
-    ]
+    due += _follow_ups_due(ReminderKind.SECURITY_FOLLOW_UP, today)
+    due += _follow_ups_due(ReminderKind.COMMITMENT_FOLLOW_UP, today)
     return due
 
 
 def _claim(kind: str, object_id: int, now: datetime) -> tuple[int, int, date] | None:
     """Atomically mark one item as reminded; (organisation id, user id, due date) when this call won."""
-    today = timezone.localdate(now)
-    if kind == ReminderKind.REFERRAL_FOLLOW_UP:
-        item = Referral.objects.filter(pk=object_id, status__in=OPEN_STATUSES, follow_up_on__lte=today).first()
-        if item is None or item.follow_up_on is None or item.reminded_for == item.follow_up_on:
-            return None
-        won = Referral.objects.filter(pk=object_id, follow_up_on=item.follow_up_on).exclude(
-            reminded_for=item.follow_up_on
-        ).update(reminded_for=item.follow_up_on)
-        return (item.organisation_id, item.assigned_to_id or item.created_by_id, item.follow_up_on) if won else None
+    if kind in _FOLLOW_UPS:
+        return _claim_follow_up(kind, object_id, timezone.localdate(now))
     if kind == ReminderKind.DEADLINE:
         deadline = Deadline.objects.select_related("case").filter(pk=object_id, done_at__isnull=True).first()
         if deadline is None or not Deadline.objects.filter(pk=object_id, reminded_at__isnull=True).update(reminded_at=now):
@@ -1154,25 +1162,6 @@ def _claim(kind: str, object_id: int, now: datetime) -> tuple[int, int, date] | 
         if hearing is None or not Hearing.objects.filter(pk=object_id, reminded_at__isnull=True).update(reminded_at=now):
             return None
         return hearing.organisation_id, hearing.case.lawyer_id or hearing.created_by_id, timezone.localdate(hearing.scheduled_at)
-    if kind == ReminderKind.SECURITY_FOLLOW_UP:
-        record = SecurityRecord.objects.filter(pk=object_id, follow_up_on__lte=today).exclude(status=SecurityStatus.CLOSED).first()
-        if record is None or record.follow_up_on is None:
-            return None
-        won = SecurityRecord.objects.filter(pk=object_id, follow_up_on=record.follow_up_on).exclude(
-            reminded_for=record.follow_up_on
-        ).update(reminded_for=record.follow_up_on)
-        return (record.organisation_id, record.assigned_to_id or record.created_by_id, record.follow_up_on) if won else None
-    if kind == ReminderKind.COMMITMENT_FOLLOW_UP:
-        # The commitments obtained at an activity: its recorder follows them up.
-        activity = Activity.objects.filter(pk=object_id, follow_up_on__lte=today).only(
-            "organisation_id", "recorded_by_id", "follow_up_on", "reminded_for"
-        ).first()
-        if activity is None or activity.follow_up_on is None:
-            return None
-        won = Activity.objects.filter(pk=object_id, follow_up_on=activity.follow_up_on).exclude(
-            reminded_for=activity.follow_up_on
-        ).update(reminded_for=activity.follow_up_on)
-        return (activity.organisation_id, activity.recorded_by_id, activity.follow_up_on) if won else None
     return None
 
 
