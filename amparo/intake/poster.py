@@ -6,7 +6,7 @@ import io
 from typing import Any
 
 import segno
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -98,3 +98,29 @@ def pdf(organisation: Organisation, *, size: str, venue_token: str = "") -> byte
         align="C",
     )
     return bytes(doc.output())
+
+
+# ---- downloads (the organisation's posters and each venue's) ----------------------------------
+
+
+def size_from(value: str | None) -> str:
+    """The poster size asked for (?size=a4|a5); A4 for anything else."""
+    size = (value or "a4").lower()
+    return size if size in SIZES else "a4"
+
+
+def _download(data: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # A venue's poster says where it will hang: no cache on the way keeps a copy.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def pdf_download(organisation: Organisation, *, size: str, filename: str, venue_token: str = "") -> HttpResponse:
+    return _download(pdf(organisation, size=size, venue_token=venue_token), "application/pdf", filename)
+
+
+def qr_download(organisation: Organisation, kind: str, *, filename: str, venue_token: str = "") -> HttpResponse:
+    data, content_type = qr(organisation, kind, venue_token=venue_token)
+    return _download(data, content_type, filename)

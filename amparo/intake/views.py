@@ -460,15 +460,11 @@ def form_settings(request: HttpRequest) -> HttpResponse:
 @triage_required
 def qr_code(request: HttpRequest, kind: str) -> HttpResponse:
     organisation = request.organisation  # type: ignore[attr-defined]
-    data, content_type = poster.qr(organisation, kind)
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{organisation.slug}-qr.{kind}"'
-    return response
+    return poster.qr_download(organisation, kind, filename=f"{organisation.slug}-qr.{kind}")
 
 
 def _size(request: HttpRequest) -> str:
-    size = request.GET.get("size", "a4").lower()
-    return size if size in poster.SIZES else "a4"
+    return poster.size_from(request.GET.get("size"))
 
 
 @triage_required
@@ -481,6 +477,4 @@ def poster_page(request: HttpRequest) -> HttpResponse:
 def poster_pdf(request: HttpRequest) -> HttpResponse:
     organisation = request.organisation  # type: ignore[attr-defined]
     size = _size(request)
-    response = HttpResponse(poster.pdf(organisation, size=size), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{organisation.slug}-afiche-{size}.pdf"'
-    return response
+    return poster.pdf_download(organisation, size=size, filename=f"{organisation.slug}-afiche-{size}.pdf")

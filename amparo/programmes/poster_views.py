@@ -30,14 +30,10 @@ def _venue_and_token(request: HttpRequest, venue_id: int) -> tuple[object, str]:
 @role_required(*PLANNERS)
 @require_GET
 def venue_poster_pdf(request: HttpRequest, venue_id: int) -> HttpResponse:
-    size = request.GET.get("size", "a4").lower()
-    if size not in poster.SIZES:
-        size = "a4"
+    size = poster.size_from(request.GET.get("size"))
     venue, token = _venue_and_token(request, venue_id)
-    response = HttpResponse(poster.pdf(_membership(request).organisation, size=size, venue_token=token), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="afiche-lugar-{venue.pk}-{size}.pdf"'  # type: ignore[attr-defined]
-    response["Cache-Control"] = "no-store"
-    return response
+    return poster.pdf_download(_membership(request).organisation, size=size, filename=f"afiche-lugar-{venue.pk}-{size}.pdf",  # type: ignore[attr-defined]
+                               venue_token=token)
 
 
 @role_required(*PLANNERS)
@@ -46,11 +42,8 @@ def venue_qr(request: HttpRequest, venue_id: int, kind: str) -> HttpResponse:
     if kind not in QR_KINDS:
         raise Http404
     venue, token = _venue_and_token(request, venue_id)
-    data, content_type = poster.qr(_membership(request).organisation, kind, venue_token=token)
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="qr-lugar-{venue.pk}.{kind}"'  # type: ignore[attr-defined]
-    response["Cache-Control"] = "no-store"
-    return response
+    return poster.qr_download(_membership(request).organisation, kind, filename=f"qr-lugar-{venue.pk}.{kind}",  # type: ignore[attr-defined]
+                              venue_token=token)
 
 
 @role_required(*PLANNERS)
