@@ -145,29 +145,37 @@ class ActivityMilestoneForm(forms.Form):
         self.fields["kind"].choices = [("", "—")] + [(k, kinds[k]) for k in OUTCOME_KINDS]  # type: ignore[attr-defined]
 
 
-def _person_choices(membership: Membership) -> list[tuple[str, str]]:
+# A person met at an activity: chosen among those the member may see, or new by a code name.
+PEOPLE_SHOWN = 500
+
+
+def _people(membership: Membership) -> list[Any]:
     from amparo.records.selectors import person_list_for
 
-    return [("", "—")] + [(str(p.pk), p.code_name) for p in person_list_for(membership=membership)[:500]]
+    return list(person_list_for(membership=membership)[:PEOPLE_SHOWN])
 
 
-NEW_CODE_NAME_HELP = _("If she is not in Amparo yet: a code name for daily use, nothing that identifies her.")
+def _new_code_name_field() -> inputs.TextField:
+    return inputs.TextField(label=_("Or a new person, by code name"), max_length=60, required=False,
+                            help_text=_("If she is not in Amparo yet: a code name for daily use, nothing that identifies her."))
+
+
+def _require_a_person(form: forms.Form, data: dict[str, Any]) -> None:
+    if not data.get("person") and not (data.get("new_code_name") or "").strip() and "person" not in form.errors:
+        form.add_error("person", _("Choose the person, or give a new code name."))
 
 
 class ActivityReferralForm(ReferralForm):
     """The referral form of an incident, for a person met at an activity (chosen, or new by code name)."""
 
-    new_code_name = inputs.TextField(label=_("Or a new person, by code name"), max_length=60, required=False, help_text=NEW_CODE_NAME_HELP)
+    new_code_name = _new_code_name_field()
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
-        from amparo.records.selectors import person_list_for
-
-        super().__init__(*args, membership=membership, persons=list(person_list_for(membership=membership)[:500]), **kwargs)
+        super().__init__(*args, membership=membership, persons=_people(membership), **kwargs)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if not data.get("person") and not (data.get("new_code_name") or "").strip() and "person" not in self.errors:
-            self.add_error("person", _("Choose the person, or give a new code name."))
+        _require_a_person(self, data)
         return data
 
     def activity_kwargs(self) -> dict[str, Any]:
@@ -180,7 +188,7 @@ class CareLinkageForm(forms.Form):
     )
     consent_method = forms.ChoiceField(label=_("How she agreed"), required=False, choices=[("", "—"), *ConsentMethod.choices])
     person = forms.ChoiceField(label=_("Person"), required=False)
-    new_code_name = inputs.TextField(label=_("Or a new person, by code name"), max_length=60, required=False, help_text=NEW_CODE_NAME_HELP)
+    new_code_name = _new_code_name_field()
     reactive_on = inputs.DateField(label=_("Date of the reactive result"), widget=DATE_INPUT)
     confirmed_on = inputs.DateField(label=_("Date of the confirmation"), widget=DATE_INPUT, required=False)
     treatment_started_on = inputs.DateField(label=_("Date treatment (ART) started"), widget=DATE_INPUT, required=False)
@@ -188,7 +196,7 @@ class CareLinkageForm(forms.Form):
 
     def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].choices = _person_choices(membership)  # type: ignore[attr-defined]
+        self.fields["person"].choices = [("", "—")] + [(str(p.pk), p.code_name) for p in _people(membership)]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -196,8 +204,7 @@ class CareLinkageForm(forms.Form):
             self.add_error("consent_given", _("Without her consent she is not followed person by person: count her in the testing day's tallies."))
         elif not data.get("consent_method"):
             self.add_error("consent_method", _("Say how the person agreed."))
-        if not data.get("person") and not (data.get("new_code_name") or "").strip() and "person" not in self.errors:
-            self.add_error("person", _("Choose the person, or give a new code name."))
+        _require_a_person(self, data)
         return data
 
     def service_kwargs(self) -> dict[str, Any]:
