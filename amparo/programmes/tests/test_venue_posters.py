@@ -10,10 +10,8 @@ of a venue no longer in use still opens the form, and records no venue.
 
 from __future__ import annotations
 
-import io
 import re
 
-import pikepdf
 import pytest
 from django.test import Client
 
@@ -24,6 +22,7 @@ from amparo.intake.tests.helpers import form_data, page_fields, solve
 from amparo.programmes import selectors, services
 from amparo.programmes.models import Venue
 from amparo.programmes.tests.factories import make_venue
+from amparo.reports.tests.pdf_text import pdf_text
 
 
 @pytest.fixture(autouse=True)
@@ -34,11 +33,6 @@ def _quick_intake(monkeypatch):
 @pytest.fixture
 def venue(personas):
     return make_venue(personas, "Sauna Azul")
-
-
-def pdf_text(content: bytes) -> str:
-    pdf = pikepdf.open(io.BytesIO(content))
-    return b"".join(page.Contents.read_bytes() for page in pdf.pages).decode("latin-1")
 
 
 def poster_token_of(client, venue) -> str:
