@@ -48,6 +48,29 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _one_request_at_a_time_on_sqlite() -> None:
+    """On SQLite the test database lives in memory and Django's live server shares its one
+    connection with every request thread. Two requests at once (an htmx lookup still running
+    when the form is posted) then interleave on that connection and a savepoint vanishes
+    ("no such savepoint"). Serve one request at a time there; Django closes each connection
+    after its response when the server is not threaded, so the browser never waits on a
+    kept-alive socket. PostgreSQL gives each thread its own connection and stays threaded."""
+    from django.core.servers.basehttp import WSGIServer
+    from django.db import connection
+    from django.test.testcases import LiveServerThread
+
+    if connection.vendor != "sqlite":
+        return
+
+    class OneRequestAtATime(WSGIServer):
+        def __init__(self, *args, connections_override=None, **kwargs):  # type: ignore[no-untyped-def]
+            # Requests run in the server thread, which already holds the shared connection.
+            super().__init__(*args, **kwargs)
+
+    LiveServerThread.server_class = OneRequestAtATime
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _test_keys_and_storage(tmp_path_factory: pytest.TempPathFactory) -> None:
     from django.conf import settings
 
