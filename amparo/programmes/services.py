@@ -351,6 +351,18 @@ def care_linkage_record(*, membership: Membership, acting_user: User, activity: 
     return linkage
 
 
+def care_linkages_forget_person(*, person: Person, acting_user: User) -> int:
+    """When a person's record is deleted, her linkages go with it: they are her health information.
+    The testing days keep their tallies (numbers that never named her). Her id is sealed in each row,
+    so the organisation's linkages are read in Python to find hers."""
+    hers = [x.pk for x in CareLinkage.objects.filter(organisation_id=person.organisation_id).only("organisation_id", "person_ref")
+            if x.person_pk == person.pk]
+    for linkage in CareLinkage.objects.filter(pk__in=hers):
+        audit.record(actor=acting_user, action="care_linkage.deleted", target=linkage, fields=["person_ref", "dates", "health_service"])
+    CareLinkage.objects.filter(pk__in=hers).delete()
+    return len(hers)
+
+
 @transaction.atomic
 def care_linkage_update(*, membership: Membership, acting_user: User, linkage: CareLinkage, confirmed_on: date | None,
                         treatment_started_on: date | None, health_service: str | None = None) -> CareLinkage:

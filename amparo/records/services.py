@@ -126,7 +126,10 @@ def person_update(*, person: Person, acting_user: User, **fields: Any) -> Person
 
 @transaction.atomic
 def person_delete(*, person: Person, acting_user: User) -> None:
+    from amparo.programmes.services import care_linkages_forget_person
+
     audit.record(actor=acting_user, action="person.deleted", target=person)
+    care_linkages_forget_person(person=person, acting_user=acting_user)
     person.delete()
 
 

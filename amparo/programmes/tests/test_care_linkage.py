@@ -372,3 +372,18 @@ def test_an_activity_people_are_accompanied_from_is_not_deleted(personas, login_
     response = client.post(f"/programas/actividades/{activity.pk}/eliminar/", HTTP_ACCEPT_LANGUAGE="es")
     assert response.status_code == 409 and "acompañando" in response.content.decode()
     assert Activity.objects.filter(pk=activity.pk).exists() and CareLinkage.objects.filter(activity=activity).exists()
+
+
+def test_deleting_a_persons_record_deletes_her_linkages_and_keeps_the_tallies(personas):
+    from amparo.records import services as records
+
+    activity = a_testing_day(personas, tests_done=40, tests_reactive=3, tests_confirmed=2, linked_to_care=1)
+    link(personas, activity, confirmed_on=CONFIRMED, treatment_started_on=STARTED)
+    link(personas, activity, new_code_name="Gaviota")
+    colibri = Person.objects.get(code_name="Colibrí")
+    records.person_delete(person=colibri, acting_user=personas.carla)
+    left = list(CareLinkage.objects.all())
+    assert [x.person_pk for x in left] == [Person.objects.get(code_name="Gaviota").pk]
+    activity.refresh_from_db()
+    assert (activity.tests_done, activity.tests_reactive, activity.tests_confirmed, activity.linked_to_care) == (40, 3, 2, 1)
+    assert AuditEvent.objects.filter(action="care_linkage.deleted").count() == 1
