@@ -94,6 +94,8 @@ def _load_one(rng: random.Random, today: date, coordinator: Membership, facilita
     indicator(campaign, "Diagnósticos confirmados", Measure.TESTS_CONFIRMED, 80, ActivityKind.TESTING_DAY)
     indicator(campaign, "Personas vinculadas a tratamiento", Measure.LINKED_TO_CARE, 70, ActivityKind.TESTING_DAY)
     indicator(campaign, "Condones entregados", Measure.CONDOMS, 50_000)
+    indicator(campaign, "Trabajadoras sexuales alcanzadas", Measure.SEX_WORKERS_REACHED, 300, ActivityKind.PEER_OUTREACH)
+    indicator(campaign, "Mujeres trans alcanzadas", Measure.TRANS_WOMEN_REACHED, 300, ActivityKind.PEER_OUTREACH)
     community = programme("grant", "Fortalecimiento comunitario (ejemplo)", "Fondo de derechos humanos (ejemplo)", start, today + timedelta(days=90))
     indicator(community, "Integrantes capacitadas", Measure.COMMUNITY_REACHED, 400, ActivityKind.MEMBER_TRAINING)
     indicator(community, "Reuniones de incidencia", Measure.ACTIVITIES, 10, ActivityKind.ADVOCACY_MEETING)

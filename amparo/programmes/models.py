@@ -211,6 +211,8 @@ class Measure(models.TextChoices):
     ACTIVITIES = "activities", _("Activities held")
     PARTICIPANTS = "participants", _("Participants (all categories)")
     COMMUNITY_REACHED = "community_reached", _("Sex workers and trans women reached")
+    SEX_WORKERS_REACHED = "sex_workers_reached", _("Sex workers reached")
+    TRANS_WOMEN_REACHED = "trans_women_reached", _("Trans women reached")
     POLICE_TRAINED = "police_trained", _("Police or serenazgo officers trained")
     HEALTH_STAFF_TRAINED = "health_staff_trained", _("Health staff trained")
     CONDOMS = "condoms", _("Condoms handed out")
@@ -225,10 +227,16 @@ class Measure(models.TextChoices):
 # The standard indicator a measure corresponds to, for funders who ask for it by name.
 # PEPFAR MER 2.x: HTS_TST counts people tested who received a result; HTS_POS those with a
 # positive (confirmed) result; TX_NEW those newly started on antiretroviral treatment.
+# Global Fund modular framework, key populations: KP-1c is the share of sex workers, KP-1b of
+# transgender people, reached with a defined package of prevention services. Amparo gives the
+# numerator (people reached); the denominator is a population size estimate the funder agrees
+# with the organisation, so it is not computed here (docs/programmes.md says more).
 STANDARD_INDICATORS = {
     Measure.TESTS_DONE: "PEPFAR MER HTS_TST",
     Measure.TESTS_CONFIRMED: "PEPFAR MER HTS_POS",
     Measure.LINKED_TO_CARE: "PEPFAR MER TX_NEW",
+    Measure.SEX_WORKERS_REACHED: _("Global Fund KP-1c (numerator: sex workers reached)"),
+    Measure.TRANS_WOMEN_REACHED: _("Global Fund KP-1b (numerator: transgender people reached)"),
 }
 
 # Health results: shown only through small-cell suppression, whoever looks.
@@ -257,7 +265,7 @@ class Indicator(models.Model):
 
     @property
     def standard(self) -> str:
-        return STANDARD_INDICATORS.get(Measure(self.measure), "")
+        return str(STANDARD_INDICATORS.get(Measure(self.measure), ""))
 
 
 class CareLinkage(models.Model):

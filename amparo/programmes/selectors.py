@@ -243,6 +243,8 @@ def care_summary(*, membership: Membership, programme: Programme | None = None) 
 _FIELDS_OF = {
     Measure.PARTICIPANTS: PARTICIPANT_FIELDS,
     Measure.COMMUNITY_REACHED: ("participants_sex_workers", "participants_trans_women"),
+    Measure.SEX_WORKERS_REACHED: ("participants_sex_workers",),
+    Measure.TRANS_WOMEN_REACHED: ("participants_trans_women",),
     Measure.POLICE_TRAINED: ("participants_police",),
     Measure.HEALTH_STAFF_TRAINED: ("participants_health_staff",),
 }

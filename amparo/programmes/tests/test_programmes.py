@@ -43,6 +43,8 @@ def test_an_indicator_counts_only_its_programmes_activities_of_its_kind_period_a
     spring = _indicator(personas, programme, starts_on=date(2026, 3, 1), ends_on=date(2026, 5, 31))
     police = _indicator(personas, programme, measure="police_trained", activity_kind="police_training", target=100)
     reached = _indicator(personas, programme, measure="community_reached", target=50)
+    sex_workers = _indicator(personas, programme, measure="sex_workers_reached", target=50)
+    trans_women = _indicator(personas, programme, measure="trans_women_reached", target=50)
     sessions = _indicator(personas, programme, measure="activities", activity_kind="testing_day", target=10)
 
     make_activity(personas, programme=programme, venue=azul, held_on=date(2026, 3, 10), tests_done=40, tests_reactive=3,
@@ -59,6 +61,9 @@ def test_an_indicator_counts_only_its_programmes_activities_of_its_kind_period_a
     assert selectors.indicator_value(spring) == 40 + 7
     assert selectors.indicator_value(police) == 23
     assert selectors.indicator_value(reached) == 40
+    assert (selectors.indicator_value(sex_workers), selectors.indicator_value(trans_women)) == (30, 10)
+    assert sex_workers.standard == "Global Fund KP-1c (numerador: trabajadoras sexuales alcanzadas)"
+    assert trans_women.standard == "Global Fund KP-1b (numerador: personas trans alcanzadas)"
     assert selectors.indicator_value(sessions) == 3  # testing days in the period (one was in 2025, one of another programme)
 
 
