@@ -29,6 +29,17 @@ def launch(playwright: Any, **kwargs: Any) -> Any:
     return playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True, **kwargs)
 
 
+def page_width(page: Any) -> int:
+    """How wide the page is laid out, in CSS pixels, once its stylesheets have loaded."""
+    page.wait_for_load_state("load")
+    return int(page.evaluate("document.documentElement.scrollWidth"))
+
+
+def fits_the_screen(page: Any) -> bool:
+    """Nothing wider than the screen: the person never scrolls sideways (360 px on the phones we test)."""
+    return page_width(page) <= page.viewport_size["width"]
+
+
 def current_totp_code(user: Any) -> str:
     """The code the user's authenticator app shows now (tests only: reads the device key)."""
     from django_otp.oath import totp

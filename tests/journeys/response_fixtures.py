@@ -37,6 +37,3 @@ def new_page(browser: Any, base: str, *, phone: bool) -> tuple[Any, Any, list[st
     page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(base) and not r.url.startswith("data:") else None)
     return context, page, outside
 
-
-def fits_360(page: Any) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth") <= 360)

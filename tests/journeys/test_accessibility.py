@@ -1,5 +1,5 @@
 """axe-core, at 360 px, over every page each demo role can reach and every public page: no serious or
-critical violation.
+critical violation, and no page wider than the phone (nothing to scroll sideways).
 
 Each role signs in and walks the site from home the way she would, following same-site links
 (bounded: each URL shape, ids replaced by N, is checked once per role, at most MAX_PAGES_PER_ROLE
@@ -26,6 +26,8 @@ from urllib.parse import urldefrag, urlsplit
 
 import pytest
 
+from amparo.lib.browser import page_width
+
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 ROLES = ["admin.lima", "coordinadora.lima", "documentadora1.lima", "abogada.lima", "analista.lima", "red.admin"]
@@ -37,6 +39,7 @@ SKIP = re.compile(
     r"/static/|/api/|/odk/(formList|submission|forms|manifest)|[?&]page=\d{2,}"
 )
 BLOCKING = {"serious", "critical"}
+PHONE_WIDTH = 360
 
 
 @dataclass
@@ -45,9 +48,13 @@ class Findings:
     # (impact, rule id) -> number of pages; and the pages where each serious/critical rule fails.
     by_rule: Counter[tuple[str, str]] = field(default_factory=Counter)
     where: dict[str, set[str]] = field(default_factory=dict)
+    # Pages wider than the 360 px screen: their width in CSS pixels.
+    too_wide: dict[str, int] = field(default_factory=dict)
 
-    def add(self, url: str, violations: list[dict[str, Any]]) -> None:
+    def add(self, url: str, violations: list[dict[str, Any]], width: int = 0) -> None:
         self.pages.append(url)
+        if width > PHONE_WIDTH:
+            self.too_wide[shape(url)] = width
         for v in violations:
             impact = v.get("impact") or "minor"
             self.by_rule[(impact, v["id"])] += 1
@@ -108,7 +115,7 @@ def crawl(page: Any, base: str, findings: Findings, *, start: list[str], limit: 
         if f"{final.scheme}://{final.netloc}" != base or (final.path.startswith("/cuenta/entrar") and not path.startswith("/cuenta/entrar")):
             continue
         checked += 1
-        findings.add(final.path + ("?" + final.query if final.query else ""), axe_violations(page))
+        findings.add(final.path + ("?" + final.query if final.query else ""), axe_violations(page), page_width(page))
         if not follow:
             continue
         for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
@@ -135,7 +142,7 @@ def check_everything(browser: Any, base: str, *, sign_in: Callable[[Any, str], N
     # showed in the same shape is not checked again (its home page always is: it differs by role).
     seen_shapes: set[str] = set()
     for username in [""] + roles:
-        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="es-PE", bypass_csp=True)
+        context = browser.new_context(viewport={"width": PHONE_WIDTH, "height": 740}, locale="es-PE", bypass_csp=True)
         context.add_init_script(path=str(AXE))
         page = context.new_page()
         if username:
@@ -176,6 +183,7 @@ def test_no_page_has_a_serious_or_critical_accessibility_violation(live_server):
     print("\n".join(findings.pages))
     assert len(findings.pages) >= 40, findings.pages  # the walk really reached the site
     assert findings.blocking() == {}, findings.report()
+    assert findings.too_wide == {}, f"pages wider than the phone: {findings.too_wide}"
 
 
 def main(base: str, token: str = "") -> None:
@@ -212,6 +220,7 @@ def main(base: str, token: str = "") -> None:
         findings = check_everything(browser, base, sign_in=sign_in, emergency_token=token)
         browser.close()
     print(findings.report())
+    print(f"pages wider than {PHONE_WIDTH} px: {findings.too_wide or 'none'}")
     print("serious/critical rules and the pages they fail on:")
     for rule, pages in findings.blocking().items():
         print(f"  {rule}: {', '.join(pages)}")

@@ -18,6 +18,8 @@ import time
 import pytest
 from django.urls import reverse
 
+from amparo.lib.browser import fits_the_screen
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -174,7 +176,7 @@ def test_an_anonymous_report_becomes_an_incident_with_every_message_and_file(per
         assert LATER in incident.narrative and incident.narrative.index(BADGE) < incident.narrative.index(LATER)
         staff.reload()
         assert LATER in staff.inner_text("#intake-reports")
-        assert staff.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]
+        assert fits_the_screen(staff)
         phone.close()
 
         # 5. A second voice about the same events: suggested with its reasons, merged only after

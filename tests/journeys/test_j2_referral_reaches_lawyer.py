@@ -13,7 +13,8 @@ import os
 
 import pytest
 
-from tests.journeys.response_fixtures import fits_360, jobs, mailbox, new_page  # noqa: F401 (fixtures)
+from amparo.lib.browser import fits_the_screen
+from tests.journeys.response_fixtures import jobs, mailbox, new_page  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -89,7 +90,7 @@ def test_a_referral_reaches_the_lawyer_who_accepts_it_and_opens_the_legal_case(p
         lucia.goto(base + "/")
         waiting = lucia.locator("#home-to-answer")
         assert incident.reference in waiting.inner_text() and "Girasol" in waiting.inner_text()
-        assert fits_360(lucia)
+        assert fits_the_screen(lucia)
         lucia.goto(base + reverse("response:tasks"))
         assert incident.reference in lucia.content()
         lucia.goto(base + "/")
@@ -107,7 +108,7 @@ def test_a_referral_reaches_the_lawyer_who_accepts_it_and_opens_the_legal_case(p
             lucia.click("#referral-people a:text('Girasol')")
         assert "Girasol" in lucia.locator("h1").inner_text()
         lucia.go_back()
-        assert fits_360(lucia)
+        assert fits_the_screen(lucia)
 
         # 5. Declining needs a reason: without one, a clear 400 and nothing changes.
         lucia.check("input[name=answer][value=declined]")
@@ -148,7 +149,7 @@ def test_a_referral_reaches_the_lawyer_who_accepts_it_and_opens_the_legal_case(p
         assert incident.reference in case.title and "Detención arbitraria" in case.title
         # The title shows without "Mostrar".
         assert incident.reference in lucia.inner_text("#case-title")
-        assert fits_360(lucia)
+        assert fits_the_screen(lucia)
         # A second click does not open a second case.
         lucia.goto(base + reverse("response:referral_detail", args=[referral.pk]))
         assert lucia.locator("#open-case").count() == 0

@@ -16,7 +16,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.journeys.response_fixtures import fits_360, jobs, mailbox, new_page  # noqa: F401 (fixtures)
+from amparo.lib.browser import fits_the_screen
+from tests.journeys.response_fixtures import jobs, mailbox, new_page  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -84,7 +85,7 @@ def test_a_raid_records_each_person_her_harms_and_detention_and_calls_the_roster
         for row, (code, role, harms) in enumerate(PEOPLE):
             fill_person(dora, row, "" if code == "Sol" else code, role, harms,
                         since=stopped_at if "detained" in harms else "", held_at="Comisaría de Lince" if "detained" in harms else "")
-        assert fits_360(dora)
+        assert fits_the_screen(dora)
 
         # A person with harms but no code name: a clear 400, and nothing is saved.
         with dora.expect_navigation():
@@ -121,7 +122,7 @@ def test_a_raid_records_each_person_her_harms_and_detention_and_calls_the_roster
         assert "Estrella" in people and "Golpeada o herida" in people and "Testigo" in people
         detentions = dora.inner_text("#incident-detentions")
         assert detentions.count("Plazo legal") == 3 and "Dentro del plazo legal" in detentions
-        assert fits_360(dora)
+        assert fits_the_screen(dora)
 
         # 2. The job queue calls the on-call roster: Lucía is e-mailed.
         jobs.run()
@@ -139,7 +140,7 @@ def test_a_raid_records_each_person_her_harms_and_detention_and_calls_the_roster
         # 4. The alarm shows its incident and its detainees with their legal limits.
         assert incident.reference in lucia.inner_text("#alarm-incident")
         assert lucia.locator(".detention").count() == 3
-        assert fits_360(lucia)
+        assert fits_the_screen(lucia)
         with lucia.expect_navigation():
             lucia.click("#alarm-acknowledge")
         alarm.refresh_from_db()

@@ -14,7 +14,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.journeys.response_fixtures import fits_360, new_page
+from amparo.lib.browser import fits_the_screen
+from tests.journeys.response_fixtures import new_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -73,7 +74,7 @@ def test_a_lawyer_goes_from_her_home_to_a_hearing_and_a_verified_evidence_bundle
         assert "Presentar queja ante Inspectoría" in cases
         assert other.reference not in page.content() and "Jazmín" not in page.content()
         assert "Audiencia de prisión preventiva" in page.inner_text("#home-hearings")
-        assert fits_360(page)
+        assert fits_the_screen(page)
 
         # 2. Her legal cases list shows titles, not only codes.
         page.goto(base + reverse("response:case_list"))
@@ -87,7 +88,7 @@ def test_a_lawyer_goes_from_her_home_to_a_hearing_and_a_verified_evidence_bundle
             assert case.reference in text and "Detención arbitraria en Lince" in text and "Girasol" in text
         assert "Presentar queja ante Inspectoría" in page.inner_text("#my-deadlines")
         assert "Girasol" in page.inner_text("#my-deadlines")
-        assert fits_360(page)
+        assert fits_the_screen(page)
 
         # 4. From home to the hearing's legal case; the title shows without "Mostrar".
         page.goto(base + "/")

@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from amparo.lib.browser import fits_the_screen
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -35,10 +37,6 @@ def record_testing_day(page: Any, base: str, *, programme: Any, venue: Any, when
     page.fill("#id_condoms", str(condoms))
     page.get_by_role("button", name="Guardar").click()
     page.wait_for_url(f"{base}/programas/actividades/")
-
-
-def fits_the_screen(page: Any) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
 def test_a_testing_day_recorded_from_a_phone_moves_the_campaigns_progress_and_reaches_the_funder_report(personas, live_server, tmp_path):

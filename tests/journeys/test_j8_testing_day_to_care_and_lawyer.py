@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
-from typing import Any
 
 import pytest
+
+from amparo.lib.browser import fits_the_screen
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "locale": "es-PE", "is_mobile": True, "has_touch": True}
-
-
-def fits_the_screen(page: Any) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
 def test_a_person_met_at_a_testing_day_reaches_a_lawyer_and_treatment(personas, live_server):

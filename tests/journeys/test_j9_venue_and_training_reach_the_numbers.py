@@ -17,14 +17,12 @@ import time
 
 import pytest
 
+from amparo.lib.browser import fits_the_screen
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "locale": "es-PE", "is_mobile": True, "has_touch": True}
-
-
-def fits_the_screen(page) -> bool:  # type: ignore[no-untyped-def]
-    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
 def run_queued_jobs() -> int:

@@ -7,6 +7,8 @@ import os
 
 import pytest
 
+from amparo.lib.browser import fits_the_screen
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -44,7 +46,7 @@ def test_the_alarm_button_and_the_emergency_form_on_a_phone(personas, live_serve
         button.click()
         page.wait_for_url("**/alertas-equipo/alarmas/*/")
         assert "Discoteca La Luna" in page.content()
-        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert fits_the_screen(page)
 
         anonymous = browser.new_context(viewport={"width": 360, "height": 740}, locale="es-PE").new_page()
         anonymous.goto(f"{live_server.url}/emergencia/{token}/")

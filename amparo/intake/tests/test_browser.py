@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from amparo.intake import testing
+from amparo.lib.browser import fits_the_screen
 
 pytestmark = pytest.mark.browser
 
@@ -68,7 +69,7 @@ def test_a_person_sends_a_report_from_a_phone(server, browser, javascript):
     requests = _external_requests(page)
     page.goto(f"{server.url}/r/lima/")
     assert page.locator("h1").inner_text() == "Cuéntenos qué pasó"
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing wider than the phone
+    assert fits_the_screen(page)  # nothing wider than the phone
     narrative = f"{NARRATIVE} ({'js' if javascript else 'nojs'})"
     _fill(page, narrative)
     if javascript:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from amparo.lib.browser import fits_the_screen
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are synchronous.
@@ -57,7 +59,7 @@ def test_a_documenter_records_an_incident_on_a_phone(personas, live_server):
         page.select_option("#id_p-nationality", "VE")
 
         # Nothing is wider than the phone's screen.
-        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert fits_the_screen(page)
         page.screenshot(path=str(ARTIFACTS / "incident-form-360.png"), full_page=True)
         page.click("#incident-form button[type=submit]")
         page.wait_for_url("**/incidentes/*/")

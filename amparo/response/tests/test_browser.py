@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from amparo.lib.browser import fits_the_screen
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -58,7 +60,7 @@ def test_an_incident_goes_to_a_lawyer_a_case_a_deadline_and_a_verified_bundle(pe
         page.select_option("#id_lawyer", str(personas.lucia.pk))
         page.select_option("#id_need", "legal_aid")
         page.uncheck("#id_send_now")  # a draft first: the page must say so, and send it from there
-        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert fits_the_screen(page)
         page.screenshot(path=str(ARTIFACTS / "referral-form-360.png"), full_page=True)
         with page.expect_navigation(url="**/respuesta/derivaciones/*/"):
             page.click("#save-referral")
@@ -90,7 +92,7 @@ def test_an_incident_goes_to_a_lawyer_a_case_a_deadline_and_a_verified_bundle(pe
         with page.expect_navigation():
             page.click("#add-deadline")
         assert "Pedir copia de la carpeta fiscal" in page.inner_text("#deadlines")
-        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert fits_the_screen(page)
         page.screenshot(path=str(ARTIFACTS / "case-detail-360.png"), full_page=True)
 
         # 5. Download the evidence bundle: evidence leaves Amparo, so the password is asked again

@@ -10,6 +10,8 @@ import os
 import pytest
 from django.urls import reverse
 
+from amparo.lib.browser import fits_the_screen
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -48,7 +50,7 @@ def _check_page(page, url: str) -> list[str]:
     for target in targets:
         if target["w"] < 24 or target["h"] < 24:
             problems.append(f"{url}: {target['w']}x{target['h']} {target['what']}")
-    if page.evaluate("document.documentElement.scrollWidth") > 360:
+    if not fits_the_screen(page):
         problems.append(f"{url}: wider than the phone")
     return problems
 
