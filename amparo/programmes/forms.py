@@ -56,6 +56,19 @@ class IndicatorForm(forms.Form):
         self.fields["venue"].queryset = selectors.venue_list_for(membership=membership)  # type: ignore[attr-defined]
 
 
+class ActivityFilterForm(forms.Form):
+    """Which activities the list shows: every value is picked from a list, so a bad one is a 400."""
+
+    programme: forms.ModelChoiceField[Programme] = forms.ModelChoiceField(label=_("Programme"), queryset=None, required=False, empty_label="—")
+    kind = forms.ChoiceField(label=_("Type"), choices=[("", "—")] + list(ActivityKind.choices), required=False)
+    venue: forms.ModelChoiceField[Venue] = forms.ModelChoiceField(label=_("Venue"), queryset=None, required=False, empty_label="—")
+
+    def __init__(self, *args: Any, membership: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = selectors.programme_choices_for(membership=membership)  # type: ignore[attr-defined]
+        self.fields["venue"].queryset = selectors.venue_list_for(membership=membership)  # type: ignore[attr-defined]
+
+
 class VenueForm(forms.Form):
     code_name = inputs.TextField(label=_("Code name"), max_length=60,
                                  help_text=_("A name for daily use that does not identify the place to outsiders."))

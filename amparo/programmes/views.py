@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +18,7 @@ from amparo.programmes.models import COUNT_FIELDS, ActivityKind
 PLANNERS = tuple(services.PLANNERS)
 RECORDERS = tuple(services.RECORDERS)
 PROGRESS_READERS = tuple(services.PROGRESS_READERS)
+PAGE_SIZE = 25
 
 
 def _membership(request: HttpRequest) -> Membership:
@@ -90,8 +92,19 @@ def indicator_add(request: HttpRequest, programme_id: int) -> HttpResponse:
 
 @role_required(*RECORDERS)
 def activity_list(request: HttpRequest) -> HttpResponse:
-    activities = selectors.activity_list_for(membership=_membership(request))[:200]
-    return render(request, "programmes/activity_list.html", {"activities": activities})
+    membership = _membership(request)
+    activities = selectors.activity_list_for(membership=membership)
+    filtering = any(name in request.GET for name in forms.ActivityFilterForm.base_fields)
+    form = forms.ActivityFilterForm(request.GET if filtering else None, membership=membership)
+    status = 200
+    if form.is_bound:
+        if form.is_valid():
+            chosen = {name: value for name, value in form.cleaned_data.items() if value}
+            activities = activities.filter(**chosen)
+        else:
+            status = 400
+    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "programmes/activity_list.html", {"form": form, "page": page, "activities": page.object_list}, status=status)
 
 
 @role_required(*RECORDERS)

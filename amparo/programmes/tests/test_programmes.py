@@ -9,7 +9,7 @@ of it. Bruno coordinates Arequipa: every Lima programme, venue and activity is a
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -266,3 +266,38 @@ def test_a_raw_dump_shows_no_address_contact_institution_or_commitment(personas)
     for secret in secrets:
         assert secret not in dump and json.dumps(secret)[1:-1] not in dump, secret
     assert connection.vendor in {"sqlite", "postgresql"}
+
+
+def test_the_activity_list_pages_and_filters_every_activity(personas, login_as):
+    from amparo.programmes.views import PAGE_SIZE
+
+    campaign, other = make_programme(personas), make_programme(personas, name="Otro")
+    azul = make_venue(personas)
+    for i in range(PAGE_SIZE + 5):
+        make_activity(personas, programme=campaign, held_on=date(2026, 1, 1) + timedelta(days=i), tests_done=i)
+    make_activity(personas, programme=other, kind="peer_outreach", venue=azul, participants_sex_workers=4)
+    client = login_as(personas.carla)
+
+    def shown(response):  # type: ignore[no-untyped-def]
+        return list(response.context["page"].object_list)
+
+    first = client.get("/programas/actividades/")
+    assert first.status_code == 200 and len(shown(first)) == PAGE_SIZE and first.context["page"].paginator.count == PAGE_SIZE + 6
+    assert len(shown(client.get("/programas/actividades/?page=2"))) == 6  # none cut off at the end
+    assert {a.programme_id for a in shown(client.get(f"/programas/actividades/?programme={other.pk}"))} == {other.pk}
+    assert [a.kind for a in shown(client.get("/programas/actividades/?kind=peer_outreach"))] == ["peer_outreach"]
+    by_venue = client.get(f"/programas/actividades/?venue={azul.pk}&page=1")
+    assert [a.venue_id for a in shown(by_venue)] == [azul.pk]
+    assert f"?programme={campaign.pk}" in client.get(f"/programas/{campaign.pk}/").content.decode()
+
+
+@pytest.mark.parametrize("query", ["kind=raid", "programme=abc", "venue=999999", "programme=OTHER_ORG"])
+def test_a_bad_activity_filter_is_a_translated_400(personas, login_as, query):
+    from amparo.programmes.services import programme_create
+
+    foreign = programme_create(membership=personas.membership(personas.bruno, personas.other_org), acting_user=personas.bruno, kind="campaign",
+                               name="Arequipa", starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))
+    response = login_as(personas.carla).get("/programas/actividades/?" + query.replace("OTHER_ORG", str(foreign.pk)),
+                                            HTTP_ACCEPT_LANGUAGE="es")
+    assert response.status_code == 400
+    assert "Escoja una opción válida" in response.content.decode()
