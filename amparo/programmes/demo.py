@@ -88,7 +88,7 @@ def _load_one(rng: random.Random, today: date, coordinator: Membership, facilita
     police = programme("grant", "Policías garantes de derechos (ejemplo)", "Fondo de mujeres (ejemplo)", start, today + timedelta(days=180))
     indicator(police, "Policías y serenos capacitados", Measure.POLICE_TRAINED, 100, ActivityKind.POLICE_TRAINING)
     indicator(police, "Capacitaciones a comisarías", Measure.ACTIVITIES, 12, ActivityKind.POLICE_TRAINING)
-    campaign_end = date(today.year if today < date(today.year, 12, 1) else today.year + 1, 12, 1)
+    campaign_end = date(today.year if today <= date(today.year, 12, 1) else today.year + 1, 12, 1)  # "by 1 December"
     campaign = programme("campaign", "Campaña de pruebas de VIH (ejemplo)", "Ministerio de Salud (ejemplo)", start, campaign_end)
     indicator(campaign, "Pruebas de VIH realizadas", Measure.TESTS_DONE, 10_000, ActivityKind.TESTING_DAY)
     indicator(campaign, "Diagnósticos confirmados", Measure.TESTS_CONFIRMED, 80, ActivityKind.TESTING_DAY)
