@@ -34,7 +34,9 @@ from amparo.records.management.commands.demo import CODE_WORDS
 VENUE_NAMES = ["Sauna Azul", "Hotel Girasol", "Bar La Luna", "Esquina Norte", "Hotel Estrella", "Sauna Roble", "Discoteca Faro",
                "Esquina del Parque", "Hotel Colibrí", "Bar El Puente", "Hostal Lirio", "Esquina Sur", "Sauna Palmeras",
                "Local Comunitario", "Hotel Bahía", "Bar Las Flores"]
-VENUE_KINDS = [VenueKind.SAUNA, VenueKind.HOTEL, VenueKind.BAR, VenueKind.STREET_CORNER]
+# A venue's kind follows its code name's first word (a "Hotel …" is a hotel).
+VENUE_KINDS = {"Sauna": VenueKind.SAUNA, "Hotel": VenueKind.HOTEL, "Hostal": VenueKind.HOTEL, "Bar": VenueKind.BAR,
+               "Discoteca": VenueKind.BAR, "Esquina": VenueKind.STREET_CORNER, "Local": VenueKind.COMMUNITY}
 # Commitment follow-ups left for the first reminder run.
 PENDING_COMMITMENTS = 2
 # People accompanied to treatment, and how far each got ("started" treatment, "confirmed", or
@@ -80,7 +82,7 @@ def _load_one(rng: random.Random, today: date, coordinator: Membership, facilita
 
     venues = []
     for i, code_name in enumerate(VENUE_NAMES):
-        venues.append(services.venue_create(membership=coordinator, acting_user=user, code_name=code_name, kind=VENUE_KINDS[i % 4],
+        venues.append(services.venue_create(membership=coordinator, acting_user=user, code_name=code_name, kind=VENUE_KINDS.get(code_name.split()[0], VenueKind.OTHER),
                                             district=districts[i % len(districts)], address=f"Dirección de ejemplo {i + 1}",
                                             contact="Encargada (ejemplo)"))
     counts["venues"] += len(venues)
