@@ -15,11 +15,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from amparo.accounts.decorators import role_required
 from amparo.accounts.models import Role
-from amparo.lib.forms import errors_into
+from amparo.lib.forms import saved_by
 from amparo.programmes import forms, selectors, services
 from amparo.programmes.panels import activity_sections
-from amparo.programmes.views import RECORDERS, _membership, _see_other
-from amparo.web.responses import action_refused, form_errors
+from amparo.programmes.views import RECORDERS, _membership
+from amparo.web.responses import action_refused, form_errors, see_other
 
 
 @role_required(*RECORDERS, Role.LAWYER)
@@ -45,16 +45,11 @@ def activity_referral_create(request: HttpRequest, activity_id: int) -> HttpResp
     form = forms.ActivityReferralForm(request.POST or None, membership=membership)
     context = {"form": form, "activity": activity}
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                referral = services.activity_referral_create(
-                    membership=membership, acting_user=request.user, activity=activity, **form.activity_kwargs(),  # type: ignore[arg-type]
-                )
-            except ValidationError as exc:
-                errors_into(form, exc)
-            else:
-                messages.success(request, _("Referral saved."))
-                return _see_other(reverse("response:referral_detail", args=[referral.pk]))
+        referral = saved_by(form, lambda _data: services.activity_referral_create(
+            membership=membership, acting_user=request.user, activity=activity, **form.activity_kwargs()))  # type: ignore[arg-type]
+        if referral is not None:
+            messages.success(request, _("Referral saved."))
+            return see_other(reverse("response:referral_detail", args=[referral.value.pk]))
         return render(request, "programmes/activity_referral_form.html", context, status=400)
     return render(request, "programmes/activity_referral_form.html", context)
 
@@ -67,14 +62,10 @@ def care_linkage_create(request: HttpRequest, activity_id: int) -> HttpResponse:
     form = forms.CareLinkageForm(request.POST or None, membership=membership, initial={"reactive_on": activity.held_on})
     context = {"form": form, "activity": activity}
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.care_linkage_record(membership=membership, acting_user=request.user, activity=activity, **form.service_kwargs())  # type: ignore[arg-type]
-            except ValidationError as exc:
-                errors_into(form, exc)
-            else:
-                messages.success(request, _("Saved. Her dates are kept encrypted."))
-                return _see_other(reverse("programmes:care_linkage_list"))
+        if saved_by(form, lambda _data: services.care_linkage_record(
+                membership=membership, acting_user=request.user, activity=activity, **form.service_kwargs())):  # type: ignore[arg-type]
+            messages.success(request, _("Saved. Her dates are kept encrypted."))
+            return see_other(reverse("programmes:care_linkage_list"))
         return render(request, "programmes/care_linkage_form.html", context, status=400)
     return render(request, "programmes/care_linkage_form.html", context)
 
@@ -105,14 +96,9 @@ def care_linkage_update(request: HttpRequest, linkage_id: int) -> HttpResponse:
     membership = _membership(request)
     line = selectors.care_linkage_get_for(membership=membership, linkage_id=linkage_id)
     form = forms.CareLinkageUpdateForm(request.POST, prefix=f"l{linkage_id}")
-    if form.is_valid():
-        try:
-            services.care_linkage_update(membership=membership, acting_user=request.user, linkage=line.linkage, **form.cleaned_data)  # type: ignore[arg-type]
-        except ValidationError as exc:
-            errors_into(form, exc)
-        else:
-            messages.success(request, _("Saved. Her dates are kept encrypted."))
-            return _see_other(reverse("programmes:care_linkage_list"))
+    if saved_by(form, lambda data: services.care_linkage_update(membership=membership, acting_user=request.user, linkage=line.linkage, **data)):  # type: ignore[arg-type]
+        messages.success(request, _("Saved. Her dates are kept encrypted."))
+        return see_other(reverse("programmes:care_linkage_list"))
     return _linkage_page(request, failed=(linkage_id, form), status=400)
 
 
@@ -129,4 +115,4 @@ def activity_mark_milestone(request: HttpRequest, activity_id: int) -> HttpRespo
         services.activity_mark_milestone(membership=membership, acting_user=request.user, activity=activity, **form.cleaned_data)  # type: ignore[arg-type]
     except ValidationError as exc:
         return action_refused(request, errors=exc.messages, back=back)
-    return _see_other(back)
+    return see_other(back)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -20,11 +19,11 @@ from django.views.decorators.http import require_http_methods
 from amparo.accounts.decorators import role_required
 from amparo.accounts.sudo import sudo_required
 from amparo.lib.errors import Conflict
-from amparo.lib.forms import errors_into
+from amparo.lib.forms import saved_by
 from amparo.programmes import forms, selectors, services
 from amparo.programmes.models import COUNT_FIELDS, Activity
-from amparo.programmes.views import PLANNERS, RECORDERS, _membership, _see_other
-from amparo.web.responses import action_refused
+from amparo.programmes.views import PLANNERS, RECORDERS, _membership
+from amparo.web.responses import action_refused, see_other
 
 
 def _edit_page(request: HttpRequest, form: Any, *, title: str, back: str, status: int = 200) -> HttpResponse:
@@ -47,13 +46,8 @@ def programme_edit(request: HttpRequest, programme_id: int) -> HttpResponse:
     initial = {name: getattr(programme, name) for name in ("kind", "name", "funder", "starts_on", "ends_on")}
     form = forms.ProgrammeForm(request.POST or None, initial=initial)
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.programme_update(programme=programme, membership=membership, acting_user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-            except ValidationError as exc:
-                errors_into(form, exc)
-            else:
-                return _see_other(back)
+        if saved_by(form, lambda data: services.programme_update(programme=programme, membership=membership, acting_user=request.user, **data)):  # type: ignore[arg-type]
+            return see_other(back)
         return _edit_page(request, form, title=_("Change the programme"), back=back, status=400)
     return _edit_page(request, form, title=_("Change the programme"), back=back)
 
@@ -72,7 +66,7 @@ def programme_delete(request: HttpRequest, programme_id: int) -> HttpResponse:
         services.programme_delete(programme=programme, membership=membership, acting_user=request.user)  # type: ignore[arg-type]
     except Conflict as refusal:
         return action_refused(request, errors=[refusal.message], back=back, status=409)
-    return _see_other(reverse("programmes:programme_list"))
+    return see_other(reverse("programmes:programme_list"))
 
 
 # ---- indicators ----------------------------------------------------------------------------------
@@ -87,13 +81,8 @@ def indicator_edit(request: HttpRequest, indicator_id: int) -> HttpResponse:
     initial = {name: getattr(indicator, name) for name in ("name", "measure", "activity_kind", "target", "starts_on", "ends_on", "venue")}
     form = forms.IndicatorForm(request.POST or None, membership=membership, initial=initial)
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.indicator_update(indicator=indicator, membership=membership, acting_user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-            except ValidationError as exc:
-                errors_into(form, exc)
-            else:
-                return _see_other(back)
+        if saved_by(form, lambda data: services.indicator_update(indicator=indicator, membership=membership, acting_user=request.user, **data)):  # type: ignore[arg-type]
+            return see_other(back)
         return _edit_page(request, form, title=_("Change the indicator"), back=back, status=400)
     return _edit_page(request, form, title=_("Change the indicator"), back=back)
 
@@ -109,7 +98,7 @@ def indicator_delete(request: HttpRequest, indicator_id: int) -> HttpResponse:
         return _confirm_page(request, title=_("Delete the indicator"), what=indicator.name, back=back,
                              warning=_("The activities it counted stay; only the target and its progress go."))
     services.indicator_delete(indicator=indicator, membership=membership, acting_user=request.user)  # type: ignore[arg-type]
-    return _see_other(back)
+    return see_other(back)
 
 
 # ---- activities ----------------------------------------------------------------------------------
@@ -143,13 +132,8 @@ def activity_edit(request: HttpRequest, activity_id: int) -> HttpResponse:
         Q(is_active=True) | Q(pk=activity.venue_id))
     title = _("Change the activity")
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.activity_update(activity=activity, membership=membership, acting_user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-            except ValidationError as exc:
-                errors_into(form, exc)
-            else:
-                return _see_other(_activity_back(request, activity))
+        if saved_by(form, lambda data: services.activity_update(activity=activity, membership=membership, acting_user=request.user, **data)):  # type: ignore[arg-type]
+            return see_other(_activity_back(request, activity))
         return _edit_page(request, form, title=title, back=_activity_back(request, activity), status=400)
     return _edit_page(request, form, title=title, back=_activity_back(request, activity))
 
@@ -169,4 +153,4 @@ def activity_delete(request: HttpRequest, activity_id: int) -> HttpResponse:
         services.activity_delete(activity=activity, membership=membership, acting_user=request.user)  # type: ignore[arg-type]
     except Conflict as refusal:
         return action_refused(request, errors=[refusal.message], back=back, status=409)
-    return _see_other(back)
+    return see_other(back)

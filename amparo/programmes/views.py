@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from amparo.accounts.decorators import role_required
 from amparo.accounts.models import Membership
-from amparo.lib.forms import errors_into
+from amparo.lib.forms import saved_by
 from amparo.programmes import forms, selectors, services
-from amparo.programmes.models import COUNT_FIELDS, ActivityKind
+from amparo.programmes.models import ActivityKind
+from amparo.web.responses import see_other
 
 PLANNERS = tuple(services.PLANNERS)
 RECORDERS = tuple(services.RECORDERS)
@@ -23,12 +23,6 @@ PAGE_SIZE = 25
 
 def _membership(request: HttpRequest) -> Membership:
     return request.membership  # type: ignore[attr-defined,no-any-return]
-
-
-def _see_other(to: str) -> HttpResponse:
-    response = redirect(to)
-    response.status_code = 303
-    return response
 
 
 @role_required(*PROGRESS_READERS)
@@ -43,13 +37,9 @@ def programme_create(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
     form = forms.ProgrammeForm(request.POST or None)
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                programme = services.programme_create(membership=membership, acting_user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-            except ValidationError as exc:
-                errors_into(form, exc)
-            else:
-                return _see_other(reverse("programmes:programme_detail", args=[programme.pk]))
+        programme = saved_by(form, lambda data: services.programme_create(membership=membership, acting_user=request.user, **data))  # type: ignore[arg-type]
+        if programme is not None:
+            return see_other(reverse("programmes:programme_detail", args=[programme.value.pk]))
         return render(request, "programmes/programme_form.html", {"form": form}, status=400)
     return render(request, "programmes/programme_form.html", {"form": form})
 
@@ -80,13 +70,8 @@ def indicator_add(request: HttpRequest, programme_id: int) -> HttpResponse:
     membership = _membership(request)
     programme = selectors.programme_get_for(membership=membership, programme_id=programme_id)
     form = forms.IndicatorForm(request.POST, membership=membership)
-    if form.is_valid():
-        try:
-            services.indicator_create(membership=membership, acting_user=request.user, programme=programme, **form.cleaned_data)  # type: ignore[arg-type]
-        except ValidationError as exc:
-            errors_into(form, exc)
-        else:
-            return _see_other(reverse("programmes:programme_detail", args=[programme.pk]))
+    if saved_by(form, lambda data: services.indicator_create(membership=membership, acting_user=request.user, programme=programme, **data)):  # type: ignore[arg-type]
+        return see_other(reverse("programmes:programme_detail", args=[programme.pk]))
     return _programme_page(request, programme.pk, indicator_form=form, status=400)
 
 
@@ -118,18 +103,11 @@ def activity_create(request: HttpRequest) -> HttpResponse:
         initial["programme"] = request.GET["programa"]
     form = forms.ActivityForm(request.POST or None, membership=membership, initial=initial)
     if request.method == "POST":
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            counts = {name: data.pop(name) for name in COUNT_FIELDS}
-            try:
-                services.activity_record(membership=membership, acting_user=request.user, **data, **counts)  # type: ignore[arg-type]
-            except ValidationError as exc:
-                errors_into(form, exc)
-            else:
-                programme = data.get("programme")
-                if programme is not None and membership.role in services.PROGRESS_READERS:
-                    return _see_other(reverse("programmes:programme_detail", args=[programme.pk]))
-                return _see_other(reverse("programmes:activity_list"))
+        activity = saved_by(form, lambda data: services.activity_record(membership=membership, acting_user=request.user, **data))  # type: ignore[arg-type]
+        if activity is not None:
+            if activity.value.programme_id is not None and membership.role in services.PROGRESS_READERS:
+                return see_other(reverse("programmes:programme_detail", args=[activity.value.programme_id]))
+            return see_other(reverse("programmes:activity_list"))
         return render(request, "programmes/activity_form.html", {"form": form}, status=400)
     return render(request, "programmes/activity_form.html", {"form": form})
 
@@ -153,15 +131,10 @@ def venue_create(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
     form = forms.VenueForm(request.POST or None, membership=membership)
     if request.method == "POST":
-        if form.is_valid():
-            data = dict(form.cleaned_data)
-            data.pop("is_active")
-            try:
-                services.venue_create(membership=membership, acting_user=request.user, **data)  # type: ignore[arg-type]
-            except ValidationError as exc:
-                errors_into(form, exc)
-            else:
-                return _see_other(reverse("programmes:venue_list"))
+        # A new venue is in use: the form's "in use" box is for changing one.
+        if saved_by(form, lambda data: services.venue_create(membership=membership, acting_user=request.user,  # type: ignore[arg-type]
+                                                             **{k: v for k, v in data.items() if k != "is_active"})):
+            return see_other(reverse("programmes:venue_list"))
         return render(request, "programmes/venue_form.html", {"form": form}, status=400)
     return render(request, "programmes/venue_form.html", {"form": form})
 
@@ -175,12 +148,7 @@ def venue_edit(request: HttpRequest, venue_id: int) -> HttpResponse:
                "contact": venue.contact, "is_active": venue.is_active}
     form = forms.VenueForm(request.POST or None, membership=membership, initial=initial)
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.venue_update(venue=venue, membership=membership, acting_user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-            except ValidationError as exc:
-                errors_into(form, exc)
-            else:
-                return _see_other(reverse("programmes:venue_list"))
+        if saved_by(form, lambda data: services.venue_update(venue=venue, membership=membership, acting_user=request.user, **data)):  # type: ignore[arg-type]
+            return see_other(reverse("programmes:venue_list"))
         return render(request, "programmes/venue_form.html", {"form": form, "venue": venue}, status=400)
     return render(request, "programmes/venue_form.html", {"form": form, "venue": venue})

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from amparo.accounts.sudo import sudo_required
 from amparo.audit import services as audit
 from amparo.evidence import services as evidence_services
 from amparo.evidence.models import CustodyAction
-from amparo.lib.forms import errors_into
+from amparo.lib.forms import errors_into, saved_by
 from amparo.records import selectors as records_selectors
 from amparo.records.models import Person
 from amparo.response import forms, selectors, services
@@ -31,7 +31,7 @@ from amparo.response.lib.procedure import Route, Stage, protection_status
 from amparo.response.lib.referral_flow import ReferralStatus, referral_next_statuses
 from amparo.response.models import CaseStatus, Reminder
 from amparo.vocab.models import Term, Vocabulary
-from amparo.web.responses import action_refused, form_errors
+from amparo.web.responses import action_refused, form_errors, see_other
 
 STAFF = (Role.ADMIN, Role.COORDINATOR, Role.DOCUMENTER, Role.LAWYER)
 ALL_ROLES = (*STAFF, Role.ANALYST)
@@ -54,22 +54,11 @@ def _small_action(
 ) -> HttpResponse:
     """The shape of every small form on these pages: validate, call the service, say so, go back;
     on any refusal answer 400 with the reasons and nothing saved."""
-    if not form.is_valid():
-        return _bad_post(request, form, back)
-    try:
-        action(form.cleaned_data)
-    except ValidationError as exc:
-        errors_into(form, exc)
+    if saved_by(form, action) is None:
         return _bad_post(request, form, back)
     if success is not None:
         messages.success(request, success(form.cleaned_data) if callable(success) else success)
-    return _see_other(back)
-
-
-def _see_other(to: str) -> HttpResponse:
-    response = redirect(to)
-    response.status_code = 303
-    return response
+    return see_other(back)
 
 
 # --------------------------------------------------------------------------- work views
@@ -88,7 +77,7 @@ def reminder_dismiss(request: HttpRequest, reminder_id: int) -> HttpResponse:
     membership = _membership(request)
     reminder = Reminder.objects.get_for_member(membership, pk=reminder_id, user_id=membership.user_id)
     services.reminder_dismiss(reminder=reminder, acting_user=request.user)  # type: ignore[arg-type]
-    return _see_other("response:tasks")
+    return see_other("response:tasks")
 
 
 @role_required(*MANAGERS)
@@ -150,7 +139,7 @@ def service_create(request: HttpRequest) -> HttpResponse:
                 errors_into(form, exc)
             else:
                 messages.success(request, _("Contact added to the directory."))
-                return _see_other(reverse("response:service_detail", args=[service.pk]))
+                return see_other(reverse("response:service_detail", args=[service.pk]))
         return render(request, "response/service_form.html", {"form": form}, status=400)
     return render(request, "response/service_form.html", {"form": form})
 
@@ -181,7 +170,7 @@ def service_edit(request: HttpRequest, service_id: int) -> HttpResponse:
                 errors_into(form, exc)
             else:
                 messages.success(request, _("Saved."))
-                return _see_other(reverse("response:service_detail", args=[service.pk]))
+                return see_other(reverse("response:service_detail", args=[service.pk]))
         return render(request, "response/service_form.html", {"form": form, "service": service}, status=400)
     return render(request, "response/service_form.html", {"form": form, "service": service})
 
@@ -252,7 +241,7 @@ def evidence_verify(request: HttpRequest, evidence_uid: str) -> HttpResponse:
         messages.success(request, _("The stored file matches its fingerprint."))
     else:
         messages.error(request, _("The stored file does not match its fingerprint: it may have been altered."))
-    return _see_other(reverse("response:evidence_detail", args=[evidence.uid]))
+    return see_other(reverse("response:evidence_detail", args=[evidence.uid]))
 
 
 # --------------------------------------------------------------------------- referrals
@@ -309,7 +298,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
                         messages.success(request, _("Referral sent."))
                 else:
                     messages.warning(request, _("Referral saved as a draft: it has not been sent and nobody has received it. Press “Send referral” to send it."))
-                return _see_other(reverse("response:referral_detail", args=[referral.pk]))
+                return see_other(reverse("response:referral_detail", args=[referral.pk]))
         return render(request, "response/referral_form.html", context, status=400)
     return render(request, "response/referral_form.html", context)
 
@@ -404,7 +393,7 @@ def referral_open_case(request: HttpRequest, referral_id: int) -> HttpResponse:
     except PermissionDenied:
         raise Http404
     messages.success(request, _("Legal case %(ref)s opened.") % {"ref": case.reference})
-    return _see_other(reverse("response:case_detail", args=[case.pk]))
+    return see_other(reverse("response:case_detail", args=[case.pk]))
 
 
 @role_required(*services.REFERRAL_WRITERS)
@@ -455,7 +444,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
                 errors_into(form, exc)
             else:
                 messages.success(request, _("Case opened."))
-                return _see_other(reverse("response:case_detail", args=[case.pk]))
+                return see_other(reverse("response:case_detail", args=[case.pk]))
         return render(request, "response/case_form.html", context, status=400)
     return render(request, "response/case_form.html", context)
 
@@ -564,7 +553,7 @@ def case_deadline_add(request: HttpRequest, case_id: int) -> HttpResponse:
         errors_into(form, exc)
         return _bad_post(request, form, back)
     messages.success(request, _("Deadline added."))
-    return _see_other(back)
+    return see_other(back)
 
 
 @role_required(*services.CASE_WRITERS)
@@ -573,7 +562,7 @@ def deadline_done(request: HttpRequest, deadline_id: int) -> HttpResponse:
     membership = _membership(request)
     deadline = selectors.deadline_get_for(membership=membership, deadline_id=deadline_id)
     services.deadline_complete(deadline=deadline, membership=membership, acting_user=request.user)  # type: ignore[arg-type]
-    return _see_other(reverse("response:tasks") if request.POST.get("next") == "tasks" else reverse("response:case_detail", args=[deadline.case_id]))
+    return see_other(reverse("response:tasks") if request.POST.get("next") == "tasks" else reverse("response:case_detail", args=[deadline.case_id]))
 
 
 @role_required(*MANAGERS)
@@ -585,7 +574,7 @@ def case_lawyer(request: HttpRequest, case_id: int) -> HttpResponse:
         return _bad_post(request, form, back)
     lawyer = form.lawyers.get(form.cleaned_data["lawyer"]) if form.cleaned_data["lawyer"] else None
     services.case_assign_lawyer(case=case, membership=membership, acting_user=request.user, lawyer=lawyer)  # type: ignore[arg-type]
-    return _see_other(back)
+    return see_other(back)
 
 
 @role_required(*services.CASE_WRITERS)
@@ -672,7 +661,7 @@ def security_create(request: HttpRequest) -> HttpResponse:
                 except ValidationError as exc:
                     errors_into(form, exc)
                 else:
-                    return _see_other(reverse("response:security_detail", args=[record.pk]))
+                    return see_other(reverse("response:security_detail", args=[record.pk]))
         return render(request, "response/security_form.html", {"form": form}, status=400)
     return render(request, "response/security_form.html", {"form": form})
 
@@ -701,7 +690,7 @@ def security_measure_add(request: HttpRequest, record_id: int) -> HttpResponse:
     if not form.is_valid():
         return _bad_post(request, form, back)
     services.protective_measure_add(record=record, membership=membership, acting_user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-    return _see_other(back)
+    return see_other(back)
 
 
 @role_required(*services.SECURITY_ROLES)
@@ -714,4 +703,4 @@ def security_update(request: HttpRequest, record_id: int) -> HttpResponse:
     if not form.is_valid():
         return _bad_post(request, form, back)
     services.security_record_update(record=record, membership=membership, acting_user=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-    return _see_other(back)
+    return see_other(back)

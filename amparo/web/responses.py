@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 
@@ -21,3 +21,10 @@ def action_refused(request: HttpRequest, *, errors: Iterable[str], back: str, st
     """
     errors = [str(e) for e in errors] or [_("Some fields are not valid.")]
     return render(request, "web/action_refused.html", {"errors": errors, "back": back}, status=status)
+
+
+def see_other(to: str) -> HttpResponse:
+    """After a successful post: 303, so reloading the next page never posts again."""
+    response = redirect(to)
+    response.status_code = 303
+    return response
