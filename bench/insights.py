@@ -23,44 +23,22 @@ amparo_insights_bench on 127.0.0.1:5432 (dropped and recreated).
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import random
-import secrets
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import ROOT, install_empty_view, run_each_backend  # noqa: E402
+
 ORGS = 10
 MAX_SECONDS = 12.0
-PG_URL = "postgres://postgres@127.0.0.1:5432/amparo_insights_bench"
 
 
 def parent(args: argparse.Namespace) -> int:
-    for backend in args.backends.split(","):
-        env = dict(os.environ)
-        data_dir = tempfile.mkdtemp(prefix=f"amparo-insights-bench-{backend}-")
-        env["AMPARO_DATA_DIR"] = data_dir
-        env["AMPARO_HUEY_IMMEDIATE"] = "0"
-        env["AMPARO_MASTER_KEY"] = "mk-bench:" + base64.b64encode(secrets.token_bytes(32)).decode()
-        if backend == "postgres":
-            import psycopg
-
-            with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-                conn.execute("DROP DATABASE IF EXISTS amparo_insights_bench")
-                conn.execute("CREATE DATABASE amparo_insights_bench")
-            env["AMPARO_DATABASE_URL"] = PG_URL
-        else:
-            env["AMPARO_DATABASE_URL"] = f"sqlite:///{data_dir}/bench.sqlite3"
-        print(f"\n=== {backend} ===", flush=True)
-        code = subprocess.call([sys.executable, __file__, "--child", "--backend", backend, "--sizes", args.sizes], env=env, cwd=ROOT)
-        if code:
-            return code
-    return 0
+    return run_each_backend(__file__, args.backends, name="insights", child_args=["--sizes", args.sizes])
 
 
 # --- Child: one backend --------------------------------------------------------------------------
@@ -75,7 +53,7 @@ def child(args: argparse.Namespace) -> None:
     django.setup()
     settings.ALLOWED_HOSTS = ["testserver"]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    _install_empty_view()
+    install_empty_view()
 
     from django.core.management import call_command
 
@@ -94,22 +72,6 @@ def child(args: argparse.Namespace) -> None:
         refresh_s = time.perf_counter() - t0
         print(f"\n{size:,} incidents ({size // ORGS:,} per organisation): seeded in {seed_s:.1f} s, aggregates rebuilt in {refresh_s:.1f} s", flush=True)
         _measure(world)
-
-
-def _install_empty_view() -> None:
-    """An empty view beside the real URLs, so the floor is measured through the same stack."""
-    import types
-
-    from django.conf import settings
-    from django.http import HttpResponse
-    from django.urls import include, path
-
-    module = types.ModuleType("bench_urls")
-    module.urlpatterns = [path("__empty__/", lambda request: HttpResponse("ok")), path("", include("amparo.urls"))]  # type: ignore[attr-defined]
-    for name in ("handler400", "handler403", "handler404", "handler500"):
-        setattr(module, name, getattr(__import__("amparo.urls", fromlist=[name]), name))
-    sys.modules["bench_urls"] = module
-    settings.ROOT_URLCONF = "bench_urls"
 
 
 def _world() -> dict:

@@ -27,47 +27,25 @@ PostgreSQL uses the database amparo_programmes_bench on 127.0.0.1:5432 (dropped 
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import random
-import secrets
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_DB = "amparo_programmes_bench"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import ROOT, install_empty_view, run_each_backend  # noqa: E402
+
 VENUES = 16
 DAYS = 365
 YEAR_START = date(2026, 1, 1)
 
 
 def parent(args: argparse.Namespace) -> int:
-    for backend in args.backends.split(","):
-        env = dict(os.environ)
-        data_dir = tempfile.mkdtemp(prefix=f"amparo-programmes-bench-{backend}-")
-        env["AMPARO_DATA_DIR"] = data_dir
-        env["AMPARO_HUEY_IMMEDIATE"] = "0"
-        env["AMPARO_MASTER_KEY"] = "mk-bench:" + base64.b64encode(secrets.token_bytes(32)).decode()
-        if backend == "postgres":
-            import psycopg
-
-            with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-                conn.execute(f"CREATE DATABASE {PG_DB}")
-            env["AMPARO_DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
-        else:
-            env["AMPARO_DATABASE_URL"] = f"sqlite:///{data_dir}/bench.sqlite3"
-        print(f"\n=== {backend} ===", flush=True)
-        code = subprocess.call([sys.executable, __file__, "--child", "--per-day", str(args.per_day), "--samples", str(args.samples),
-                                "--seconds", str(args.seconds)], env=env, cwd=ROOT)
-        if code:
-            return code
-    return 0
+    return run_each_backend(__file__, args.backends, name="programmes",
+                            child_args=["--per-day", str(args.per_day), "--samples", str(args.samples), "--seconds", str(args.seconds)])
 
 
 # --- Child: one backend --------------------------------------------------------------------------
@@ -82,7 +60,7 @@ def child(args: argparse.Namespace) -> None:
     django.setup()
     settings.ALLOWED_HOSTS = ["testserver"]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    _install_empty_view()
+    install_empty_view()
 
     from django.core.management import call_command
 
@@ -94,22 +72,6 @@ def child(args: argparse.Namespace) -> None:
     print(f"seeded {world['activities']:,} activities at {VENUES} venues over {DAYS} days, {len(world['indicators'])} indicators "
           f"in {time.perf_counter() - t0:.1f} s", flush=True)
     _measure(world, samples=args.samples, seconds=args.seconds)
-
-
-def _install_empty_view() -> None:
-    """An empty view beside the real URLs, so the floor is measured through the same stack."""
-    import types
-
-    from django.conf import settings
-    from django.http import HttpResponse
-    from django.urls import include, path
-
-    module = types.ModuleType("bench_urls")
-    module.urlpatterns = [path("__empty__/", lambda request: HttpResponse("ok")), path("", include("amparo.urls"))]  # type: ignore[attr-defined]
-    for name in ("handler400", "handler403", "handler404", "handler500"):
-        setattr(module, name, getattr(__import__("amparo.urls", fromlist=[name]), name))
-    sys.modules["bench_urls"] = module
-    settings.ROOT_URLCONF = "bench_urls"
 
 
 def _world(*, per_day: int) -> dict[str, Any]:
